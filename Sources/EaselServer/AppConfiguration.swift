@@ -1,0 +1,166 @@
+import EaselStore
+import Foundation
+import Logging
+
+/// Everything Easel reads from its environment, checked once at start-up.
+///
+/// Required: `EASEL_DATABASE_URL` and `EASEL_SECRET_KEY`. Everything else has a default.
+public struct AppConfiguration: Sendable {
+    public var databaseURL: DatabaseURL
+    public var host: String
+    public var port: Int
+    /// 32 bytes that encrypt upstream tokens at rest (AES-GCM).
+    public var secretKey: Data
+    public var publicDirectory: String
+    public var migrationsDirectory: String
+    public var geminiBaseURL: String
+    public var geminiAPIKey: String?
+    public var cookieSecure: Bool
+    public var bcryptCost: Int
+    public var logLevel: Logger.Level
+    /// Whether `serve` applies pending migrations before it accepts requests.
+    public var migrateOnStart: Bool
+    /// How long a graceful shutdown may take before work still running is cancelled.
+    public var shutdownGracePeriod: Duration
+
+    public init(
+        databaseURL: DatabaseURL,
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        secretKey: Data,
+        publicDirectory: String = "Public",
+        migrationsDirectory: String = "migrations",
+        geminiBaseURL: String = AppConfiguration.googleBaseURL,
+        geminiAPIKey: String? = nil,
+        cookieSecure: Bool = false,
+        bcryptCost: Int = 12,
+        logLevel: Logger.Level = .info,
+        migrateOnStart: Bool = true,
+        shutdownGracePeriod: Duration = .seconds(30)
+    ) {
+        self.databaseURL = databaseURL
+        self.host = host
+        self.port = port
+        self.secretKey = secretKey
+        self.publicDirectory = publicDirectory
+        self.migrationsDirectory = migrationsDirectory
+        self.geminiBaseURL = geminiBaseURL
+        self.geminiAPIKey = geminiAPIKey
+        self.cookieSecure = cookieSecure
+        self.bcryptCost = bcryptCost
+        self.logLevel = logLevel
+        self.migrateOnStart = migrateOnStart
+        self.shutdownGracePeriod = shutdownGracePeriod
+    }
+
+    public static let googleBaseURL = "https://generativelanguage.googleapis.com"
+
+    /// Reads the configuration from environment variables.
+    ///
+    /// The first missing or malformed variable throws a ``ConfigurationError`` whose description
+    /// is one line naming the variable and what is wrong with it.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(
+        ConfigurationError
+    ) -> AppConfiguration {
+        let reader = EnvironmentReader(environment)
+        let databaseURL: DatabaseURL
+        do {
+            databaseURL = try DatabaseURL(try reader.required("EASEL_DATABASE_URL"))
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError(variable: "EASEL_DATABASE_URL", problem: "\(error)")
+        }
+        var configuration = AppConfiguration(
+            databaseURL: databaseURL,
+            secretKey: try reader.secretKey("EASEL_SECRET_KEY"))
+        configuration.host = try reader.string("EASEL_HOST", default: configuration.host)
+        configuration.port = try reader.integer("EASEL_PORT", default: configuration.port, in: 0...65535)
+        configuration.publicDirectory = try reader.string("EASEL_PUBLIC_DIR", default: configuration.publicDirectory)
+        configuration.migrationsDirectory = try reader.string(
+            "EASEL_MIGRATIONS_DIR", default: configuration.migrationsDirectory)
+        configuration.geminiBaseURL = try reader.httpURL("GEMINI_BASE_URL", default: configuration.geminiBaseURL)
+        configuration.geminiAPIKey = reader.optional("GEMINI_API_KEY")
+        configuration.cookieSecure = try reader.boolean("EASEL_COOKIE_SECURE", default: configuration.cookieSecure)
+        configuration.bcryptCost = try reader.integer("EASEL_BCRYPT_COST", default: configuration.bcryptCost, in: 4...31)
+        configuration.logLevel = try reader.logLevel("EASEL_LOG_LEVEL", default: configuration.logLevel)
+        let grace = try reader.integer("EASEL_SHUTDOWN_GRACE_SECONDS", default: 30, in: 1...3600)
+        configuration.shutdownGracePeriod = .seconds(grace)
+        return configuration
+    }
+}
+
+/// A missing or malformed environment variable.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public let variable: String
+    public let problem: String
+    public var description: String { "\(variable) \(problem)" }
+}
+
+/// Typed access to environment variables, where an empty value counts as unset.
+struct EnvironmentReader {
+    let environment: [String: String]
+    init(_ environment: [String: String]) { self.environment = environment }
+
+    func optional(_ name: String) -> String? {
+        guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    func required(_ name: String) throws(ConfigurationError) -> String {
+        guard let value = optional(name) else {
+            throw ConfigurationError(variable: name, problem: "is not set")
+        }
+        return value
+    }
+
+    func string(_ name: String, default value: String) throws(ConfigurationError) -> String {
+        optional(name) ?? value
+    }
+
+    func integer(_ name: String, default value: Int, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard let raw = optional(name) else { return value }
+        guard let number = Int(raw), range.contains(number) else {
+            throw ConfigurationError(
+                variable: name, problem: "is '\(raw)'; expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    func boolean(_ name: String, default value: Bool) throws(ConfigurationError) -> Bool {
+        guard let raw = optional(name) else { return value }
+        switch raw.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw ConfigurationError(variable: name, problem: "is '\(raw)'; expected true or false")
+        }
+    }
+
+    func httpURL(_ name: String, default value: String) throws(ConfigurationError) -> String {
+        guard let raw = optional(name) else { return value }
+        guard let url = URL(string: raw), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            url.host?.isEmpty == false
+        else {
+            throw ConfigurationError(variable: name, problem: "is '\(raw)'; expected an http:// or https:// URL")
+        }
+        return raw.hasSuffix("/") ? String(raw.dropLast()) : raw
+    }
+
+    func logLevel(_ name: String, default value: Logger.Level) throws(ConfigurationError) -> Logger.Level {
+        guard let raw = optional(name) else { return value }
+        guard let level = Logger.Level(rawValue: raw.lowercased()) else {
+            let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError(variable: name, problem: "is '\(raw)'; expected one of \(names)")
+        }
+        return level
+    }
+
+    func secretKey(_ name: String) throws(ConfigurationError) -> Data {
+        let raw = try required(name)
+        guard let data = Data(base64Encoded: raw), data.count == 32 else {
+            throw ConfigurationError(
+                variable: name, problem: "must be 32 random bytes in base64 (for example: openssl rand -base64 32)")
+        }
+        return data
+    }
+}

@@ -1,0 +1,64 @@
+import EaselCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// An expected failure: it knows its HTTP status, a stable machine-readable code and a message
+/// for people. ``ErrorMiddleware`` renders it as `{"error": {"code", "message", "requestId"}}`.
+public struct AppError: Error, Sendable, CustomStringConvertible {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    public var description: String { "\(status.code) \(code): \(message)" }
+
+    public static func badRequest(_ message: String, code: String = "bad_request") -> AppError {
+        AppError(.badRequest, code: code, message: message)
+    }
+
+    public static func notFound(_ message: String = "Not found.") -> AppError {
+        AppError(.notFound, code: "not_found", message: message)
+    }
+
+    public static func conflict(_ message: String) -> AppError {
+        AppError(.conflict, code: "conflict", message: message)
+    }
+
+    public static func validation(_ error: ValidationError) -> AppError {
+        AppError(.badRequest, code: "invalid_field", message: error.description)
+    }
+
+    public static func unavailable(_ message: String, code: String = "unavailable") -> AppError {
+        AppError(.serviceUnavailable, code: code, message: message)
+    }
+}
+
+/// The JSON error body of every failed request.
+struct ErrorBody: Codable, Sendable {
+    struct Detail: Codable, Sendable {
+        var code: String
+        var message: String
+        var requestId: String
+    }
+    var error: Detail
+}
+
+extension AppError {
+    /// The error's JSON response for the request with id `requestID`.
+    func response(requestID: String) -> Response {
+        let body = ErrorBody(error: .init(code: code, message: message, requestId: requestID))
+        let data = (try? JSONEncoder().encode(body)) ?? Data()
+        var headers = self.headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,78 @@
+import EaselCore
+import EaselStore
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// Builds the whole Easel application from its configuration. `easel serve` and the tests both
+/// call this, so what is tested is what runs.
+///
+/// The PostgreSQL client runs as a service beside the HTTP server; pending migrations are applied
+/// before the server accepts its first request (unless `migrateOnStart` is off).
+public func buildApplication(
+    configuration: AppConfiguration,
+    logger baseLogger: Logger? = nil
+) async throws -> some ApplicationProtocol {
+    let logger = {
+        var logger = baseLogger ?? Logger(label: "easel")
+        logger.logLevel = configuration.logLevel
+        return logger
+    }()
+
+    let migrations = try Migration.load(from: URL(fileURLWithPath: configuration.migrationsDirectory))
+    let postgres = PostgresClient(
+        configuration: configuration.databaseURL.clientConfiguration(), backgroundLogger: logger)
+    let migrator = Migrator(client: postgres, migrations: migrations, logger: logger)
+
+    let router = Router(context: AppRequestContext.self)
+    router.addMiddleware {
+        RequestIDMiddleware()
+        AccessLogMiddleware()
+        ErrorMiddleware()
+        SecurityHeadersMiddleware()
+        FileMiddleware<AppRequestContext, LocalFileSystem>(
+            configuration.publicDirectory, searchForIndexHtml: true, logger: logger)
+    }
+    router.addRoutes(
+        HealthController(
+            postgres: postgres, migrator: migrator, databaseURL: configuration.databaseURL, databaseTimeout: .seconds(3)).endpoints)
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Easel"),
+        logger: logger)
+    app.addServices(postgres)
+    if configuration.migrateOnStart {
+        app.beforeServerStarts {
+            do {
+                try await DatabaseProbe.check(configuration.databaseURL, timeout: .seconds(15), logger: logger)
+            } catch is TimeoutError {
+                throw StartupError(
+                    "PostgreSQL at \(configuration.databaseURL) did not answer within 15 seconds (check EASEL_DATABASE_URL)")
+            } catch {
+                throw StartupError(
+                    "cannot connect to PostgreSQL at \(configuration.databaseURL): \(PostgresErrorMessage.describe(error))")
+            }
+            do {
+                let applied = try await withTimeout(.seconds(120)) { try await migrator.migrate() }
+                logger.info("database schema is current", metadata: ["applied_now": "\(applied)"])
+            } catch is TimeoutError {
+                throw StartupError("migrations did not finish within 120 seconds; is another instance holding the lock?")
+            } catch let error as MigrationError {
+                throw StartupError("\(error)")
+            } catch {
+                throw StartupError(
+                    "could not migrate \(configuration.databaseURL): \(PostgresErrorMessage.describe(error))")
+            }
+        }
+    }
+    return app
+}
+
+/// A reason the server cannot start, said in one line.
+public struct StartupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,23 @@
+import Hummingbird
+import Logging
+
+/// One log line per request: method, path, status and duration, with the request id.
+struct AccessLogMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let started = ContinuousClock.now
+        let response = try await next(request, context)
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        context.logger.info(
+            "\(request.method) \(request.uri.path)",
+            metadata: [
+                "status": "\(response.status.code)",
+                "duration_ms": "\(Int(milliseconds.rounded()))",
+            ])
+        return response
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+extension Request {
+    /// Decodes the JSON body as `T`, refusing wrong content types, bodies over `maxBytes` and
+    /// malformed JSON with a 4xx whose message names the problem (and the field, where there is one).
+    func decodeJSON<T: Decodable>(
+        as type: T.Type, context: AppRequestContext, maxBytes: Int = 1024 * 1024
+    ) async throws -> T {
+        if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
+            throw AppError(
+                .unsupportedMediaType, code: "unsupported_media_type",
+                message: "Expected Content-Type application/json, got \(contentType).")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: maxBytes)
+        } catch is NIOTooManyBytesError {
+            throw AppError(
+                .contentTooLarge, code: "payload_too_large", message: "The request body is larger than \(maxBytes) bytes.")
+        }
+        guard buffer.readableBytes > 0 else {
+            throw AppError.badRequest("The request body is empty; expected a JSON object.", code: "invalid_json")
+        }
+        do {
+            return try JSONDecoder.api.decode(T.self, from: buffer)
+        } catch let error as DecodingError {
+            throw AppError.badRequest(Self.describe(error), code: "invalid_json")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+                .trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        switch error {
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return "The request body is not valid JSON."
+        case .dataCorrupted(let context):
+            return "Field '\(path(context.codingPath))' is invalid: \(context.debugDescription)"
+        case .keyNotFound(let key, let context):
+            return "Field '\(path(context.codingPath + [key]))' is required."
+        case .valueNotFound(_, let context):
+            return "Field '\(path(context.codingPath))' must not be null."
+        case .typeMismatch(let type, let context):
+            let location = context.codingPath.isEmpty ? "The request body" : "Field '\(path(context.codingPath))'"
+            return "\(location) has the wrong type; expected \(Self.jsonTypeName(type))."
+        @unknown default:
+            return "The request body could not be read."
+        }
+    }
+
+    static func jsonTypeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Bool.Type: return "true or false"
+        case is Int.Type, is Int32.Type, is Int64.Type: return "an integer"
+        case is Double.Type, is Float.Type: return "a number"
+        case is [Any].Type: return "an array"
+        default: return type is any Collection.Type ? "an array" : "an object"
+        }
+    }
+}
+
+extension JSONDecoder {
+    /// The decoder for API request bodies: ISO-8601 dates.
+    static var api: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}

@@ -1,0 +1,23 @@
+import EaselCore
+import Logging
+import PostgresNIO
+
+extension PostgresClient {
+    /// Runs `body` with a client that is running for the duration, for one-off commands
+    /// (`easel migrate`, `easel create-admin`) that are not long-lived services.
+    public static func withRunning<T: Sendable>(
+        _ configuration: PostgresClient.Configuration,
+        logger: Logger,
+        _ body: @escaping @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                await client.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+}

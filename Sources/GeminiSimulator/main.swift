@@ -1,0 +1,1 @@
+print("GeminiSimulator: not built yet")

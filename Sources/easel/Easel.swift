@@ -1,0 +1,180 @@
+import ArgumentParser
+import EaselCore
+import EaselServer
+import EaselStore
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+@main
+struct Easel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "easel",
+        abstract: "A self-hosted studio and gateway for Google's Gemini image models.",
+        discussion: "Configuration comes from the environment; see the README for every variable.",
+        subcommands: [Serve.self, Migrate.self, CreateAdmin.self],
+        defaultSubcommand: Serve.self)
+
+    static func bootstrapLogging(level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+
+    /// The configuration, or exit 2 with one line naming the variable at fault.
+    static func loadConfiguration() throws -> AppConfiguration {
+        do {
+            return try AppConfiguration.fromEnvironment()
+        } catch {
+            FileHandle.standardError.write(Data("easel: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// Prints an operator-facing failure as one line and exits 1.
+    static func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("easel: \(message)\n".utf8))
+        return ExitCode(1)
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP server (applies pending migrations first).")
+
+    @Flag(name: .long, help: "Do not apply pending migrations at start-up; /ready reports them until `easel migrate` runs.")
+    var noMigrate = false
+
+    func run() async throws {
+        var configuration = try Easel.loadConfiguration()
+        configuration.migrateOnStart = !noMigrate
+        Easel.bootstrapLogging(level: configuration.logLevel)
+        let logger = Logger(label: "easel")
+        do {
+            let app = try await buildApplication(configuration: configuration, logger: logger)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [app],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    cancellationSignals: [],
+                    logger: logger
+                ).withMaximumGracefulShutdown(configuration.shutdownGracePeriod))
+            logger.info("Easel listening on http://\(configuration.host):\(configuration.port)")
+            try await group.run()
+        } catch let error as StartupError {
+            throw Easel.fail(error.description)
+        } catch let error as MigrationError {
+            throw Easel.fail(error.description)
+        }
+    }
+}
+
+extension ServiceGroupConfiguration {
+    fileprivate func withMaximumGracefulShutdown(_ duration: Duration) -> Self {
+        var copy = self
+        copy.maximumGracefulShutdownDuration = duration
+        return copy
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations, then exit.")
+
+    @Flag(name: .long, help: "Only report which migrations are applied and which are pending.")
+    var status = false
+
+    func run() async throws {
+        let configuration = try Easel.loadConfiguration()
+        Easel.bootstrapLogging(level: configuration.logLevel)
+        let logger = Logger(label: "easel.migrate")
+        let statusOnly = status
+        do {
+            let migrations = try Migration.load(from: URL(fileURLWithPath: configuration.migrationsDirectory))
+            let message = try await PostgresClient.withRunning(
+                configuration.databaseURL.clientConfiguration(maximumConnections: 2), logger: logger
+            ) { client in
+                let migrator = Migrator(client: client, migrations: migrations, logger: logger)
+                if statusOnly {
+                    let status = try await withTimeout(.seconds(30)) { try await migrator.status() }
+                    return "applied: \(format(status.applied)); pending: \(format(status.pending))"
+                }
+                let applied = try await withTimeout(.seconds(300)) { try await migrator.migrate() }
+                return applied.isEmpty ? "schema is current; nothing to apply" : "applied \(format(applied))"
+            }
+            print(message)
+        } catch let error as MigrationError {
+            throw Easel.fail(error.description)
+        } catch is TimeoutError {
+            throw Easel.fail("PostgreSQL at \(configuration.databaseURL) did not answer in time")
+        } catch {
+            throw Easel.fail("could not migrate \(configuration.databaseURL): \(PostgresErrorMessage.describe(error))")
+        }
+    }
+}
+
+private func format(_ versions: [Int]) -> String {
+    versions.isEmpty ? "none" : versions.map { String(format: "%04d", $0) }.joined(separator: ", ")
+}
+
+struct CreateAdmin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create-admin",
+        abstract: "Create a platform admin.",
+        discussion: "Without --password-stdin a strong password is generated and printed once.")
+
+    @Option(help: "The admin's e-mail address, used to log in.")
+    var email: String
+
+    @Option(help: "The name shown in the console.")
+    var name: String = ""
+
+    @Flag(help: "Read the password from the first line of standard input.")
+    var passwordStdin = false
+
+    @Flag(help: "Do nothing (and succeed) when a platform admin already exists.")
+    var ifNone = false
+
+    func run() async throws {
+        let configuration = try Easel.loadConfiguration()
+        Easel.bootstrapLogging(level: .warning)
+        let logger = Logger(label: "easel.create-admin")
+        let address: EmailAddress
+        do { address = try EmailAddress(email) } catch { throw Easel.fail("\(error)") }
+
+        var password = GeneratedSecret.password()
+        if passwordStdin {
+            guard let line = readLine(strippingNewline: true) else {
+                throw Easel.fail("--password-stdin was given but standard input is empty")
+            }
+            do { try PasswordPolicy().validate(line) } catch { throw Easel.fail("\(error)") }
+            password = line
+        }
+        let hash = try await PasswordHasher(cost: configuration.bcryptCost).hash(password)
+        let displayName = name
+        let skipIfAny = ifNone
+        do {
+            let created = try await PostgresClient.withRunning(
+                configuration.databaseURL.clientConfiguration(maximumConnections: 2), logger: logger
+            ) { client in
+                let users = UserStore(client: client, logger: logger)
+                if skipIfAny, try await users.activePlatformAdminCount() > 0 { return false }
+                _ = try await users.createPlatformAdmin(
+                    email: address, displayName: displayName, passwordHash: hash,
+                    audit: AuditEntry(actor: "cli", action: "user.create", detailsJSON: #"{"role":"platform_admin"}"#))
+                return true
+            }
+            guard created else {
+                print("A platform admin already exists; nothing created.")
+                return
+            }
+        } catch let error as StoreError {
+            throw Easel.fail(error.description)
+        } catch {
+            throw Easel.fail("could not create the admin in \(configuration.databaseURL): \(PostgresErrorMessage.describe(error))")
+        }
+        print("Created platform admin \(address)")
+        if !passwordStdin { print("Password: \(password)") }
+    }
+}

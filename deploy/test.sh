@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs every Easel test suite against a throwaway PostgreSQL cluster, then removes the cluster,
+# also when tests fail. Ends with one line: "N passed, N failed".
+#
+#   deploy/test.sh                 everything
+#   deploy/test.sh --filter NAME   only Swift tests whose name matches NAME
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source deploy/lib/common.sh
+
+SWIFT_ARGS=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --filter) SWIFT_ARGS+=(--filter "$2"); shift 2 ;;
+        -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+        *) die "unknown option $1 (see --help)" ;;
+    esac
+done
+
+WORK=$(mktemp -d /tmp/easel-test.XXXXXX)
+chmod 755 "$WORK"
+PGDATA_DIR="$WORK/pgdata"
+cleanup() {
+    pg_stop "$PGDATA_DIR"
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+PG_PORT=$(free_port)
+log "starting a throwaway PostgreSQL on 127.0.0.1:$PG_PORT"
+pg_init "$PGDATA_DIR" postgres trust
+# Durability is pointless for a cluster that lives for one run; fsync=off makes it fast.
+pg_start "$PGDATA_DIR" "$PG_PORT" "$WORK/postgres.log" \
+    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+export EASEL_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
+
+passed=0
+failed=0
+status=0
+
+log "swift test"
+XUNIT="$WORK/swift.xml"
+set +e
+swift test --parallel --xunit-output "$XUNIT" "${SWIFT_ARGS[@]}" 2>&1 | tee "$WORK/swift-test.log"
+swift_status=${PIPESTATUS[0]}
+set -e
+# Swift Testing writes its own xUnit file beside the XCTest one.
+read -r p f < <(python3 deploy/lib/xunit_counts.py "$XUNIT" "${XUNIT%.xml}-swift-testing.xml")
+passed=$((passed + p)); failed=$((failed + f))
+if [ "$swift_status" != 0 ]; then
+    status=1
+    [ "$f" = 0 ] && failed=$((failed + 1))  # a build failure or crash counts as a failure
+fi
+
+echo
+echo "$passed passed, $failed failed"
+exit $status

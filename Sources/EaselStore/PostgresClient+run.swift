@@ -10,7 +10,11 @@ extension PostgresClient {
         logger: Logger,
         _ body: @escaping @Sendable (PostgresClient) async throws -> T
     ) async throws -> T {
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // A one-off command's first query may race the pool's start-up, which the pool logs as a
+        // warning; real connection failures still surface as the query's error.
+        var backgroundLogger = logger
+        backgroundLogger.logLevel = .error
+        let client = PostgresClient(configuration: configuration, backgroundLogger: backgroundLogger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 await client.run()

@@ -61,7 +61,6 @@ struct Serve: AsyncParsableCommand {
                     cancellationSignals: [],
                     logger: logger
                 ).withMaximumGracefulShutdown(configuration.shutdownGracePeriod))
-            logger.info("Easel listening on http://\(configuration.host):\(configuration.port)")
             try await group.run()
         } catch let error as StartupError {
             throw Easel.fail(error.description)

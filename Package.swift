@@ -38,11 +38,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // A local stand-in for Google's Gemini API, for tests, benchmarks and demos.
+        // zlib from the system (Debian: zlib1g-dev), for PNG encoding.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // A local stand-in for Google's Gemini API, for tests, benchmarks and demos. Never production.
+        .target(
+            name: "GeminiSimulatorKit",
+            dependencies: [
+                "Gemini",
+                "CZlib",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "GeminiSimulator",
             dependencies: [
-                "Gemini",
+                "GeminiSimulatorKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -104,7 +116,13 @@ let package = Package(
         ),
         .testTarget(
             name: "GeminiTests",
-            dependencies: ["Gemini"],
+            dependencies: [
+                "Gemini",
+                "GeminiSimulatorKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,287 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+
+/// The one way Easel talks to Gemini.
+///
+/// It shares a single `HTTPClient` (one connection pool per host) for the whole process; each
+/// call names its endpoint (base URL and key), so per-model routes need no client of their own.
+/// A call has one deadline that covers every attempt and the whole body (AsyncHTTPClient's own
+/// deadline stops at the response head), and retries what is worth retrying.
+public final class GeminiClient: Sendable {
+    /// Options of one call.
+    public struct CallOptions: Sendable {
+        /// The deadline of the whole call: all attempts, waits and bodies.
+        public var timeout: Duration
+        public var retry: RetryPolicy
+        /// Bodies larger than this fail with ``GeminiError/Kind/responseTooLarge(limit:)``.
+        public var maxResponseBytes: Int
+
+        public init(timeout: Duration = .seconds(180), retry: RetryPolicy = .default, maxResponseBytes: Int = 256 * 1024 * 1024) {
+            self.timeout = timeout
+            self.retry = retry
+            self.maxResponseBytes = maxResponseBytes
+        }
+    }
+
+    /// A response and the attempts it took.
+    public struct Result: Sendable {
+        public var response: GenerateContentResponse
+        public var attempts: [GeminiAttempt]
+    }
+
+    public let httpClient: HTTPClient
+    let logger: Logger
+    let userAgent: String
+
+    public init(httpClient: HTTPClient, logger: Logger = Logger(label: "gemini"), userAgent: String = "easel-gemini/1") {
+        self.httpClient = httpClient
+        self.logger = logger
+        self.userAgent = userAgent
+    }
+
+    /// An `HTTPClient` configured for Gemini traffic: a generous pool per host (image calls are
+    /// long and many run at once), no automatic redirects of POSTs, a bounded connect time.
+    public static func makeHTTPClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(10)
+        // Idle reads: an image call may think for a minute before its first byte.
+        configuration.timeout.read = .seconds(300)
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        // A failed connection surfaces at once, so the call's own retry policy handles it and
+        // reports each try; AsyncHTTPClient would otherwise retry silently until the connect timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .enabled(limit: .ratio(20))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    // MARK: generateContent
+
+    /// Calls `models/{model}:generateContent` and decodes the answer.
+    public func generateContent(
+        model: String, request: GenerateContentRequest, endpoint: GeminiEndpoint, options: CallOptions = .init()
+    ) async throws(GeminiError) -> Result {
+        let url = try endpoint.url(model: model, method: "generateContent")
+        let body = try encode(request)
+        let deadline = ContinuousClock.now + options.timeout
+        var attempts: [GeminiAttempt] = []
+        while true {
+            let number = attempts.count + 1
+            let started = ContinuousClock.now
+            let outcome: AttemptOutcome
+            do {
+                outcome = try await withDeadline(deadline) { [self] in
+                    let response = try await self.httpClient.execute(
+                        self.makeRequest(url: url, body: body, endpoint: endpoint), deadline: .distantFuture, logger: self.logger)
+                    let buffer = try await response.body.collect(upTo: options.maxResponseBytes)
+                    return AttemptOutcome(status: Int(response.status.code), headers: response.headers, body: buffer)
+                }
+            } catch {
+                var attempt = GeminiAttempt(
+                    number: number, host: endpoint.host, latency: .now - started, failure: Self.describe(error))
+                if error is DeadlineExceeded {
+                    attempt.failure = "deadline exceeded"
+                    attempts.append(attempt)
+                    throw GeminiError(.deadlineExceeded(options.timeout), attempts: attempts)
+                }
+                if error is NIOTooManyBytesError {
+                    attempts.append(attempt)
+                    throw GeminiError(.responseTooLarge(limit: options.maxResponseBytes), attempts: attempts)
+                }
+                attempts.append(attempt)
+                try await waitBeforeRetry(
+                    after: GeminiError(.transport(Self.describe(error)), attempts: attempts), retryAfter: nil,
+                    retryable: true, options: options, deadline: deadline)
+                continue
+            }
+
+            let latency = ContinuousClock.now - started
+            if outcome.status == 200 {
+                attempts.append(GeminiAttempt(number: number, host: endpoint.host, statusCode: 200, latency: latency))
+                do {
+                    let response = try JSONDecoder().decode(GenerateContentResponse.self, from: outcome.body)
+                    return Result(response: response, attempts: attempts)
+                } catch {
+                    attempts[attempts.count - 1].failure = "malformed response"
+                    throw GeminiError(.malformedResponse(Self.describe(error)), attempts: attempts)
+                }
+            }
+            let retryAfter = Self.retryAfter(outcome.headers)
+            let error = Self.httpError(status: outcome.status, body: outcome.body)
+            attempts.append(
+                GeminiAttempt(
+                    number: number, host: endpoint.host, statusCode: outcome.status, latency: latency,
+                    failure: error.message, retryAfter: retryAfter))
+            try await waitBeforeRetry(
+                after: GeminiError(error.kind, attempts: attempts), retryAfter: retryAfter,
+                retryable: options.retry.retryableStatusCodes.contains(outcome.status), options: options, deadline: deadline)
+        }
+    }
+
+    // MARK: streamGenerateContent
+
+    /// Calls `models/{model}:streamGenerateContent?alt=sse` and returns the chunks as they arrive.
+    ///
+    /// Retries happen only before the first byte of a successful answer; once chunks flow, a
+    /// failure ends the stream with an error. The call's deadline covers the whole stream.
+    public func streamGenerateContent(
+        model: String, request: GenerateContentRequest, endpoint: GeminiEndpoint, options: CallOptions = .init()
+    ) async throws(GeminiError) -> GeminiStream {
+        let url = try endpoint.url(model: model, method: "streamGenerateContent", query: "alt=sse")
+        let body = try encode(request)
+        let deadline = ContinuousClock.now + options.timeout
+        var attempts: [GeminiAttempt] = []
+        while true {
+            let number = attempts.count + 1
+            let started = ContinuousClock.now
+            let response: HTTPClientResponse
+            do {
+                response = try await withDeadline(deadline) { [self] in
+                    try await self.httpClient.execute(
+                        self.makeRequest(url: url, body: body, endpoint: endpoint), deadline: .distantFuture, logger: self.logger)
+                }
+            } catch {
+                var attempt = GeminiAttempt(number: number, host: endpoint.host, latency: .now - started, failure: Self.describe(error))
+                if error is DeadlineExceeded {
+                    attempt.failure = "deadline exceeded"
+                    attempts.append(attempt)
+                    throw GeminiError(.deadlineExceeded(options.timeout), attempts: attempts)
+                }
+                attempts.append(attempt)
+                try await waitBeforeRetry(
+                    after: GeminiError(.transport(Self.describe(error)), attempts: attempts), retryAfter: nil,
+                    retryable: true, options: options, deadline: deadline)
+                continue
+            }
+            let status = Int(response.status.code)
+            if status == 200 {
+                attempts.append(
+                    GeminiAttempt(number: number, host: endpoint.host, statusCode: 200, latency: .now - started))
+                return GeminiStream(
+                    body: response.body, attempts: attempts, deadline: deadline, timeout: options.timeout,
+                    maxEventBytes: options.maxResponseBytes)
+            }
+            let errorBody: ByteBuffer
+            do {
+                errorBody = try await withDeadline(deadline) { try await response.body.collect(upTo: 1024 * 1024) }
+            } catch {
+                errorBody = ByteBuffer()
+            }
+            let retryAfter = Self.retryAfter(response.headers)
+            let error = Self.httpError(status: status, body: errorBody)
+            attempts.append(
+                GeminiAttempt(
+                    number: number, host: endpoint.host, statusCode: status, latency: .now - started,
+                    failure: error.message, retryAfter: retryAfter))
+            try await waitBeforeRetry(
+                after: GeminiError(error.kind, attempts: attempts), retryAfter: retryAfter,
+                retryable: options.retry.retryableStatusCodes.contains(status), options: options, deadline: deadline)
+        }
+    }
+
+    // MARK: helpers
+
+    struct AttemptOutcome: Sendable {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: ByteBuffer
+    }
+
+    func encode(_ request: GenerateContentRequest) throws(GeminiError) -> ByteBuffer {
+        do {
+            return ByteBuffer(data: try JSONEncoder().encode(request))
+        } catch {
+            throw GeminiError(.invalidRequest("request could not be encoded: \(error)"))
+        }
+    }
+
+    func makeRequest(url: String, body: ByteBuffer, endpoint: GeminiEndpoint) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: "application/json, text/event-stream")
+        request.headers.add(name: "User-Agent", value: userAgent)
+        if let key = endpoint.apiKey { request.headers.add(name: "x-goog-api-key", value: key) }
+        request.body = .bytes(body)
+        return request
+    }
+
+    /// Sleeps before the next attempt, or throws `error` when no attempt should follow: not
+    /// retryable, attempts used up, or the wait would overrun the deadline.
+    func waitBeforeRetry(
+        after error: GeminiError, retryAfter: Duration?, retryable: Bool, options: CallOptions,
+        deadline: ContinuousClock.Instant
+    ) async throws(GeminiError) {
+        let attempt = error.attempts.count
+        let attemptsSoFar = error.attempts
+        guard retryable, attempt < options.retry.maxAttempts else { throw error }
+        let delay = options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
+        guard ContinuousClock.now + delay < deadline else { throw error }
+        logger.debug(
+            "retrying Gemini call", metadata: ["attempt": "\(attempt)", "delay_s": "\(delay.seconds)", "error": "\(error.message)"])
+        do {
+            try await Task.sleep(for: delay)
+        } catch {
+            throw GeminiError(.transport("cancelled while waiting to retry"), attempts: attemptsSoFar)
+        }
+    }
+
+    static func httpError(status: Int, body: ByteBuffer) -> GeminiError {
+        if let google = try? JSONDecoder().decode(GoogleErrorBody.self, from: body) {
+            return GeminiError(.api(code: google.error.code, status: google.error.status, message: google.error.message))
+        }
+        // Some relays answer with a bare array of Google errors.
+        if let list = try? JSONDecoder().decode([GoogleErrorBody].self, from: body), let google = list.first {
+            return GeminiError(.api(code: google.error.code, status: google.error.status, message: google.error.message))
+        }
+        return GeminiError(.http(statusCode: status, body: String(buffer: body)))
+    }
+
+    /// `Retry-After` as seconds or an HTTP date.
+    static func retryAfter(_ headers: HTTPHeaders) -> Duration? {
+        guard let value = headers.first(name: "Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
+        if let seconds = Double(value), seconds >= 0 { return .seconds(seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return nil }
+        return .seconds(max(0, date.timeIntervalSinceNow))
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError { return "\(error)" }
+        if let error = error as? DecodingError {
+            switch error {
+            case .dataCorrupted(let context): return "invalid JSON: \(context.debugDescription)"
+            case .keyNotFound(let key, _): return "missing field \(key.stringValue)"
+            case .typeMismatch(_, let context): return "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+            case .valueNotFound(_, let context): return "null at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+            @unknown default: return "\(error)"
+            }
+        }
+        return String(describing: error)
+    }
+}
+
+/// The call's deadline passed.
+struct DeadlineExceeded: Error {}
+
+/// Runs `operation` until `deadline`, then cancels it and throws ``DeadlineExceeded``.
+func withDeadline<T: Sendable>(
+    _ deadline: ContinuousClock.Instant, _ operation: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(until: deadline, clock: .continuous)
+            throw DeadlineExceeded()
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}

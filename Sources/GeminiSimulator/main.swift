@@ -1,1 +1,0 @@
-print("GeminiSimulator: not built yet")

@@ -1,0 +1,70 @@
+/// Behaviour a test asks of the simulator by writing `[sim:...]` into its prompt.
+///
+/// Directives travel inside the request itself, so a test driving Easel (or Google's SDK) end to
+/// end can make one call misbehave without any side channel, and parallel tests never see each
+/// other's faults.
+///
+/// | directive | effect |
+/// | --- | --- |
+/// | `[sim:latency=MS]` | wait MS milliseconds before answering |
+/// | `[sim:status=CODE]` | answer with Google's error body for CODE (e.g. 429, 503) |
+/// | `[sim:retry-after=S]` | add `Retry-After: S` to an error answer |
+/// | `[sim:fail-first=N]` | the first N requests with this exact prompt fail with 503 (or `status`) |
+/// | `[sim:hang=MS]` | answer nothing for MS milliseconds (default 60000), then close |
+/// | `[sim:truncate]` | send half the body, then close the connection |
+/// | `[sim:block-prompt]` | `promptFeedback.blockReason = SAFETY`, no candidates |
+/// | `[sim:image-safety]` | finish with `IMAGE_SAFETY` and no image |
+/// | `[sim:prohibited]` | finish with `PROHIBITED_CONTENT` and no image |
+/// | `[sim:no-image]` | text only, finish reason `NO_IMAGE` |
+/// | `[sim:text-only]` | text only, finish reason `STOP` |
+/// | `[sim:images=N]` | N images, interleaved with text |
+/// | `[sim:noise]` | noisy (large, realistic-size) images |
+/// | `[sim:hold=TOKEN]` | streaming: hold the last chunk until `POST /_sim/release/TOKEN` |
+public struct Directives: Sendable, Equatable {
+    public var latencyMilliseconds: Int?
+    public var status: Int?
+    public var retryAfterSeconds: Int?
+    public var failFirst: Int?
+    public var hangMilliseconds: Int?
+    public var truncate = false
+    public var blockPrompt = false
+    public var imageSafety = false
+    public var prohibited = false
+    public var noImage = false
+    public var textOnly = false
+    public var imageCount = 1
+    public var noise = false
+    public var holdToken: String?
+
+    public init() {}
+
+    public init(parsing text: String) {
+        var remaining = Substring(text)
+        while let open = remaining.range(of: "[sim:") {
+            guard let close = remaining[open.upperBound...].firstIndex(of: "]") else { break }
+            let body = remaining[open.upperBound..<close]
+            remaining = remaining[remaining.index(after: close)...]
+            let parts = body.split(separator: "=", maxSplits: 1)
+            let name = parts.first.map(String.init) ?? ""
+            let value = parts.count > 1 ? String(parts[1]) : nil
+            let number = value.flatMap { Int($0) }
+            switch name {
+            case "latency": latencyMilliseconds = number
+            case "status": status = number
+            case "retry-after": retryAfterSeconds = number
+            case "fail-first": failFirst = number
+            case "hang": hangMilliseconds = number ?? 60_000
+            case "truncate": truncate = true
+            case "block-prompt": blockPrompt = true
+            case "image-safety": imageSafety = true
+            case "prohibited": prohibited = true
+            case "no-image": noImage = true
+            case "text-only": textOnly = true
+            case "images": imageCount = max(0, min(number ?? 1, 8))
+            case "noise": noise = true
+            case "hold": holdToken = value
+            default: continue
+            }
+        }
+    }
+}

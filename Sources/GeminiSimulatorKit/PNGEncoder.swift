@@ -1,0 +1,105 @@
+import CZlib
+import Foundation
+
+/// Writes RGB PNG files. The simulator's images are real PNGs that any decoder opens.
+enum PNGEncoder {
+    /// A PNG of `width` × `height` drawn from `seed`: bands of colour that differ between seeds,
+    /// or incompressible noise when `noise` is set (to produce realistically large files).
+    static func pattern(width: Int, height: Int, seed: UInt64, noise: Bool = false) -> Data {
+        let rowBytes = 1 + width * 3
+        var raw = [UInt8](repeating: 0, count: rowBytes * height)
+        var rng = SplitMix(seed: seed)
+        let base = (UInt8(truncatingIfNeeded: rng.next()), UInt8(truncatingIfNeeded: rng.next()), UInt8(truncatingIfNeeded: rng.next()))
+        let band = max(8, min(width, height) / 16)
+        raw.withUnsafeMutableBufferPointer { pixels in
+            var y = 0
+            while y < height {
+                let rowStart = y * rowBytes
+                pixels[rowStart] = 0  // filter: none
+                let bandIndex = y / band
+                for x in 0..<width {
+                    let i = rowStart + 1 + x * 3
+                    let checker = ((x / band) + bandIndex) % 2 == 0
+                    let shade = UInt8(truncatingIfNeeded: (x * 255) / max(1, width - 1))
+                    pixels[i] = checker ? base.0 : base.0 &+ shade / 2
+                    pixels[i + 1] = checker ? base.1 &+ shade / 3 : base.1
+                    pixels[i + 2] = UInt8(truncatingIfNeeded: (bandIndex * 37)) &+ base.2
+                }
+                // Rows inside one band are the same: copy instead of recomputing.
+                let bandEnd = min(height, (bandIndex + 1) * band)
+                var copy = y + 1
+                while copy < bandEnd {
+                    let source = UnsafeMutableRawPointer(pixels.baseAddress! + rowStart)
+                    (pixels.baseAddress! + copy * rowBytes).update(from: source.assumingMemoryBound(to: UInt8.self), count: rowBytes)
+                    copy += 1
+                }
+                y = bandEnd
+            }
+            if noise {
+                for row in 0..<height {
+                    var i = row * rowBytes + 1
+                    let end = (row + 1) * rowBytes
+                    while i + 8 <= end {
+                        var value = rng.next()
+                        withUnsafeBytes(of: &value) { bytes in
+                            for k in 0..<8 { pixels[i + k] ^= bytes[k] & 0x3F }
+                        }
+                        i += 8
+                    }
+                }
+            }
+        }
+        return encode(width: width, height: height, rgbRows: raw)
+    }
+
+    /// Wraps filtered RGB rows (`1 + width*3` bytes each) into a PNG file.
+    static func encode(width: Int, height: Int, rgbRows: [UInt8]) -> Data {
+        var png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        var header = Data()
+        header.appendBigEndian(UInt32(width))
+        header.appendBigEndian(UInt32(height))
+        header.append(contentsOf: [8, 2, 0, 0, 0])  // 8-bit, RGB, deflate, no filter method, no interlace
+        appendChunk("IHDR", header, to: &png)
+        appendChunk("IDAT", deflate(rgbRows), to: &png)
+        appendChunk("IEND", Data(), to: &png)
+        return png
+    }
+
+    static func deflate(_ bytes: [UInt8]) -> Data {
+        var destinationLength = compressBound(uLong(bytes.count))
+        var destination = [UInt8](repeating: 0, count: Int(destinationLength))
+        let status = compress2(&destination, &destinationLength, bytes, uLong(bytes.count), 1)
+        precondition(status == Z_OK, "zlib compress2 failed with \(status)")
+        return Data(destination.prefix(Int(destinationLength)))
+    }
+
+    static func appendChunk(_ type: String, _ payload: Data, to png: inout Data) {
+        png.appendBigEndian(UInt32(payload.count))
+        let typeBytes = Data(type.utf8)
+        png.append(typeBytes)
+        png.append(payload)
+        var crc = crc32(0, nil, 0)
+        typeBytes.withUnsafeBytes { crc = crc32(crc, $0.bindMemory(to: Bytef.self).baseAddress, uInt($0.count)) }
+        payload.withUnsafeBytes { crc = crc32(crc, $0.bindMemory(to: Bytef.self).baseAddress, uInt($0.count)) }
+        png.appendBigEndian(UInt32(crc))
+    }
+}
+
+extension Data {
+    mutating func appendBigEndian(_ value: UInt32) {
+        append(contentsOf: [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)])
+    }
+}
+
+/// A small, fast, seedable random number generator (SplitMix64).
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

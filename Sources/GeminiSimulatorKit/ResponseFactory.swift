@@ -1,0 +1,164 @@
+import Foundation
+import Gemini
+
+/// Makes the chunks of an answer: thoughts, text, images of the right size, signatures,
+/// grounding and usage, as the real models return them.
+struct ResponseFactory {
+    let family: ImageModelFamily
+    let model: String
+    let request: GenerateContentRequest
+    let prompt: String
+    let directives: Directives
+
+    var config: GenerationConfig? { request.generationConfig }
+    var wantsText: Bool {
+        guard let modalities = config?.responseModalities, !modalities.isEmpty else { return true }
+        return modalities.contains { $0.rawValue.uppercased() == "TEXT" }
+    }
+    var wantsImage: Bool {
+        guard let modalities = config?.responseModalities, !modalities.isEmpty else { return true }
+        return modalities.contains { $0.rawValue.uppercased() == "IMAGE" }
+    }
+
+    func chunks() -> [GenerateContentResponse] {
+        let responseID = "sim-" + UUID().uuidString.lowercased().prefix(18)
+        var usage = UsageMetadata(
+            promptTokenCount: promptTokens,
+            promptTokensDetails: [
+                ModalityTokenCount(modality: .text, tokenCount: textTokens),
+                ModalityTokenCount(modality: .image, tokenCount: inputImageCount * 258),
+            ].filter { ($0.tokenCount ?? 0) > 0 })
+        func finish(_ response: inout GenerateContentResponse) {
+            response.modelVersion = model
+            response.responseId = responseID
+        }
+
+        if directives.blockPrompt {
+            usage.totalTokenCount = promptTokens
+            var response = GenerateContentResponse(
+                promptFeedback: PromptFeedback(blockReason: .safety, safetyRatings: [SafetyRating(category: "HARM_CATEGORY_DANGEROUS_CONTENT", probability: "HIGH", blocked: true)]),
+                usageMetadata: usage)
+            finish(&response)
+            return [response]
+        }
+        if directives.imageSafety || directives.prohibited {
+            let reason: FinishReason = directives.imageSafety ? .imageSafety : .prohibitedContent
+            usage.totalTokenCount = promptTokens
+            var response = GenerateContentResponse(
+                candidates: [Candidate(finishReason: reason, finishMessage: "Unable to show the generated image. The image was filtered out because it violated Google's Generative AI Prohibited Use policy.", index: 0)],
+                usageMetadata: usage)
+            finish(&response)
+            return [response]
+        }
+
+        let signs = family.requiresThoughtSignatures
+        var leading: [Part] = []
+        var thoughtTokens = 0
+        if signs {
+            let level = config?.thinkingConfig?.thinkingLevel?.lowercased()
+            thoughtTokens = level == "minimal" ? 64 : 412
+            if config?.thinkingConfig?.includeThoughts == true {
+                leading.append(Part(text: "Composing the scene: \(promptExcerpt).", thought: true))
+            }
+        }
+        let imagesWanted = (directives.noImage || directives.textOnly || !wantsImage) ? 0 : directives.imageCount
+        if wantsText || imagesWanted == 0 {
+            let text = imagesWanted == 0
+                ? (directives.noImage ? "I can describe it, but I could not draw this one: \(promptExcerpt)." : "Here is a description: \(promptExcerpt).")
+                : "Here is your image: \(promptExcerpt)."
+            leading.append(Part(text: text, thoughtSignature: signs ? signature() : nil))
+        }
+
+        var imageChunks: [[Part]] = []
+        var imageTokens = 0
+        let size = family.dimensions(aspectRatio: config?.imageConfig?.aspectRatio, imageSize: config?.imageConfig?.imageSize)
+            ?? (1024, 1024)
+        for index in 0..<imagesWanted {
+            var parts: [Part] = []
+            if index > 0, wantsText { parts.append(Part(text: "\n\nVariation \(index + 1):\n\n")) }
+            let png = PNGEncoder.pattern(width: size.width, height: size.height, seed: seed(index), noise: directives.noise)
+            var image = Part.image(png, mimeType: "image/png")
+            image.thoughtSignature = signs ? signature() : nil
+            parts.append(image)
+            imageChunks.append(parts)
+            imageTokens += family.outputTokensPerImage(imageSize: config?.imageConfig?.imageSize)
+        }
+
+        let textTokensOut = leading.compactMap(\.text).reduce(0) { $0 + max(1, $1.count / 4) }
+        usage.candidatesTokenCount = imageTokens + textTokensOut
+        usage.candidatesTokensDetails = [
+            ModalityTokenCount(modality: .text, tokenCount: textTokensOut),
+            ModalityTokenCount(modality: .image, tokenCount: imageTokens),
+        ].filter { ($0.tokenCount ?? 0) > 0 }
+        usage.thoughtsTokenCount = thoughtTokens > 0 ? thoughtTokens : nil
+        usage.totalTokenCount = promptTokens + imageTokens + textTokensOut + thoughtTokens
+
+        var chunks: [GenerateContentResponse] = []
+        let groupsOfParts = ([leading] + imageChunks).filter { !$0.isEmpty }
+        for parts in groupsOfParts {
+            var chunk = GenerateContentResponse(candidates: [Candidate(content: .model(parts), index: 0)])
+            finish(&chunk)
+            chunks.append(chunk)
+        }
+        var last = GenerateContentResponse(
+            candidates: [
+                Candidate(
+                    content: .model([Part(text: "")]),
+                    finishReason: directives.noImage ? .noImage : .stop, groundingMetadata: grounding(), index: 0)
+            ],
+            usageMetadata: usage)
+        finish(&last)
+        // The final chunk carries only the finish; give it the last parts so no empty text part remains.
+        if let previous = chunks.popLast() {
+            last.candidates[0].content = previous.candidates[0].content
+        } else {
+            last.candidates[0].content = nil
+        }
+        chunks.append(last)
+        return chunks
+    }
+
+    var promptExcerpt: String {
+        let cleaned = prompt.replacingOccurrences(of: #"\[sim:[^\]]*\]"#, with: "", options: .regularExpression)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return cleaned.count > 80 ? String(cleaned.prefix(80)) + "…" : (cleaned.isEmpty ? "an image" : cleaned)
+    }
+
+    var inputImageCount: Int {
+        request.contents.filter { $0.role != "model" }.flatMap(\.parts).filter { $0.inlineData != nil }.count
+    }
+
+    var textTokens: Int {
+        let characters = request.contents.flatMap(\.parts).compactMap(\.text).reduce(0) { $0 + $1.count }
+            + (request.systemInstruction?.parts.compactMap(\.text).reduce(0) { $0 + $1.count } ?? 0)
+        return max(1, characters / 4)
+    }
+
+    var promptTokens: Int { textTokens + inputImageCount * 258 }
+
+    func grounding() -> GroundingMetadata? {
+        guard let search = request.tools?.compactMap(\.googleSearch).first else { return nil }
+        let imageSearch = search.searchTypes?.imageSearch != nil
+        return GroundingMetadata(
+            webSearchQueries: [promptExcerpt],
+            imageSearchQueries: imageSearch ? [promptExcerpt + " photo"] : nil,
+            searchEntryPoint: SearchEntryPoint(renderedContent: "<div class=\"sim-search\">Search: \(promptExcerpt)</div>"),
+            groundingChunks: [
+                GroundingChunk(web: GroundingSource(uri: "https://example.com/source-1", title: "example.com")),
+            ] + (imageSearch ? [GroundingChunk(image: GroundingSource(uri: "https://example.com/page", imageUri: "https://example.com/image.jpg"))] : []))
+    }
+
+    func signature() -> String {
+        Data(("sim-signature:" + UUID().uuidString).utf8).base64EncodedString()
+    }
+
+    /// A seed stable across processes (Swift's `Hasher` is not), so one prompt draws one image.
+    func seed(_ index: Int) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in (prompt + "#\(index)").utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x100_0000_01b3
+        }
+        return hash
+    }
+}

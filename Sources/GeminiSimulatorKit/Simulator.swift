@@ -1,0 +1,246 @@
+import Foundation
+import Gemini
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// How the simulator runs.
+public struct SimulatorConfiguration: Sendable {
+    public var host: String
+    /// 0 picks a free port.
+    public var port: Int
+    /// When set, every call must carry this key (`x-goog-api-key` or `?key=`).
+    public var apiKey: String?
+    /// Added to every answer.
+    public var latency: Duration
+
+    public init(host: String = "127.0.0.1", port: Int = 0, apiKey: String? = nil, latency: Duration = .zero) {
+        self.host = host
+        self.port = port
+        self.apiKey = apiKey
+        self.latency = latency
+    }
+}
+
+/// The request context of the simulator: large bodies, as Google accepts.
+public struct SimulatorRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public init(source: ApplicationRequestContextSource) { coreContext = .init(source: source) }
+    public var maxUploadSize: Int { 256 * 1024 * 1024 }
+}
+
+/// Builds the simulator application. `onServerRunning` receives the bound port.
+public func buildSimulator(
+    configuration: SimulatorConfiguration,
+    state: SimulatorState = SimulatorState(),
+    logger: Logger = Logger(label: "gemini-simulator"),
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = Router(context: SimulatorRequestContext.self)
+    let simulator = GeminiSimulator(configuration: configuration, state: state)
+    router.get("health") { _, _ in "ok" }
+    router.get("v1beta/models") { request, context in try await simulator.listModels(request, context) }
+    router.post("v1beta/models/:target") { request, context in try await simulator.handle(request, context) }
+    router.get("_sim/requests") { _, _ -> Response in
+        let data = try JSONEncoder().encode(state.requests)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
+    router.post("_sim/release/:token") { _, context -> HTTPResponse.Status in
+        state.release(try context.parameters.require("token"))
+        return .noContent
+    }
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "GeminiSimulator"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+        logger: logger)
+}
+
+/// Google's REST protocol for the image models, answered locally.
+struct GeminiSimulator: Sendable {
+    let configuration: SimulatorConfiguration
+    let state: SimulatorState
+
+    struct Failure: Error {
+        var status: Int
+        var message: String
+        var retryAfter: Int? = nil
+
+        func response() -> Response {
+            let body = GoogleErrorBody(code: status, message: message, status: GoogleErrorBody.status(forHTTPCode: status))
+            var headers: HTTPFields = [.contentType: "application/json; charset=UTF-8"]
+            if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
+            let data = (try? JSONEncoder().encode(body)) ?? Data()
+            return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(data: data)))
+        }
+    }
+
+    /// A deliberate disconnect, to cut a body short.
+    struct SimulatedDisconnect: Error {}
+
+    func listModels(_ request: Request, _ context: SimulatorRequestContext) async throws -> Response {
+        if let failure = authenticate(request) { return failure.response() }
+        let models: [JSONValue] = ImageModelFamily.all.map { family in
+            .object([
+                "name": .string("models/\(family.id)-preview"),
+                "displayName": .string(family.displayName),
+                "supportedGenerationMethods": .array([.string("generateContent"), .string("streamGenerateContent")]),
+            ])
+        }
+        let data = try JSONEncoder().encode(JSONValue.object(["models": .array(models)]))
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
+
+    func handle(_ request: Request, _ context: SimulatorRequestContext) async throws -> Response {
+        do {
+            return try await answer(request, context)
+        } catch let failure as Failure {
+            return failure.response()
+        }
+    }
+
+    func authenticate(_ request: Request) -> Failure? {
+        guard let expected = configuration.apiKey else { return nil }
+        let given = request.headers[HTTPField.Name("x-goog-api-key")!] ?? request.uri.queryParameters.get("key")
+        guard let given else {
+            return Failure(status: 403, message: "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.")
+        }
+        guard given == expected else {
+            return Failure(status: 403, message: "API key not valid. Please pass a valid API key.")
+        }
+        return nil
+    }
+
+    func answer(_ request: Request, _ context: SimulatorRequestContext) async throws -> Response {
+        let target = try context.parameters.require("target")
+        guard let colon = target.lastIndex(of: ":") else {
+            throw Failure(status: 404, message: "Method not found: \(target)")
+        }
+        let model = String(target[..<colon])
+        let method = String(target[target.index(after: colon)...])
+        guard method == "generateContent" || method == "streamGenerateContent" else {
+            throw Failure(status: 404, message: "Method \(method) is not found for models/\(model).")
+        }
+        if let failure = authenticate(request) { throw failure }
+        guard let family = ImageModelFamily.family(ofModel: model) else {
+            throw Failure(
+                status: 404,
+                message: "models/\(model) is not found for API version v1beta, or is not supported for \(method). Call ListModels to see the list of available models and their supported methods.")
+        }
+
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let generateRequest: GenerateContentRequest
+        do {
+            generateRequest = try JSONDecoder().decode(GenerateContentRequest.self, from: body)
+        } catch {
+            throw Failure(status: 400, message: "Invalid JSON payload received. \(Self.describe(error))")
+        }
+        let raw = (try? JSONDecoder().decode(JSONValue.self, from: body)) ?? .null
+        state.record(
+            .init(
+                model: model, method: method, query: request.uri.query,
+                apiKeyHeader: request.headers[HTTPField.Name("x-goog-api-key")!], body: raw.shortened()))
+
+        try RequestValidator(family: family).validate(generateRequest)
+
+        let prompt = generateRequest.contents.last(where: { $0.role != "model" })?.parts.compactMap(\.text).joined(separator: "\n") ?? ""
+        let directives = Directives(parsing: prompt)
+        let delay = configuration.latency + .milliseconds(directives.latencyMilliseconds ?? 0)
+        if delay > .zero { try await Task.sleep(for: delay) }
+
+        if let hang = directives.hangMilliseconds {
+            try? await Task.sleep(for: .milliseconds(hang))
+            throw SimulatedDisconnect()
+        }
+        if let status = directives.status {
+            throw Failure(status: status, message: Self.message(forStatus: status), retryAfter: directives.retryAfterSeconds)
+        }
+        if let failFirst = directives.failFirst, state.nextAttempt(forPrompt: prompt) <= failFirst {
+            throw Failure(status: 503, message: Self.message(forStatus: 503), retryAfter: directives.retryAfterSeconds)
+        }
+
+        let factory = ResponseFactory(family: family, model: model, request: generateRequest, prompt: prompt, directives: directives)
+        let chunks = factory.chunks()
+        if method == "generateContent" {
+            let data = try JSONEncoder().encode(GenerateContentResponse.merge(chunks))
+            return jsonResponse(data, truncate: directives.truncate)
+        }
+        let sse = request.uri.queryParameters.get("alt") == "sse"
+        return streamResponse(chunks, sse: sse, directives: directives)
+    }
+
+    func jsonResponse(_ data: Data, truncate: Bool) -> Response {
+        let headers: HTTPFields = [.contentType: "application/json; charset=UTF-8", .contentLength: "\(data.count)"]
+        guard truncate else {
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(data: data)))
+        }
+        let half = ByteBuffer(data: data.prefix(data.count / 2))
+        return Response(
+            status: .ok, headers: headers,
+            body: .init(contentLength: data.count) { writer in
+                try await writer.write(half)
+                throw SimulatedDisconnect()
+            })
+    }
+
+    /// Server-sent events framed as Google frames them (`data: <json>` and CRLF CRLF), or with
+    /// `alt` absent, a JSON array written element by element.
+    func streamResponse(_ chunks: [GenerateContentResponse], sse: Bool, directives: Directives) -> Response {
+        let state = self.state
+        let contentType = sse ? "text/event-stream" : "application/json; charset=UTF-8"
+        return Response(
+            status: .ok, headers: [.contentType: contentType],
+            body: .init { writer in
+                let encoder = JSONEncoder()
+                if !sse { try await writer.write(ByteBuffer(string: "[")) }
+                for (index, chunk) in chunks.enumerated() {
+                    let isLast = index == chunks.count - 1
+                    if isLast, let token = directives.holdToken { await state.hold(token) }
+                    let json = try encoder.encode(chunk)
+                    var buffer = ByteBuffer()
+                    if sse {
+                        buffer.writeString("data: ")
+                        buffer.writeBytes(json)
+                        buffer.writeString("\r\n\r\n")
+                    } else {
+                        if index > 0 { buffer.writeString(",\r\n") }
+                        buffer.writeBytes(json)
+                    }
+                    if isLast, directives.truncate {
+                        try await writer.write(buffer.getSlice(at: 0, length: buffer.readableBytes / 2)!)
+                        throw SimulatedDisconnect()
+                    }
+                    try await writer.write(buffer)
+                }
+                if !sse { try await writer.write(ByteBuffer(string: "]")) }
+                try await writer.finish(nil)
+            })
+    }
+
+    static func message(forStatus status: Int) -> String {
+        switch status {
+        case 429: return "Resource has been exhausted (e.g. check quota)."
+        case 500: return "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting"
+        case 503: return "The model is overloaded. Please try again later."
+        case 504: return "The request timed out. Please try again."
+        case 400: return "Request contains an invalid argument."
+        case 401: return "Request had invalid authentication credentials."
+        case 403: return "The caller does not have permission."
+        case 404: return "Requested entity was not found."
+        default: return "Simulated error \(status)."
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? "The body is not valid JSON." : "Invalid value at '\(path)': \(context.debugDescription)"
+        case DecodingError.typeMismatch(_, let context):
+            return "Invalid value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'."
+        default:
+            return "\(error)"
+        }
+    }
+}

@@ -26,10 +26,11 @@ swift build --product easel
 swift build --product GeminiSimulator
 BIN="$(swift build --show-bin-path)"
 
-SIM_PID=""
+SIMULATOR_PID=""
 cleanup() {
     trap - EXIT INT TERM
-    [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+    set +e
+    [ -n "$SIMULATOR_PID" ] && kill "$SIMULATOR_PID" 2>/dev/null && wait "$SIMULATOR_PID" 2>/dev/null
     log "stopping PostgreSQL"
     pg_stop "$PGDATA_DIR"
 }
@@ -88,7 +89,7 @@ fi
 if [ -z "${GEMINI_API_KEY:-}" ]; then
     SIM_KEY="dev-simulator-key"
     coproc SIM { exec "$BIN/GeminiSimulator" --port 0 --key "$SIM_KEY"; }
-    SIM_PID=$SIM_PID
+    SIMULATOR_PID=$SIM_PID  # bash unsets SIM_PID when the coprocess ends
     read -r -t 30 SIM_PORT <&"${SIM[0]}" || die "the Gemini simulator did not start"
     [[ "$SIM_PORT" =~ ^[0-9]+$ ]] || die "the Gemini simulator printed '$SIM_PORT' instead of its port"
     export GEMINI_BASE_URL="http://127.0.0.1:$SIM_PORT" GEMINI_API_KEY="$SIM_KEY"

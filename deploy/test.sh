@@ -52,6 +52,33 @@ if [ "$swift_status" != 0 ]; then
     [ "$f" = 0 ] && failed=$((failed + 1))  # a build failure or crash counts as a failure
 fi
 
+if [ ${#SWIFT_ARGS[@]} -eq 0 ]; then
+    # Python suites: Google's own SDK (google-genai) as the client.
+    log "preparing the Python test environment"
+    VENV="$PWD/.build-python"
+    stamp="$VENV/.requirements.sha256"
+    want=$(sha256sum Tests/python/requirements.txt | cut -d' ' -f1)
+    if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        python3 -m venv "$VENV"
+        "$VENV/bin/pip" install --quiet --disable-pip-version-check -r Tests/python/requirements.txt
+        echo "$want" > "$stamp"
+    fi
+    swift build --product GeminiSimulator >/dev/null
+    export GEMINI_SIMULATOR_BIN="$(swift build --show-bin-path)/GeminiSimulator"
+
+    log "pytest Tests/python"
+    set +e
+    "$VENV/bin/python" -m pytest -q -p no:cacheprovider --junitxml "$WORK/pytest.xml" Tests/python
+    pytest_status=$?
+    set -e
+    read -r p f < <(python3 deploy/lib/xunit_counts.py "$WORK/pytest.xml")
+    passed=$((passed + p)); failed=$((failed + f))
+    if [ "$pytest_status" != 0 ]; then
+        status=1
+        [ "$f" = 0 ] && failed=$((failed + 1))
+    fi
+fi
+
 echo
 echo "$passed passed, $failed failed"
 exit $status

@@ -40,8 +40,11 @@ public func buildSimulator(
     let router = Router(context: SimulatorRequestContext.self)
     let simulator = GeminiSimulator(configuration: configuration, state: state)
     router.get("health") { _, _ in "ok" }
-    router.get("v1beta/models") { request, context in try await simulator.listModels(request, context) }
-    router.post("v1beta/models/:target") { request, context in try await simulator.handle(request, context) }
+    // Google serves the image models under v1beta and v1 (which recent SDKs default to).
+    for version in ["v1beta", "v1"] {
+        router.get("\(version)/models") { request, context in try await simulator.listModels(request, context) }
+        router.post("\(version)/models/:target") { request, context in try await simulator.handle(request, context) }
+    }
     router.get("_sim/requests") { _, _ -> Response in
         let data = try JSONEncoder().encode(state.requests)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: data)))

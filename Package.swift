@@ -60,6 +60,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Speed and memory of the Gemini client against same-run baselines (deploy/bench.sh).
+        .executableTarget(
+            name: "EaselBench",
+            dependencies: [
+                "Gemini",
+                "GeminiSimulatorKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Domain types and rules. No I/O.
         .target(
             name: "EaselCore",

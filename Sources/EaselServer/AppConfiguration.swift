@@ -22,6 +22,14 @@ public struct AppConfiguration: Sendable {
     public var migrateOnStart: Bool
     /// How long a graceful shutdown may take before work still running is cancelled.
     public var shutdownGracePeriod: Duration
+    /// A session ends after this long without a request...
+    public var sessionIdleTimeout: Duration
+    /// ...and after this long in any case.
+    public var sessionLifetime: Duration
+    /// The address people reach Easel at, for links Easel hands out (set-password links).
+    public var publicURL: String
+    /// Whether a reverse proxy in front sets `X-Forwarded-For`, so the client's address is its last entry.
+    public var trustForwardedFor: Bool
 
     public init(
         databaseURL: DatabaseURL,
@@ -36,7 +44,10 @@ public struct AppConfiguration: Sendable {
         bcryptCost: Int = 12,
         logLevel: Logger.Level = .info,
         migrateOnStart: Bool = true,
-        shutdownGracePeriod: Duration = .seconds(30)
+        shutdownGracePeriod: Duration = .seconds(30),
+        sessionIdleTimeout: Duration = .seconds(12 * 3600),
+        sessionLifetime: Duration = .seconds(7 * 24 * 3600),
+        publicURL: String? = nil
     ) {
         self.databaseURL = databaseURL
         self.host = host
@@ -51,6 +62,10 @@ public struct AppConfiguration: Sendable {
         self.logLevel = logLevel
         self.migrateOnStart = migrateOnStart
         self.shutdownGracePeriod = shutdownGracePeriod
+        self.sessionIdleTimeout = sessionIdleTimeout
+        self.sessionLifetime = sessionLifetime
+        self.publicURL = publicURL ?? "http://\(host):\(port)"
+        self.trustForwardedFor = false
     }
 
     public static let googleBaseURL = "https://generativelanguage.googleapis.com"
@@ -86,6 +101,13 @@ public struct AppConfiguration: Sendable {
         configuration.logLevel = try reader.logLevel("EASEL_LOG_LEVEL", default: configuration.logLevel)
         let grace = try reader.integer("EASEL_SHUTDOWN_GRACE_SECONDS", default: 30, in: 1...3600)
         configuration.shutdownGracePeriod = .seconds(grace)
+        let idleMinutes = try reader.integer("EASEL_SESSION_IDLE_MINUTES", default: 12 * 60, in: 1...525_600)
+        configuration.sessionIdleTimeout = .seconds(idleMinutes * 60)
+        let lifetimeHours = try reader.integer("EASEL_SESSION_MAX_HOURS", default: 7 * 24, in: 1...8760)
+        configuration.sessionLifetime = .seconds(lifetimeHours * 3600)
+        configuration.publicURL = try reader.httpURL(
+            "EASEL_PUBLIC_URL", default: "http://\(configuration.host):\(configuration.port)")
+        configuration.trustForwardedFor = try reader.boolean("EASEL_TRUST_FORWARDED_FOR", default: false)
         return configuration
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import EaselCore
 import EaselStore
 import Foundation
@@ -35,6 +36,35 @@ public func buildApplication(
         FileMiddleware<AppRequestContext, LocalFileSystem>(
             configuration.publicDirectory, searchForIndexHtml: true, logger: logger)
     }
+    let users = UserStore(client: postgres, logger: logger)
+    let tenants = TenantStore(client: postgres, logger: logger)
+    let sessions = SessionStore(client: postgres, logger: logger)
+    let keys = APIKeyStore(client: postgres, logger: logger)
+    let passwordTokens = PasswordTokenStore(client: postgres, logger: logger)
+    let audits = AuditStore(client: postgres, logger: logger)
+    let hasher = PasswordHasher(cost: configuration.bcryptCost)
+    let passwordPolicy = PasswordPolicy()
+    let auth = AuthService(
+        users: users, tenants: tenants, sessions: sessions, keys: keys,
+        throttle: LoginThrottleStore(client: postgres, logger: logger), hasher: hasher,
+        csrfKey: deriveKey(from: configuration.secretKey, purpose: "easel-csrf-v1"), sessionIdle: configuration.sessionIdleTimeout,
+        sessionLifetime: configuration.sessionLifetime, decoyHash: try await hasher.hash(GeneratedSecret.password()))
+
+    let api = router.group("api/v1").add(middleware: AuthMiddleware(auth: auth, trustForwardedFor: configuration.trustForwardedFor))
+    api.addRoutes(
+        AuthController(
+            auth: auth, users: users, sessions: sessions, passwordTokens: passwordTokens, policy: passwordPolicy,
+            cookieSecure: configuration.cookieSecure
+        ).endpoints, atPath: "auth")
+    api.addRoutes(MeController(auth: auth, users: users, tenants: tenants, policy: passwordPolicy).endpoints, atPath: "me")
+    api.addRoutes(KeyController(keys: keys).endpoints, atPath: "keys")
+    api.addRoutes(TenantController(tenants: tenants).endpoints, atPath: "tenants")
+    api.addRoutes(
+        UserController(
+            users: users, tenants: tenants, passwordTokens: passwordTokens, audits: audits, hasher: hasher,
+            policy: passwordPolicy, publicURL: configuration.publicURL
+        ).endpoints, atPath: "users")
+    api.addRoutes(AuditController(audits: audits).endpoints, atPath: "audit")
     router.addRoutes(
         HealthController(
             postgres: postgres, migrator: migrator, databaseURL: configuration.databaseURL, databaseTimeout: .seconds(3)).endpoints)
@@ -75,4 +105,11 @@ public func buildApplication(
 public struct StartupError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// A key for one purpose derived from EASEL_SECRET_KEY (HKDF-SHA256), so no two uses share a key.
+func deriveKey(from secret: Data, purpose: String) -> Data {
+    let key = HKDF<SHA256>.deriveKey(
+        inputKeyMaterial: SymmetricKey(data: secret), info: Data(purpose.utf8), outputByteCount: 32)
+    return key.withUnsafeBytes { Data($0) }
 }

@@ -55,6 +55,12 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
+    /// The elements of an array; empty for anything else.
+    public var arrayValue: [JSONValue] {
+        if case .array(let array) = self { return array }
+        return []
+    }
+
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil

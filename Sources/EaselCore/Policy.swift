@@ -1,0 +1,65 @@
+import Foundation
+
+/// Every authorization rule of Easel in one place. Routes ask; the policy answers by returning
+/// or throwing a ``PolicyError`` whose message says what is missing.
+public enum Policy {
+    public enum Action: Sendable, Equatable {
+        /// List, create, rename, suspend tenants and set their limits.
+        case manageTenants
+        /// Read or change the users of `tenantID`.
+        case manageUsers(tenantID: UUID)
+        /// Give a user of `tenantID` the role `role`; `currentRole` is the user's role now (nil when creating).
+        case assignRole(Role, tenantID: UUID, currentRole: Role?)
+        /// Read the audit log of `tenantID` (nil: of the whole platform).
+        case readAudit(tenantID: UUID?)
+        /// Create API keys for oneself.
+        case createOwnAPIKey
+    }
+
+    public static func authorize(_ action: Action, for principal: Principal) throws(PolicyError) {
+        switch action {
+        case .manageTenants:
+            guard principal.role == .platformAdmin else { throw .forbidden("Only platform admins manage tenants.") }
+
+        case .manageUsers(let tenantID):
+            try requireTenantAdmin(principal, of: tenantID, doing: "manage its users")
+
+        case .assignRole(let role, let tenantID, let currentRole):
+            try requireTenantAdmin(principal, of: tenantID, doing: "manage its users")
+            if role == .platformAdmin {
+                throw .forbidden("Platform admins belong to no tenant; create them with `easel create-admin`.")
+            }
+            // Owners are made and unmade by owners (or the platform); admins manage admins and members.
+            if principal.role == .admin, role == .owner || currentRole == .owner {
+                throw .forbidden("Only an owner can make or change an owner.")
+            }
+
+        case .readAudit(let tenantID):
+            if principal.role == .platformAdmin { return }
+            guard let tenantID else { throw .forbidden("Only platform admins read the whole platform's audit log.") }
+            try requireTenantAdmin(principal, of: tenantID, doing: "read its audit log")
+
+        case .createOwnAPIKey:
+            guard principal.tenantID != nil else {
+                throw .forbidden("API keys belong to a tenant's users; platform admins have none.")
+            }
+        }
+    }
+
+    static func requireTenantAdmin(_ principal: Principal, of tenantID: UUID, doing what: String) throws(PolicyError) {
+        if principal.role == .platformAdmin { return }
+        guard principal.tenantID == tenantID else {
+            // Another tenant's rows do not exist as far as this caller can tell.
+            throw .notFound
+        }
+        guard principal.role.isTenantAdmin else {
+            throw .forbidden("Only the tenant's owners and admins may \(what).")
+        }
+    }
+}
+
+/// A refusal: forbidden (403, with the reason) or, for another tenant's rows, not found (404).
+public enum PolicyError: Error, Equatable, Sendable {
+    case forbidden(String)
+    case notFound
+}

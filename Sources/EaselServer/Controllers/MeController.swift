@@ -1,0 +1,86 @@
+import EaselCore
+import EaselStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The caller's own account: who they are, their limits, their password.
+struct MeController {
+    let auth: AuthService
+    let users: UserStore
+    let tenants: TenantStore
+    let policy: PasswordPolicy
+
+    var endpoints: RouteCollection<AppRequestContext> {
+        RouteCollection(context: AppRequestContext.self)
+            .get(use: me)
+            .post("password", use: changePassword)
+    }
+
+    struct MeView: ResponseEncodable {
+        var user: UserView
+        var tenant: TenantView?
+        var role: Role
+        var limits: LimitsView?
+        /// Present for cookie sessions: the token state-changing requests must send as X-CSRF-Token.
+        var csrfToken: String?
+        var authenticatedBy: String
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(user, forKey: .user)
+            try c.encode(tenant, forKey: .tenant)
+            try c.encode(role, forKey: .role)
+            try c.encode(limits, forKey: .limits)
+            try c.encode(csrfToken, forKey: .csrfToken)
+            try c.encode(authenticatedBy, forKey: .authenticatedBy)
+        }
+
+        enum CodingKeys: String, CodingKey { case user, tenant, role, limits, csrfToken, authenticatedBy }
+    }
+
+    @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        guard let user = try await users.get(principal.userID, scope: .all) else { throw AppError.notFound() }
+        let tenant = try await principal.tenantID.asyncMap { try await tenants.get($0) } ?? nil
+        let csrf = context.identity?.sessionToken.map { SecureToken.csrfToken(forSession: $0, key: auth.csrfKey) }
+        let view = MeView(
+            user: UserView(user), tenant: tenant.map(TenantView.init), role: user.role, limits: tenant.map { TenantView($0).limits },
+            csrfToken: csrf, authenticatedBy: csrf == nil ? "api_key" : "session")
+        var response = try context.responseEncoder.encode(view, from: request, context: context)
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    struct ChangePasswordBody: Decodable {
+        var currentPassword: String
+        var newPassword: String
+    }
+
+    /// Changes the caller's password and ends their other sessions.
+    @Sendable func changePassword(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let principal = try context.requirePrincipal()
+        let body = try await request.decodeJSON(as: ChangePasswordBody.self, context: context)
+        guard let user = try await users.get(principal.userID, scope: .all), let current = user.passwordHash,
+            try await auth.hasher.verify(body.currentPassword, hash: current)
+        else {
+            throw AppError(.badRequest, code: "invalid_field", message: "currentPassword is not right.")
+        }
+        try policy.validate(body.newPassword)
+        guard body.newPassword != body.currentPassword else {
+            throw AppError(.badRequest, code: "invalid_field", message: "newPassword must differ from the current one.")
+        }
+        let hash = try await auth.hasher.hash(body.newPassword)
+        var keep: UUID? = nil
+        if case .session(let id) = principal.credential { keep = id }
+        try await users.setPassword(principal.userID, hash: hash, keepSession: keep, audit: context.audit("user.change_password"))
+        return .noContent
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

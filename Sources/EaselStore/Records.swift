@@ -1,0 +1,102 @@
+import EaselCore
+import Foundation
+
+/// A tenant as stored.
+public struct TenantRecord: Sendable, Equatable {
+    public enum Status: String, Sendable, Codable { case active, suspended }
+
+    public var id: UUID
+    public var name: String
+    public var slug: String
+    public var status: Status
+    public var monthlyImageQuota: Int?
+    public var monthlyTokenBudget: Int?
+    public var maxConcurrentGenerations: Int?
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// A user as stored. `passwordHash` never leaves the server.
+public struct UserRecord: Sendable, Equatable {
+    public enum Status: String, Sendable, Codable { case active, invited, disabled }
+
+    public var id: UUID
+    public var tenantID: UUID?
+    public var email: String
+    public var displayName: String
+    public var role: Role
+    public var status: Status
+    public var passwordHash: String?
+    public var passwordChangedAt: Date?
+    public var lastLoginAt: Date?
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// An API key as stored: its hash and visible prefix, never the key.
+public struct APIKeyRecord: Sendable, Equatable {
+    public var id: UUID
+    public var tenantID: UUID
+    public var userID: UUID
+    public var name: String
+    public var prefix: String
+    public var expiresAt: Date?
+    public var lastUsedAt: Date?
+    public var revokedAt: Date?
+    public var createdAt: Date
+}
+
+/// A row of the audit log.
+public struct AuditRecord: Sendable, Equatable {
+    public var id: Int64
+    public var tenantID: UUID?
+    public var actorUserID: UUID?
+    public var actor: String?
+    public var action: String
+    public var targetType: String?
+    public var targetID: String?
+    public var detailsJSON: String
+    public var clientIP: String?
+    public var requestID: String?
+    public var createdAt: Date
+}
+
+/// A page of a keyset-paginated list.
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    /// Pass back as `cursor` for the next page; nil on the last page.
+    public var nextCursor: String?
+}
+
+/// The position after a row in a list ordered by (created_at, id): opaque to clients.
+public struct Cursor: Sendable, Equatable {
+    public var createdAt: Date
+    public var id: String
+
+    public init(createdAt: Date, id: String) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    public var encoded: String {
+        let micros = Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded())
+        return Data("\(micros)|\(id)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Reads a cursor a client passed back; a malformed one is a ``ValidationError`` on `cursor`.
+    public init(decoding raw: String) throws(ValidationError) {
+        var base64 = raw.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64.append("=") }
+        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError(field: "cursor", message: "is not a cursor this API returned")
+        }
+        let parts = text.split(separator: "|", maxSplits: 1)
+        guard parts.count == 2, let micros = Int64(parts[0]) else {
+            throw ValidationError(field: "cursor", message: "is not a cursor this API returned")
+        }
+        self.createdAt = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+        self.id = String(parts[1])
+    }
+}

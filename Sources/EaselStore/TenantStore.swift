@@ -1,0 +1,184 @@
+import EaselCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Tenants.
+public struct TenantStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    static let columns = """
+        id, name, slug, status, monthly_image_quota, monthly_token_budget, max_concurrent_generations, created_at, updated_at
+        """
+
+    static func record(_ row: PostgresRow) throws -> TenantRecord {
+        let (id, name, slug, status, quota, budget, concurrency, created, updated) = try row.decode(
+            (UUID, String, String, String, Int?, Int?, Int?, Date, Date).self)
+        return TenantRecord(
+            id: id, name: name, slug: slug, status: TenantRecord.Status(rawValue: status) ?? .suspended,
+            monthlyImageQuota: quota, monthlyTokenBudget: budget, maxConcurrentGenerations: concurrency,
+            createdAt: created, updatedAt: updated)
+    }
+
+    public struct NewTenant: Sendable {
+        public var name: String
+        public var slug: String
+        public var monthlyImageQuota: Int?
+        public var monthlyTokenBudget: Int?
+        public var maxConcurrentGenerations: Int?
+
+        public init(name: String, slug: String, monthlyImageQuota: Int? = nil, monthlyTokenBudget: Int? = nil, maxConcurrentGenerations: Int? = nil) {
+            self.name = name
+            self.slug = slug
+            self.monthlyImageQuota = monthlyImageQuota
+            self.monthlyTokenBudget = monthlyTokenBudget
+            self.maxConcurrentGenerations = maxConcurrentGenerations
+        }
+    }
+
+    public func create(_ tenant: NewTenant, audit: AuditEntry) async throws -> TenantRecord {
+        try await Transaction.run(client, logger: logger, conflict: "a tenant with slug '\(tenant.slug)' already exists") { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO tenants (name, slug, monthly_image_quota, monthly_token_budget, max_concurrent_generations)
+                VALUES (\(tenant.name), \(tenant.slug), \(tenant.monthlyImageQuota), \(tenant.monthlyTokenBudget), \(tenant.maxConcurrentGenerations))
+                RETURNING \(unescaped: Self.columns)
+                """, logger: logger)
+            let record = try Self.record(try await rows.collect().first!)
+            var audit = audit
+            audit.tenantID = record.id
+            audit.targetType = "tenant"
+            audit.targetID = record.id.uuidString.lowercased()
+            try await audit.insert(on: connection, logger: logger)
+            return record
+        }
+    }
+
+    public func get(_ id: UUID) async throws -> TenantRecord? {
+        let rows = try await client.query("SELECT \(unescaped: Self.columns) FROM tenants WHERE id = \(id)", logger: logger)
+        return try await rows.collect().first.map(Self.record)
+    }
+
+    public func list(limit: Int, after cursor: Cursor?) async throws -> Page<TenantRecord> {
+        let rows: PostgresRowSequence
+        if let cursor, let after = UUID(uuidString: cursor.id) {
+            rows = try await client.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM tenants WHERE (created_at, id) > (\(cursor.createdAt), \(after))
+                ORDER BY created_at, id LIMIT \(limit + 1)
+                """, logger: logger)
+        } else {
+            rows = try await client.query(
+                "SELECT \(unescaped: Self.columns) FROM tenants ORDER BY created_at, id LIMIT \(limit + 1)", logger: logger)
+        }
+        let records = try await rows.collect().map(Self.record)
+        return Page(records, limit: limit) { Cursor(createdAt: $0.createdAt, id: $0.id.uuidString) }
+    }
+
+    /// Changes to a tenant; nil fields stay as they are. Limits use `.some(nil)` to mean "unlimited".
+    public struct Patch: Sendable {
+        public var name: String?
+        public var status: TenantRecord.Status?
+        public var monthlyImageQuota: Int??
+        public var monthlyTokenBudget: Int??
+        public var maxConcurrentGenerations: Int??
+        public init() {}
+    }
+
+    /// Applies `patch` and records before and after in the audit log; nil when no such tenant.
+    public func update(_ id: UUID, _ patch: Patch, audit: AuditEntry) async throws -> TenantRecord? {
+        try await Transaction.run(client, logger: logger) { connection in
+            let current = try await connection.query(
+                "SELECT \(unescaped: Self.columns) FROM tenants WHERE id = \(id) FOR UPDATE", logger: logger
+            ).collect().first.map(Self.record)
+            guard let before = current else { return nil }
+            var after = before
+            if let name = patch.name { after.name = name }
+            if let status = patch.status { after.status = status }
+            if let quota = patch.monthlyImageQuota { after.monthlyImageQuota = quota }
+            if let budget = patch.monthlyTokenBudget { after.monthlyTokenBudget = budget }
+            if let concurrency = patch.maxConcurrentGenerations { after.maxConcurrentGenerations = concurrency }
+            let rows = try await connection.query(
+                """
+                UPDATE tenants SET name = \(after.name), status = \(after.status.rawValue),
+                    monthly_image_quota = \(after.monthlyImageQuota), monthly_token_budget = \(after.monthlyTokenBudget),
+                    max_concurrent_generations = \(after.maxConcurrentGenerations), updated_at = now()
+                WHERE id = \(id) RETURNING \(unescaped: Self.columns)
+                """, logger: logger)
+            let updated = try Self.record(try await rows.collect().first!)
+            var audit = audit
+            audit.tenantID = id
+            audit.targetType = "tenant"
+            audit.targetID = id.uuidString.lowercased()
+            audit.detailsJSON = AuditDetails.change(before: Self.auditFields(before), after: Self.auditFields(updated))
+            try await audit.insert(on: connection, logger: logger)
+            return updated
+        }
+    }
+
+    static func auditFields(_ tenant: TenantRecord) -> [String: String] {
+        [
+            "name": tenant.name, "status": tenant.status.rawValue,
+            "monthlyImageQuota": tenant.monthlyImageQuota.map(String.init) ?? "unlimited",
+            "monthlyTokenBudget": tenant.monthlyTokenBudget.map(String.init) ?? "unlimited",
+            "maxConcurrentGenerations": tenant.maxConcurrentGenerations.map(String.init) ?? "unlimited",
+        ]
+    }
+}
+
+extension Page {
+    /// A page from `limit + 1` fetched rows: the extra row only says there is a next page.
+    init(_ rows: [Item], limit: Int, cursor: (Item) -> Cursor) {
+        if rows.count > limit {
+            let items = Array(rows.prefix(limit))
+            self.init(items: items, nextCursor: items.last.map { cursor($0).encoded })
+        } else {
+            self.init(items: rows, nextCursor: nil)
+        }
+    }
+}
+
+/// JSON for audit details.
+public enum AuditDetails {
+    /// `{"before": {...}, "after": {...}}` with only the fields that changed.
+    public static func change(before: [String: String], after: [String: String]) -> String {
+        var changedBefore: [String: String] = [:]
+        var changedAfter: [String: String] = [:]
+        for (key, value) in after where before[key] != value {
+            changedBefore[key] = before[key]
+            changedAfter[key] = value
+        }
+        return json(["before": changedBefore, "after": changedAfter])
+    }
+
+    public static func json(_ object: [String: [String: String]]) -> String {
+        (try? String(decoding: JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)) ?? "{}"
+    }
+
+    public static func json(_ object: [String: String]) -> String {
+        (try? String(decoding: JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)) ?? "{}"
+    }
+}
+
+/// Runs a transaction and unwraps PostgresNIO's wrapper, mapping a unique violation to
+/// ``StoreError/conflict(_:)`` when a message for it is given.
+enum Transaction {
+    static func run<T: Sendable>(
+        _ client: PostgresClient, logger: Logger, conflict: String? = nil,
+        _ body: @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            let inner = error.closureError ?? error.beginError ?? error.commitError ?? error
+            if let conflict, PostgresErrorMessage.sqlState(inner) == "23505" { throw StoreError.conflict(conflict) }
+            throw inner
+        }
+    }
+}

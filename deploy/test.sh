@@ -64,7 +64,14 @@ if [ ${#SWIFT_ARGS[@]} -eq 0 ]; then
         echo "$want" > "$stamp"
     fi
     swift build --product GeminiSimulator >/dev/null
+    swift build --product easel >/dev/null
     export GEMINI_SIMULATOR_BIN="$(swift build --show-bin-path)/GeminiSimulator"
+    export EASEL_BIN="$(swift build --show-bin-path)/easel"
+    # The console suite drives a real headless Chromium.
+    export CHROMIUM_BIN=${CHROMIUM_BIN:-$(command -v chromium || command -v chromium-browser || true)}
+    export CHROMEDRIVER_BIN=${CHROMEDRIVER_BIN:-$(command -v chromedriver || true)}
+    [ -n "$CHROMIUM_BIN" ] && [ -n "$CHROMEDRIVER_BIN" ] \
+        || die "the console tests need Chromium and its driver (Debian: apt-get install chromium chromium-driver)"
 
     log "pytest Tests/python"
     set +e

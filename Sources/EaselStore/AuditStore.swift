@@ -38,6 +38,8 @@ public struct AuditStore: Sendable {
                     id: id, tenantID: tenant, actorUserID: actorID, actor: actor, action: action, targetType: targetType,
                     targetID: targetID, detailsJSON: details, clientIP: ip, requestID: requestID, createdAt: created))
         }
-        return Page(records, limit: limit) { Cursor(createdAt: $0.createdAt, id: String($0.id)) }
+        let more = records.count > limit
+        let items = Array(records.prefix(limit))
+        return Page(items: items, nextCursor: more ? items.last.map { Cursor(micros: 0, id: String($0.id)).encoded } : nil)
     }
 }

@@ -69,18 +69,21 @@ public struct Page<Item: Sendable>: Sendable {
 }
 
 /// The position after a row in a list ordered by (created_at, id): opaque to clients.
+///
+/// The time is kept as whole microseconds, exactly as PostgreSQL stores it: a `Date` (a Double)
+/// cannot hold today's timestamps to the microsecond, and a cursor a microsecond early would
+/// repeat its row on the next page.
 public struct Cursor: Sendable, Equatable {
-    public var createdAt: Date
+    public var micros: Int64
     public var id: String
 
-    public init(createdAt: Date, id: String) {
-        self.createdAt = createdAt
+    public init(micros: Int64, id: String) {
+        self.micros = micros
         self.id = id
     }
 
     public var encoded: String {
-        let micros = Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded())
-        return Data("\(micros)|\(id)".utf8).base64EncodedString()
+        Data("\(micros)|\(id)".utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
@@ -96,7 +99,10 @@ public struct Cursor: Sendable, Equatable {
         guard parts.count == 2, let micros = Int64(parts[0]) else {
             throw ValidationError(field: "cursor", message: "is not a cursor this API returned")
         }
-        self.createdAt = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+        self.micros = micros
         self.id = String(parts[1])
     }
+
+    /// The select-list expression that yields a row's cursor time.
+    static let microsColumn = "(extract(epoch FROM created_at) * 1000000)::bigint"
 }

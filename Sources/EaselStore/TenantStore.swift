@@ -66,19 +66,16 @@ public struct TenantStore: Sendable {
     }
 
     public func list(limit: Int, after cursor: Cursor?) async throws -> Page<TenantRecord> {
-        let rows: PostgresRowSequence
-        if let cursor, let after = UUID(uuidString: cursor.id) {
-            rows = try await client.query(
-                """
-                SELECT \(unescaped: Self.columns) FROM tenants WHERE (created_at, id) > (\(cursor.createdAt), \(after))
-                ORDER BY created_at, id LIMIT \(limit + 1)
-                """, logger: logger)
-        } else {
-            rows = try await client.query(
-                "SELECT \(unescaped: Self.columns) FROM tenants ORDER BY created_at, id LIMIT \(limit + 1)", logger: logger)
-        }
-        let records = try await rows.collect().map(Self.record)
-        return Page(records, limit: limit) { Cursor(createdAt: $0.createdAt, id: $0.id.uuidString) }
+        let afterMicros = cursor?.micros
+        let afterID = cursor.flatMap { UUID(uuidString: $0.id) }
+        let rows = try await client.query(
+            """
+            SELECT \(unescaped: Self.columns), \(unescaped: Cursor.microsColumn) FROM tenants
+            WHERE \(afterMicros)::bigint IS NULL
+               OR (created_at, id) > (timestamptz 'epoch' + \(afterMicros)::bigint * interval '1 microsecond', \(afterID))
+            ORDER BY created_at, id LIMIT \(limit + 1)
+            """, logger: logger)
+        return try await Page(rows, limit: limit, cursorColumn: 9, decode: Self.record) { $0.id.uuidString }
     }
 
     /// Changes to a tenant; nil fields stay as they are. Limits use `.some(nil)` to mean "unlimited".
@@ -133,14 +130,24 @@ public struct TenantStore: Sendable {
 }
 
 extension Page {
-    /// A page from `limit + 1` fetched rows: the extra row only says there is a next page.
-    init(_ rows: [Item], limit: Int, cursor: (Item) -> Cursor) {
-        if rows.count > limit {
-            let items = Array(rows.prefix(limit))
-            self.init(items: items, nextCursor: items.last.map { cursor($0).encoded })
-        } else {
-            self.init(items: rows, nextCursor: nil)
+    /// A page from up to `limit + 1` rows whose column `cursorColumn` holds the row's cursor
+    /// microseconds: the extra row only says there is a next page.
+    init(
+        _ rows: PostgresRowSequence, limit: Int, cursorColumn: Int, decode: (PostgresRow) throws -> Item,
+        id: (Item) -> String
+    ) async throws {
+        var items: [Item] = []
+        var lastMicros: Int64 = 0
+        var more = false
+        for try await row in rows {
+            if items.count == limit {
+                more = true
+                break
+            }
+            items.append(try decode(row))
+            lastMicros = try row.makeRandomAccess()[cursorColumn].decode(Int64.self)
         }
+        self.init(items: items, nextCursor: more ? items.last.map { Cursor(micros: lastMicros, id: id($0)).encoded } : nil)
     }
 }
 

@@ -91,17 +91,17 @@ public struct UserStore: Sendable {
     /// Users visible in `scope`, optionally of one tenant, oldest first.
     public func list(scope: TenantScope, tenantID: UUID?, limit: Int, after cursor: Cursor?) async throws -> Page<UserRecord> {
         let tenantFilter = scope.tenantID ?? tenantID
-        let afterDate = cursor?.createdAt
+        let afterMicros = cursor?.micros
         let afterID = cursor.flatMap { UUID(uuidString: $0.id) }
         let rows = try await client.query(
             """
-            SELECT \(unescaped: Self.columns) FROM users
+            SELECT \(unescaped: Self.columns), \(unescaped: Cursor.microsColumn) FROM users
             WHERE (\(tenantFilter)::uuid IS NULL OR tenant_id = \(tenantFilter))
-              AND (\(afterDate)::timestamptz IS NULL OR (created_at, id) > (\(afterDate), \(afterID)))
+              AND (\(afterMicros)::bigint IS NULL
+                   OR (created_at, id) > (timestamptz 'epoch' + \(afterMicros)::bigint * interval '1 microsecond', \(afterID)))
             ORDER BY created_at, id LIMIT \(limit + 1)
             """, logger: logger)
-        let records = try await rows.collect().map(Self.record)
-        return Page(records, limit: limit) { Cursor(createdAt: $0.createdAt, id: $0.id.uuidString) }
+        return try await Page(rows, limit: limit, cursorColumn: 11, decode: Self.record) { $0.id.uuidString }
     }
 
     public struct Patch: Sendable {

@@ -13,7 +13,7 @@ struct Easel: AsyncParsableCommand {
         commandName: "easel",
         abstract: "A self-hosted studio and gateway for Google's Gemini image models.",
         discussion: "Configuration comes from the environment; see the README for every variable.",
-        subcommands: [Serve.self, Migrate.self, CreateAdmin.self],
+        subcommands: [Serve.self, Migrate.self, CreateAdmin.self, CreateTenant.self],
         defaultSubcommand: Serve.self)
 
     static func bootstrapLogging(level: Logger.Level) {
@@ -175,5 +175,41 @@ struct CreateAdmin: AsyncParsableCommand {
         }
         print("Created platform admin \(address)")
         if !passwordStdin { print("Password: \(password)") }
+    }
+}
+
+struct CreateTenant: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create-tenant", abstract: "Create a tenant (an organisation) and print its id.")
+
+    @Option(help: "The tenant's name.")
+    var name: String
+
+    @Option(help: "Lower-case letters, digits and dashes; made from the name when left out.")
+    var slug: String?
+
+    func run() async throws {
+        let configuration = try Easel.loadConfiguration()
+        Easel.bootstrapLogging(level: .warning)
+        let logger = Logger(label: "easel.create-tenant")
+        let tenant: TenantStore.NewTenant
+        do {
+            let name = try TenantRules.name(self.name)
+            tenant = TenantStore.NewTenant(name: name, slug: try slug.map { try TenantRules.slug($0) } ?? TenantRules.slug(fromName: name))
+        } catch {
+            throw Easel.fail("\(error)")
+        }
+        do {
+            let created = try await PostgresClient.withRunning(
+                configuration.databaseURL.clientConfiguration(maximumConnections: 2), logger: logger
+            ) { client in
+                try await TenantStore(client: client, logger: logger).create(tenant, audit: AuditEntry(actor: "cli", action: "tenant.create"))
+            }
+            print("Created tenant \(created.name) (\(created.slug)): \(created.id.uuidString.lowercased())")
+        } catch let error as StoreError {
+            throw Easel.fail(error.description)
+        } catch {
+            throw Easel.fail("could not create the tenant in \(configuration.databaseURL): \(PostgresErrorMessage.describe(error))")
+        }
     }
 }

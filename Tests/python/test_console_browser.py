@@ -1,0 +1,120 @@
+"""The console in a real headless Chromium: log in through the page, use the account and admin
+pages, and check the phone-width layout."""
+import os
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def wait(browser, condition, timeout=15):
+    try:
+        return WebDriverWait(browser, timeout).until(condition)
+    except Exception:
+        screenshot(browser, "failure")
+        raise
+
+
+def screenshot(browser, name):
+    directory = os.environ.get("EASEL_SCREENSHOT_DIR")
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        browser.save_screenshot(os.path.join(directory, f"{name}.png"))
+
+
+def log_in(browser, easel, email, password):
+    browser.get(f"{easel.url}/login.html")
+    browser.find_element(By.ID, "email").send_keys(email)
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.ID, "login-submit").click()
+
+
+def test_login_through_the_page_shows_the_account(browser, easel):
+    browser.get(f"{easel.url}/account.html")
+    # Not logged in: sent to the log-in page, which comes back here afterwards.
+    wait(browser, EC.url_contains("/login.html?next="))
+    screenshot(browser, "login")
+    browser.find_element(By.ID, "email").send_keys(easel.member_email)
+    browser.find_element(By.ID, "password").send_keys("wrong password!")
+    browser.find_element(By.ID, "login-submit").click()
+    error = wait(browser, EC.visibility_of_element_located((By.ID, "login-message")))
+    assert "not right" in error.text
+
+    browser.find_element(By.ID, "password").clear()
+    browser.find_element(By.ID, "password").send_keys(easel.password)
+    browser.find_element(By.ID, "login-submit").click()
+    wait(browser, EC.url_contains("/account.html"))
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "profile-email"), easel.member_email))
+    assert browser.find_element(By.ID, "profile-role").text == "Member"
+    assert browser.find_element(By.ID, "profile-tenant").text == "Acme Studio"
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "keys-body"), "No API keys yet"))
+    screenshot(browser, "account-empty")
+
+
+def test_creating_an_api_key_shows_it_once(browser, easel):
+    log_in(browser, easel, easel.member_email, easel.password)
+    wait(browser, EC.url_contains("/account.html"))
+    name = browser.find_element(By.CSS_SELECTOR, "#key-form input[name=name]")
+    name.send_keys("Browser key")
+    name.submit()
+    secret = wait(browser, EC.visibility_of_element_located((By.ID, "new-key-value")))
+    assert secret.text.startswith("esl_")
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "keys-body"), "Browser key"))
+    assert secret.text not in browser.find_element(By.ID, "keys-body").text
+    screenshot(browser, "account-key")
+
+
+def test_an_admin_invites_a_user(browser, easel):
+    log_in(browser, easel, easel.owner_email, easel.password)
+    wait(browser, EC.url_contains("/account.html"))
+    browser.find_element(By.LINK_TEXT, "Users").click()
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "users-body"), easel.member_email))
+    form = browser.find_element(By.ID, "invite-form")
+    form.find_element(By.NAME, "email").send_keys("invitee@acme.test")
+    form.find_element(By.NAME, "displayName").send_keys("Ivy Invitee")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    link = wait(browser, EC.visibility_of_element_located((By.ID, "link-value")))
+    assert "/set-password.html#token=" in link.text
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "users-body"), "Ivy Invitee"))
+    screenshot(browser, "users")
+
+    # The invitee follows the link and sets a password.
+    invite = link.text
+    browser.delete_all_cookies()
+    browser.get(invite)
+    browser.find_element(By.ID, "new-password").send_keys("a fine new password")
+    browser.find_element(By.ID, "repeat-password").send_keys("a fine new password")
+    browser.find_element(By.ID, "set-submit").click()
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "set-message"), "Your password is set"))
+    log_in(browser, easel, "invitee@acme.test", "a fine new password")
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "profile-email"), "invitee@acme.test"))
+
+
+def test_the_platform_admin_creates_a_tenant(browser, easel):
+    log_in(browser, easel, easel.root_email, easel.root_password)
+    wait(browser, EC.url_contains("/account.html"))
+    browser.find_element(By.LINK_TEXT, "Tenants").click()
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "tenants-body"), "Acme Studio"))
+    form = browser.find_element(By.ID, "tenant-form")
+    form.find_element(By.NAME, "name").send_keys("Browser Made Co")
+    form.find_element(By.NAME, "quota").send_keys("250")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "tenants-body"), "browser-made-co"))
+    assert "250" in browser.find_element(By.ID, "tenants-body").text
+    screenshot(browser, "tenants")
+
+
+@pytest.mark.parametrize("page", ["/account.html", "/admin/users.html"])
+def test_phone_width_has_no_sideways_scroll(browser, easel, page):
+    log_in(browser, easel, easel.owner_email, easel.password)
+    wait(browser, EC.url_contains("/account.html"))
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(f"{easel.url}{page}")
+        wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, ".nav a")))
+        screenshot(browser, "phone" + page.replace("/", "-").replace(".html", ""))
+        overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{page} is {overflow}px wider than a phone screen"
+    finally:
+        browser.set_window_size(1280, 900)

@@ -72,6 +72,7 @@ fi
 export EASEL_SECRET_KEY=$(cat "$DEV_DIR/secret-key")
 
 "$BIN/easel" migrate
+"$BIN/easel" seed-models
 
 ADMIN_EMAIL=${EASEL_DEV_ADMIN_EMAIL:-admin@easel.local}
 created=$("$BIN/easel" create-admin --email "$ADMIN_EMAIL" --name "Platform admin" --if-none)

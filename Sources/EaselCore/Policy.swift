@@ -14,6 +14,8 @@ public enum Policy {
         case readAudit(tenantID: UUID?)
         /// Create API keys for oneself.
         case createOwnAPIKey
+        /// Create, change or delete model configs of `tenantID` (nil: platform-wide ones).
+        case manageModels(tenantID: UUID?)
     }
 
     public static func authorize(_ action: Action, for principal: Principal) throws(PolicyError) {
@@ -38,6 +40,15 @@ public enum Policy {
             if principal.role == .platformAdmin { return }
             guard let tenantID else { throw .forbidden("Only platform admins read the whole platform's audit log.") }
             try requireTenantAdmin(principal, of: tenantID, doing: "read its audit log")
+
+        case .manageModels(let tenantID):
+            guard let tenantID else {
+                guard principal.role == .platformAdmin else {
+                    throw .forbidden("Only platform admins manage platform-wide models; tenant admins manage their own.")
+                }
+                return
+            }
+            try requireTenantAdmin(principal, of: tenantID, doing: "manage its models")
 
         case .createOwnAPIKey:
             guard principal.tenantID != nil else {

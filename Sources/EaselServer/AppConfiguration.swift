@@ -30,6 +30,8 @@ public struct AppConfiguration: Sendable {
     public var publicURL: String
     /// Whether a reverse proxy in front sets `X-Forwarded-For`, so the client's address is its last entry.
     public var trustForwardedFor: Bool
+    /// Whether tenant-scoped model base URLs may point at loopback, link-local or private addresses.
+    public var allowPrivateUpstreams: Bool
 
     public init(
         databaseURL: DatabaseURL,
@@ -66,6 +68,7 @@ public struct AppConfiguration: Sendable {
         self.sessionLifetime = sessionLifetime
         self.publicURL = publicURL ?? "http://\(host):\(port)"
         self.trustForwardedFor = false
+        self.allowPrivateUpstreams = false
     }
 
     public static let googleBaseURL = "https://generativelanguage.googleapis.com"
@@ -108,6 +111,7 @@ public struct AppConfiguration: Sendable {
         configuration.publicURL = try reader.httpURL(
             "EASEL_PUBLIC_URL", default: "http://\(configuration.host):\(configuration.port)")
         configuration.trustForwardedFor = try reader.boolean("EASEL_TRUST_FORWARDED_FOR", default: false)
+        configuration.allowPrivateUpstreams = try reader.boolean("EASEL_ALLOW_PRIVATE_UPSTREAMS", default: false)
         return configuration
     }
 }

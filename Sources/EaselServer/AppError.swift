@@ -10,12 +10,15 @@ public struct AppError: Error, Sendable, CustomStringConvertible {
     public var code: String
     public var message: String
     public var headers: HTTPFields
+    /// The request field at fault, for forms that show errors beside their inputs.
+    public var field: String?
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
+    public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:], field: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers
+        self.field = field
     }
 
     public var description: String { "\(status.code) \(code): \(message)" }
@@ -33,7 +36,7 @@ public struct AppError: Error, Sendable, CustomStringConvertible {
     }
 
     public static func validation(_ error: ValidationError) -> AppError {
-        AppError(.badRequest, code: "invalid_field", message: error.description)
+        AppError(.badRequest, code: "invalid_field", message: error.description, field: error.field)
     }
 
     public static func unavailable(_ message: String, code: String = "unavailable") -> AppError {
@@ -46,6 +49,7 @@ struct ErrorBody: Codable, Sendable {
     struct Detail: Codable, Sendable {
         var code: String
         var message: String
+        var field: String?
         var requestId: String
     }
     var error: Detail
@@ -54,8 +58,8 @@ struct ErrorBody: Codable, Sendable {
 extension AppError {
     /// The error's JSON response for the request with id `requestID`.
     func response(requestID: String) -> Response {
-        let body = ErrorBody(error: .init(code: code, message: message, requestId: requestID))
-        let data = (try? JSONEncoder().encode(body)) ?? Data()
+        let body = ErrorBody(error: .init(code: code, message: message, field: field, requestId: requestID))
+        let data = (try? JSONEncoder.api.encode(body)) ?? Data()
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"

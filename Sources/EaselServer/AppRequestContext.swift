@@ -1,5 +1,6 @@
 import EaselCore
 import EaselStore
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -18,6 +19,8 @@ public struct AppRequestContext: RequestContext {
         self.coreContext = .init(source: source)
         self.clientIP = source.channel.remoteAddress?.ipAddress
     }
+
+    public var responseEncoder: JSONEncoder { .api }
 
     /// Requests may carry several input images; the largest sizes are checked per route.
     public var maxUploadSize: Int { 64 * 1024 * 1024 }

@@ -1,7 +1,9 @@
+import AsyncHTTPClient
 import Crypto
 import EaselCore
 import EaselStore
 import Foundation
+import Gemini
 import Hummingbird
 import Logging
 import PostgresNIO
@@ -47,7 +49,7 @@ public func buildApplication(
     let auth = AuthService(
         users: users, tenants: tenants, sessions: sessions, keys: keys,
         throttle: LoginThrottleStore(client: postgres, logger: logger), hasher: hasher,
-        csrfKey: deriveKey(from: configuration.secretKey, purpose: "easel-csrf-v1"), sessionIdle: configuration.sessionIdleTimeout,
+        csrfKey: SecretBox.deriveKey(from: configuration.secretKey, purpose: "easel-csrf-v1"), sessionIdle: configuration.sessionIdleTimeout,
         sessionLifetime: configuration.sessionLifetime, decoyHash: try await hasher.hash(GeneratedSecret.password()))
 
     let api = router.group("api/v1").add(middleware: AuthMiddleware(auth: auth, trustForwardedFor: configuration.trustForwardedFor))
@@ -65,6 +67,14 @@ public func buildApplication(
             policy: passwordPolicy, publicURL: configuration.publicURL
         ).endpoints, atPath: "users")
     api.addRoutes(AuditController(audits: audits).endpoints, atPath: "audit")
+    let gemini = GeminiClient(httpClient: GeminiClient.makeHTTPClient(), logger: logger)
+    let models = ModelStore(client: postgres, logger: logger, box: SecretBox(secret: configuration.secretKey))
+    api.addRoutes(
+        ModelController(
+            models: models, tenants: tenants, gemini: gemini,
+            platformEndpoint: GeminiEndpoint(baseURL: configuration.geminiBaseURL, apiKey: configuration.geminiAPIKey),
+            addressGuard: UpstreamAddressGuard(), allowPrivateUpstreams: configuration.allowPrivateUpstreams
+        ).endpoints, atPath: "models")
     router.addRoutes(
         HealthController(
             postgres: postgres, migrator: migrator, databaseURL: configuration.databaseURL, databaseTimeout: .seconds(3)).endpoints)
@@ -73,7 +83,7 @@ public func buildApplication(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Easel"),
         logger: logger)
-    app.addServices(postgres)
+    app.addServices(postgres, HTTPClientService(client: gemini.httpClient))
     if configuration.migrateOnStart {
         app.beforeServerStarts {
             do {
@@ -107,9 +117,12 @@ public struct StartupError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// A key for one purpose derived from EASEL_SECRET_KEY (HKDF-SHA256), so no two uses share a key.
-func deriveKey(from secret: Data, purpose: String) -> Data {
-    let key = HKDF<SHA256>.deriveKey(
-        inputKeyMaterial: SymmetricKey(data: secret), info: Data(purpose.utf8), outputByteCount: 32)
-    return key.withUnsafeBytes { Data($0) }
+/// Shuts the process's one Gemini HTTP client down when the application stops.
+struct HTTPClientService: Service {
+    let client: HTTPClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
 }

@@ -13,7 +13,7 @@ struct Easel: AsyncParsableCommand {
         commandName: "easel",
         abstract: "A self-hosted studio and gateway for Google's Gemini image models.",
         discussion: "Configuration comes from the environment; see the README for every variable.",
-        subcommands: [Serve.self, Migrate.self, CreateAdmin.self, CreateTenant.self],
+        subcommands: [Serve.self, Migrate.self, CreateAdmin.self, CreateTenant.self, SeedModels.self, RotateSecret.self],
         defaultSubcommand: Serve.self)
 
     static func bootstrapLogging(level: Logger.Level) {
@@ -210,6 +210,72 @@ struct CreateTenant: AsyncParsableCommand {
             throw Easel.fail(error.description)
         } catch {
             throw Easel.fail("could not create the tenant in \(configuration.databaseURL): \(PostgresErrorMessage.describe(error))")
+        }
+    }
+}
+
+struct SeedModels: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed-models",
+        abstract: "Add Google's three image models as platform-wide configs, unless platform models exist already.")
+
+    func run() async throws {
+        let configuration = try Easel.loadConfiguration()
+        Easel.bootstrapLogging(level: .warning)
+        let logger = Logger(label: "easel.seed-models")
+        do {
+            let created = try await PostgresClient.withRunning(
+                configuration.databaseURL.clientConfiguration(maximumConnections: 2), logger: logger
+            ) { client in
+                let models = ModelStore(client: client, logger: logger, box: SecretBox(secret: configuration.secretKey))
+                guard try await models.listManaged(tenantID: nil).allSatisfy({ $0.tenantID != nil }) else { return [String]() }
+                var names: [String] = []
+                for seed in ModelSeeds.all {
+                    let record = try await models.create(
+                        tenantID: nil, seed, token: nil, audit: AuditEntry(actor: "cli", action: "model.create"))
+                    names.append(record.name)
+                }
+                return names
+            }
+            print(created.isEmpty ? "Platform models exist already; nothing added." : "Added \(created.joined(separator: ", ")).")
+        } catch {
+            throw Easel.fail("could not seed models: \(PostgresErrorMessage.describe(error))")
+        }
+    }
+}
+
+struct RotateSecret: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate-secret",
+        abstract: "Re-encrypt every stored upstream token under a new secret key.",
+        discussion: """
+            Reads the new key (32 random bytes, base64) from standard input; EASEL_SECRET_KEY holds the current one. \
+            All tokens are re-encrypted in one transaction. Afterwards set EASEL_SECRET_KEY to the new key and restart \
+            every instance; browser sessions then need their CSRF token again, which the console fetches by itself.
+            """)
+
+    func run() async throws {
+        let configuration = try Easel.loadConfiguration()
+        Easel.bootstrapLogging(level: .warning)
+        let logger = Logger(label: "easel.rotate-secret")
+        guard let line = readLine(strippingNewline: true), let newKey = Data(base64Encoded: line.trimmingCharacters(in: .whitespaces)),
+            newKey.count == 32
+        else {
+            throw Easel.fail("standard input must hold the new key: 32 random bytes in base64 (openssl rand -base64 32)")
+        }
+        guard newKey != configuration.secretKey else { throw Easel.fail("the new key is the current one") }
+        do {
+            let count = try await PostgresClient.withRunning(
+                configuration.databaseURL.clientConfiguration(maximumConnections: 2), logger: logger
+            ) { client in
+                try await ModelStore.reencryptTokens(
+                    client: client, from: SecretBox(secret: configuration.secretKey), to: SecretBox(secret: newKey), logger: logger)
+            }
+            print("Re-encrypted \(count) token\(count == 1 ? "" : "s"). Now set EASEL_SECRET_KEY to the new key and restart Easel.")
+        } catch let error as SecretBoxError {
+            throw Easel.fail("\(error); nothing was changed")
+        } catch {
+            throw Easel.fail("could not rotate: \(PostgresErrorMessage.describe(error)); nothing was changed")
         }
     }
 }

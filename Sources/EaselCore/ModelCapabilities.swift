@@ -1,0 +1,81 @@
+/// What a model config allows a generation to ask for, and what it asks for by default.
+///
+/// Filled from the known model family when a config is created, and editable for models Easel
+/// does not know yet.
+public struct ModelCapabilities: Codable, Sendable, Equatable {
+    public var maxInputImages: Int
+    public var aspectRatios: [String]
+    /// Empty when the model has one fixed size.
+    public var imageSizes: [String]
+    public var thinkingLevels: [String]
+    public var groundingAllowed: Bool
+    public var defaultAspectRatio: String?
+    public var defaultImageSize: String?
+
+    public init(
+        maxInputImages: Int, aspectRatios: [String], imageSizes: [String], thinkingLevels: [String], groundingAllowed: Bool,
+        defaultAspectRatio: String? = nil, defaultImageSize: String? = nil
+    ) {
+        self.maxInputImages = maxInputImages
+        self.aspectRatios = aspectRatios
+        self.imageSizes = imageSizes
+        self.thinkingLevels = thinkingLevels
+        self.groundingAllowed = groundingAllowed
+        self.defaultAspectRatio = defaultAspectRatio
+        self.defaultImageSize = defaultImageSize
+    }
+
+    /// A cautious default for a model of no known family: text-to-image and one input image.
+    public static let unknownModel = ModelCapabilities(
+        maxInputImages: 1, aspectRatios: ["1:1"], imageSizes: [], thinkingLevels: [], groundingAllowed: false,
+        defaultAspectRatio: "1:1")
+
+    public static let knownImageSizes = ["512", "1K", "2K", "4K"]
+    public static let knownThinkingLevels = ["minimal", "low", "medium", "high"]
+
+    /// Checks the capabilities are coherent; field names are prefixed `capabilities.`.
+    public func validate() throws(ValidationError) {
+        guard (0...64).contains(maxInputImages) else {
+            throw ValidationError(field: "capabilities.maxInputImages", message: "must be from 0 to 64")
+        }
+        guard !aspectRatios.isEmpty else {
+            throw ValidationError(field: "capabilities.aspectRatios", message: "must list at least one aspect ratio")
+        }
+        for ratio in aspectRatios where !Self.isAspectRatio(ratio) {
+            throw ValidationError(field: "capabilities.aspectRatios", message: "has '\(ratio)', which is not W:H with whole numbers")
+        }
+        for size in imageSizes where !Self.knownImageSizes.contains(size) {
+            throw ValidationError(
+                field: "capabilities.imageSizes", message: "has '\(size)'; sizes are \(Self.knownImageSizes.joined(separator: ", "))")
+        }
+        for level in thinkingLevels where !Self.knownThinkingLevels.contains(level) {
+            throw ValidationError(
+                field: "capabilities.thinkingLevels",
+                message: "has '\(level)'; levels are \(Self.knownThinkingLevels.joined(separator: ", "))")
+        }
+        if let ratio = defaultAspectRatio, !aspectRatios.contains(ratio) {
+            throw ValidationError(field: "capabilities.defaultAspectRatio", message: "must be one of the allowed aspect ratios")
+        }
+        if let size = defaultImageSize, !imageSizes.contains(size) {
+            throw ValidationError(field: "capabilities.defaultImageSize", message: "must be one of the allowed image sizes")
+        }
+    }
+
+    static func isAspectRatio(_ text: String) -> Bool {
+        let parts = text.split(separator: ":")
+        return parts.count == 2 && parts.allSatisfy { part in Int(part).map { (1...100).contains($0) } ?? false }
+    }
+}
+
+/// Whether an image's real size has the aspect ratio that was asked for.
+public enum AspectRatioCheck {
+    /// Google's sizes round to multiples of 16, so a ratio within 3% counts as honoured
+    /// (16:9 comes back as 1376×768, 0.8% off).
+    public static func matches(width: Int, height: Int, ratio: String, tolerance: Double = 0.03) -> Bool {
+        let parts = ratio.split(separator: ":").compactMap { Double($0) }
+        guard parts.count == 2, parts[1] > 0, height > 0 else { return false }
+        let wanted = parts[0] / parts[1]
+        let actual = Double(width) / Double(height)
+        return abs(actual - wanted) / wanted <= tolerance
+    }
+}

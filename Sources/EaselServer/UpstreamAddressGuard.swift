@@ -1,0 +1,91 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// Keeps tenant-configured base URLs from reaching Easel's own network (SSRF): a host that
+/// resolves to a loopback, link-local, private, shared or unspecified address is refused, unless
+/// the operator allows it (`EASEL_ALLOW_PRIVATE_UPSTREAMS`).
+///
+/// Every address the name resolves to is checked, so a name with one public and one private
+/// address is refused too.
+struct UpstreamAddressGuard: Sendable {
+    struct Refusal: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Resolves `host` and refuses it when any address is not public.
+    func check(host rawHost: String, port: Int) async throws {
+        let host = rawHost.hasPrefix("[") && rawHost.hasSuffix("]") ? String(rawHost.dropFirst().dropLast()) : rawHost
+        let addresses: [SocketAddress]
+        do {
+            addresses = try await NIOThreadPool.singleton.runIfActive { try Self.resolve(host, port: port) }
+        } catch {
+            throw Refusal(description: "host '\(rawHost)' does not resolve")
+        }
+        for address in addresses {
+            if let reason = Self.privateReason(address) {
+                throw Refusal(description: "host '\(rawHost)' resolves to \(address.ipAddress ?? "?"), \(reason)")
+            }
+        }
+    }
+
+    static func resolve(_ host: String, port: Int) throws -> [SocketAddress] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &result) == 0, let first = result else {
+            throw Refusal(description: "no address")
+        }
+        defer { freeaddrinfo(first) }
+        var addresses: [SocketAddress] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let info = cursor {
+            if let sockaddr = info.pointee.ai_addr {
+                switch Int32(info.pointee.ai_family) {
+                case AF_INET:
+                    addresses.append(SocketAddress(sockaddr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee }, host: host))
+                case AF_INET6:
+                    addresses.append(SocketAddress(sockaddr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee }, host: host))
+                default: break
+                }
+            }
+            cursor = info.pointee.ai_next
+        }
+        guard !addresses.isEmpty else { throw Refusal(description: "no address") }
+        return addresses
+    }
+
+    /// Why an address is not a public one, or nil when it is.
+    static func privateReason(_ address: SocketAddress) -> String? {
+        switch address {
+        case .v4(let v4):
+            let value = UInt32(bigEndian: v4.address.sin_addr.s_addr)
+            let a = value >> 24, b = (value >> 16) & 0xFF
+            if a == 127 { return "a loopback address" }
+            if a == 10 || (a == 172 && (16...31).contains(b)) || (a == 192 && b == 168) { return "a private address" }
+            if a == 169 && b == 254 { return "a link-local address (cloud metadata lives here)" }
+            if a == 100 && (64...127).contains(b) { return "a shared (carrier-grade NAT) address" }
+            if a == 0 { return "an unspecified address" }
+            if a >= 224 { return "a multicast or reserved address" }
+            return nil
+        case .v6(let v6):
+            let bytes = withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
+            if bytes[0..<15].allSatisfy({ $0 == 0 }) && (bytes[15] == 1 || bytes[15] == 0) {
+                return bytes[15] == 1 ? "a loopback address" : "an unspecified address"
+            }
+            if bytes[0] == 0xFE && (bytes[1] & 0xC0) == 0x80 { return "a link-local address" }
+            if (bytes[0] & 0xFE) == 0xFC { return "a private (unique local) address" }
+            if bytes[0] == 0xFF { return "a multicast address" }
+            // IPv4-mapped (::ffff:a.b.c.d): judge the IPv4 address inside.
+            if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
+                var v4 = sockaddr_in()
+                v4.sin_family = sa_family_t(AF_INET)
+                v4.sin_addr.s_addr = UInt32(bytes[12]) | UInt32(bytes[13]) << 8 | UInt32(bytes[14]) << 16 | UInt32(bytes[15]) << 24
+                return privateReason(SocketAddress(v4, host: ""))
+            }
+            return nil
+        case .unixDomainSocket:
+            return "a local socket"
+        }
+    }
+}

@@ -1,0 +1,320 @@
+import EaselCore
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// A model config as stored. The token is never loaded here, only whether there is one and
+/// its last four characters; ``ModelStore/route(_:)`` opens it for an upstream call.
+public struct ModelRecord: Sendable, Equatable {
+    public var id: UUID
+    /// nil: platform-wide.
+    public var tenantID: UUID?
+    public var name: String
+    public var apiModel: String
+    public var description: String
+    public var systemInstruction: String
+    public var groupName: String
+    public var sortOrder: Int
+    public var baseURL: String?
+    public var tokenHint: String?
+    public var enabled: Bool
+    public var capabilities: ModelCapabilities
+    /// `YYYY-MM-DD`.
+    public var deprecationDate: String?
+    public var successorID: UUID?
+    public var visibleToAll: Bool
+    /// For platform models not visible to all: the tenants that see them.
+    public var tenantIDs: [UUID]
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// Model configs: platform-wide ones and tenants' private ones ("bring your own key").
+public struct ModelStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    let box: SecretBox
+
+    public init(client: PostgresClient, logger: Logger, box: SecretBox) {
+        self.client = client
+        self.logger = logger
+        self.box = box
+    }
+
+    static let columns = """
+        m.id, m.tenant_id, m.name, m.api_model, m.description, m.system_instruction, m.group_name, m.sort_order, m.base_url,
+        m.token_hint, m.enabled, m.capabilities::text, m.deprecation_date::text, m.successor_id, m.visible_to_all,
+        COALESCE((SELECT array_agg(a.tenant_id ORDER BY a.tenant_id) FROM model_tenant_access a WHERE a.model_id = m.id), '{}'),
+        m.created_at, m.updated_at
+        """
+
+    static func record(_ row: PostgresRow) throws -> ModelRecord {
+        let c = row.makeRandomAccess()
+        let capabilitiesJSON = try c[11].decode(String.self)
+        let capabilities = (try? JSONDecoder().decode(ModelCapabilities.self, from: Data(capabilitiesJSON.utf8))) ?? .unknownModel
+        return ModelRecord(
+            id: try c[0].decode(UUID.self), tenantID: try c[1].decode(UUID?.self), name: try c[2].decode(String.self),
+            apiModel: try c[3].decode(String.self), description: try c[4].decode(String.self),
+            systemInstruction: try c[5].decode(String.self), groupName: try c[6].decode(String.self),
+            sortOrder: try c[7].decode(Int.self), baseURL: try c[8].decode(String?.self), tokenHint: try c[9].decode(String?.self),
+            enabled: try c[10].decode(Bool.self), capabilities: capabilities, deprecationDate: try c[12].decode(String?.self),
+            successorID: try c[13].decode(UUID?.self), visibleToAll: try c[14].decode(Bool.self),
+            tenantIDs: try c[15].decode([UUID].self), createdAt: try c[16].decode(Date.self), updatedAt: try c[17].decode(Date.self))
+    }
+
+    /// The fields of a config as an admin edits them.
+    public struct Fields: Sendable, Equatable {
+        public var name: String
+        public var apiModel: String
+        public var description: String
+        public var systemInstruction: String
+        public var groupName: String
+        public var sortOrder: Int
+        public var baseURL: String?
+        public var enabled: Bool
+        public var capabilities: ModelCapabilities
+        public var deprecationDate: String?
+        public var successorID: UUID?
+        public var visibleToAll: Bool
+        public var tenantIDs: [UUID]
+
+        public init(
+            name: String, apiModel: String, description: String = "", systemInstruction: String = "", groupName: String = "",
+            sortOrder: Int = 0, baseURL: String? = nil, enabled: Bool = true, capabilities: ModelCapabilities,
+            deprecationDate: String? = nil, successorID: UUID? = nil, visibleToAll: Bool = true, tenantIDs: [UUID] = []
+        ) {
+            self.name = name
+            self.apiModel = apiModel
+            self.description = description
+            self.systemInstruction = systemInstruction
+            self.groupName = groupName
+            self.sortOrder = sortOrder
+            self.baseURL = baseURL
+            self.enabled = enabled
+            self.capabilities = capabilities
+            self.deprecationDate = deprecationDate
+            self.successorID = successorID
+            self.visibleToAll = visibleToAll
+            self.tenantIDs = tenantIDs
+        }
+
+        init(_ record: ModelRecord) {
+            self.init(
+                name: record.name, apiModel: record.apiModel, description: record.description,
+                systemInstruction: record.systemInstruction, groupName: record.groupName, sortOrder: record.sortOrder,
+                baseURL: record.baseURL, enabled: record.enabled, capabilities: record.capabilities,
+                deprecationDate: record.deprecationDate, successorID: record.successorID, visibleToAll: record.visibleToAll,
+                tenantIDs: record.tenantIDs)
+        }
+
+        /// The fields as text for the audit log's before/after.
+        var auditFields: [String: String] {
+            let capabilitiesJSON = (try? JSONEncoder().encode(capabilities)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            return [
+                "name": name, "apiModel": apiModel, "description": description, "systemInstruction": systemInstruction,
+                "groupName": groupName, "sortOrder": String(sortOrder), "baseUrl": baseURL ?? "", "enabled": String(enabled),
+                "capabilities": capabilitiesJSON, "deprecationDate": deprecationDate ?? "",
+                "successorId": successorID?.uuidString.lowercased() ?? "", "visibleToAll": String(visibleToAll),
+                "tenantIds": tenantIDs.map { $0.uuidString.lowercased() }.sorted().joined(separator: ","),
+            ]
+        }
+    }
+
+    /// What to do with the token on an update.
+    public enum TokenChange: Sendable, Equatable {
+        case keep
+        case replace(String)
+        case remove
+    }
+
+    public func create(tenantID: UUID?, _ fields: Fields, token: String?, audit: AuditEntry) async throws -> ModelRecord {
+        let id = UUID()
+        let sealed = try token.map { try box.seal($0, boundTo: id) }
+        let hint = token.map(ModelRules.hint)
+        return try await Transaction.run(client, logger: logger, conflict: "a model named '\(fields.name)' already exists here") { connection in
+            let capabilities = String(decoding: try JSONEncoder().encode(fields.capabilities), as: UTF8.self)
+            try await connection.query(
+                """
+                INSERT INTO models (id, tenant_id, name, api_model, description, system_instruction, group_name, sort_order,
+                    base_url, token_ciphertext, token_hint, enabled, capabilities, deprecation_date, successor_id, visible_to_all)
+                VALUES (\(id), \(tenantID), \(fields.name), \(fields.apiModel), \(fields.description), \(fields.systemInstruction),
+                    \(fields.groupName), \(fields.sortOrder), \(fields.baseURL), \(sealed.map { ByteBuffer(data: $0) }), \(hint),
+                    \(fields.enabled), \(capabilities)::jsonb, \(fields.deprecationDate)::date, \(fields.successorID), \(fields.visibleToAll))
+                """, logger: logger)
+            try await Self.setAccess(id, fields.visibleToAll ? [] : fields.tenantIDs, on: connection, logger: logger)
+            var audit = audit
+            audit.tenantID = tenantID
+            audit.targetType = "model"
+            audit.targetID = id.uuidString.lowercased()
+            var details = fields.auditFields
+            details["token"] = token == nil ? "none" : "set"
+            audit.detailsJSON = AuditDetails.json(details)
+            try await audit.insert(on: connection, logger: logger)
+            return try await Self.fetch(id, on: connection, logger: logger)!
+        }
+    }
+
+    static func fetch(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> ModelRecord? {
+        let rows = try await connection.query("SELECT \(unescaped: columns) FROM models m WHERE m.id = \(id)", logger: logger)
+        return try await rows.collect().first.map(record)
+    }
+
+    static func setAccess(_ id: UUID, _ tenantIDs: [UUID], on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("DELETE FROM model_tenant_access WHERE model_id = \(id)", logger: logger)
+        for tenantID in Set(tenantIDs) {
+            try await connection.query("INSERT INTO model_tenant_access (model_id, tenant_id) VALUES (\(id), \(tenantID))", logger: logger)
+        }
+    }
+
+    public func get(_ id: UUID) async throws -> ModelRecord? {
+        try await client.withConnection { connection in try await Self.fetch(id, on: connection, logger: logger) }
+    }
+
+    /// Configs an admin manages: every one for platform admins (`tenantID` nil), or a tenant's
+    /// private ones. Ordered by group, sort order, name.
+    public func listManaged(tenantID: UUID?) async throws -> [ModelRecord] {
+        let rows = try await client.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM models m
+            WHERE \(tenantID)::uuid IS NULL OR m.tenant_id = \(tenantID)
+            ORDER BY m.group_name, m.sort_order, lower(m.name), m.id
+            """, logger: logger)
+        return try await rows.collect().map(Self.record)
+    }
+
+    /// Configs the users of `tenantID` may pick: enabled platform models visible to the tenant,
+    /// and the tenant's own enabled models.
+    public func listUsable(tenantID: UUID) async throws -> [ModelRecord] {
+        try await queryUsable(tenantID: tenantID, id: nil, enabledOnly: true)
+    }
+
+    /// A config the users of `tenantID` may use (enabled or not: the caller decides what a
+    /// disabled one means), or nil when it is not theirs to see.
+    public func usable(_ id: UUID, tenantID: UUID) async throws -> ModelRecord? {
+        try await queryUsable(tenantID: tenantID, id: id, enabledOnly: false).first
+    }
+
+    func queryUsable(tenantID: UUID, id: UUID?, enabledOnly: Bool) async throws -> [ModelRecord] {
+        let rows = try await client.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM models m
+            WHERE (\(id)::uuid IS NULL OR m.id = \(id)) AND (NOT \(enabledOnly) OR m.enabled)
+              AND (m.tenant_id = \(tenantID) OR (m.tenant_id IS NULL AND (m.visible_to_all OR EXISTS (
+                    SELECT 1 FROM model_tenant_access a WHERE a.model_id = m.id AND a.tenant_id = \(tenantID)))))
+            ORDER BY m.group_name, m.sort_order, lower(m.name), m.id
+            """, logger: logger)
+        return try await rows.collect().map(Self.record)
+    }
+
+    /// Applies new fields and a token change; audits before/after (the token only as
+    /// "replaced" or "removed"). Nil when there is no such config.
+    public func update(_ id: UUID, _ change: @Sendable (inout Fields) throws -> Void, token: TokenChange, audit: AuditEntry) async throws -> ModelRecord? {
+        let sealed = try { () throws -> Data? in
+            if case .replace(let token) = token { return try box.seal(token, boundTo: id) }
+            return nil
+        }()
+        return try await Transaction.run(client, logger: logger, conflict: "a model with that name already exists here") { connection in
+            guard let current = try await connection.query(
+                "SELECT \(unescaped: Self.columns) FROM models m WHERE m.id = \(id) FOR UPDATE", logger: logger
+            ).collect().first.map(Self.record) else { return nil }
+            let before = Fields(current)
+            var after = before
+            try change(&after)
+            let capabilities = String(decoding: try JSONEncoder().encode(after.capabilities), as: UTF8.self)
+            try await connection.query(
+                """
+                UPDATE models SET name = \(after.name), api_model = \(after.apiModel), description = \(after.description),
+                    system_instruction = \(after.systemInstruction), group_name = \(after.groupName), sort_order = \(after.sortOrder),
+                    base_url = \(after.baseURL), enabled = \(after.enabled), capabilities = \(capabilities)::jsonb,
+                    deprecation_date = \(after.deprecationDate)::date, successor_id = \(after.successorID),
+                    visible_to_all = \(after.visibleToAll), updated_at = now()
+                WHERE id = \(id)
+                """, logger: logger)
+            switch token {
+            case .keep: break
+            case .replace(let plaintext):
+                try await connection.query(
+                    "UPDATE models SET token_ciphertext = \(ByteBuffer(data: sealed!)), token_hint = \(ModelRules.hint(plaintext)) WHERE id = \(id)",
+                    logger: logger)
+            case .remove:
+                try await connection.query("UPDATE models SET token_ciphertext = NULL, token_hint = NULL WHERE id = \(id)", logger: logger)
+            }
+            try await Self.setAccess(id, after.visibleToAll ? [] : after.tenantIDs, on: connection, logger: logger)
+            var audit = audit
+            audit.tenantID = current.tenantID
+            audit.targetType = "model"
+            audit.targetID = id.uuidString.lowercased()
+            var beforeFields = before.auditFields
+            var afterFields = after.auditFields
+            switch token {
+            case .keep: break
+            case .replace:
+                beforeFields["token"] = current.tokenHint == nil ? "none" : "set"
+                afterFields["token"] = "replaced"
+            case .remove:
+                beforeFields["token"] = current.tokenHint == nil ? "none" : "set"
+                afterFields["token"] = "removed"
+            }
+            audit.detailsJSON = AuditDetails.change(before: beforeFields, after: afterFields)
+            try await audit.insert(on: connection, logger: logger)
+            return try await Self.fetch(id, on: connection, logger: logger)
+        }
+    }
+
+    public enum DeleteResult: Sendable, Equatable {
+        case deleted
+        case notFound
+        /// Generations reference the config; it can only be disabled.
+        case inUse(generations: Int)
+    }
+
+    public func delete(_ id: UUID, audit: AuditEntry) async throws -> DeleteResult {
+        try await Transaction.run(client, logger: logger) { connection in
+            guard let current = try await connection.query(
+                "SELECT \(unescaped: Self.columns) FROM models m WHERE m.id = \(id) FOR UPDATE", logger: logger
+            ).collect().first.map(Self.record) else { return .notFound }
+            let uses = try await connection.query("SELECT count(*)::int FROM generations WHERE model_id = \(id)", logger: logger)
+                .collect().first!.decode(Int.self)
+            if uses > 0 { return .inUse(generations: uses) }
+            try await connection.query("DELETE FROM models WHERE id = \(id)", logger: logger)
+            var audit = audit
+            audit.tenantID = current.tenantID
+            audit.targetType = "model"
+            audit.targetID = id.uuidString.lowercased()
+            audit.detailsJSON = AuditDetails.json(["name": current.name, "apiModel": current.apiModel])
+            try await audit.insert(on: connection, logger: logger)
+            return .deleted
+        }
+    }
+
+    /// Where calls for a config go: its base URL and decrypted token (nil: the platform default).
+    public struct Route: Sendable {
+        public var baseURL: String?
+        public var token: String?
+    }
+
+    public func route(_ id: UUID) async throws -> Route? {
+        let rows = try await client.query("SELECT base_url, token_ciphertext FROM models WHERE id = \(id)", logger: logger)
+        guard let row = try await rows.collect().first else { return nil }
+        let (baseURL, ciphertext) = try row.decode((String?, ByteBuffer?).self)
+        let token = try ciphertext.map { try box.open(Data(buffer: $0), boundTo: id) }
+        return Route(baseURL: baseURL, token: token)
+    }
+
+    /// Re-encrypts every stored token from `old` to `new` in one transaction; returns how many.
+    public static func reencryptTokens(client: PostgresClient, from old: SecretBox, to new: SecretBox, logger: Logger) async throws -> Int {
+        try await Transaction.run(client, logger: logger) { connection in
+            let rows = try await connection.query(
+                "SELECT id, token_ciphertext FROM models WHERE token_ciphertext IS NOT NULL FOR UPDATE", logger: logger
+            ).collect()
+            for row in rows {
+                let (id, ciphertext) = try row.decode((UUID, ByteBuffer).self)
+                let token = try old.open(Data(buffer: ciphertext), boundTo: id)
+                let sealed = try new.seal(token, boundTo: id)
+                try await connection.query("UPDATE models SET token_ciphertext = \(ByteBuffer(data: sealed)) WHERE id = \(id)", logger: logger)
+            }
+            return rows.count
+        }
+    }
+}

@@ -2,11 +2,12 @@
 // state-changing request, and errors as ApiError with the API's code and message.
 
 export class ApiError extends Error {
-  constructor(status, code, message, requestId) {
+  constructor(status, code, message, requestId, field) {
     super(message);
     this.status = status;
     this.code = code;
     this.requestId = requestId;
+    this.field = field;
   }
 }
 
@@ -40,6 +41,7 @@ export async function api(method, path, body) {
       detail.code ?? `http_${response.status}`,
       detail.message ?? `The request failed (HTTP ${response.status}).`,
       detail.requestId,
+      detail.field,
     );
   }
   return data;

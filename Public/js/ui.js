@@ -30,7 +30,9 @@ export function formatDate(value) {
 // The top bar: brand, the pages this user may open, who is logged in, log out.
 export function renderShell(me, current) {
   const links = [["/account.html", "Account"]];
-  if (me.role === "platform_admin" || me.role === "owner" || me.role === "admin") links.push(["/admin/users.html", "Users"]);
+  if (me.role === "platform_admin" || me.role === "owner" || me.role === "admin") {
+    links.push(["/admin/users.html", "Users"], ["/admin/models.html", "Models"]);
+  }
   if (me.role === "platform_admin") links.push(["/admin/tenants.html", "Tenants"]);
   const nav = h(
     "nav",

@@ -103,6 +103,8 @@ def easel(tmp_path_factory):
     root_password = "root password 123"
     subprocess.run([binary, "create-admin", "--email", "root@easel.test", "--password-stdin"], input=root_password + "\n",
                    text=True, env=env, check=True, capture_output=True)
+    seeded = subprocess.run([binary, "seed-models"], env=env, check=True, capture_output=True, text=True).stdout
+    assert seeded.startswith("Added Nano Banana"), seeded
     log = open(tmp_path_factory.mktemp("easel") / "easel.log", "w")
     process = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"

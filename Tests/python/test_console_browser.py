@@ -4,6 +4,7 @@ import os
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -105,7 +106,7 @@ def test_the_platform_admin_creates_a_tenant(browser, easel):
     screenshot(browser, "tenants")
 
 
-@pytest.mark.parametrize("page", ["/account.html", "/admin/users.html"])
+@pytest.mark.parametrize("page", ["/account.html", "/admin/users.html", "/admin/models.html"])
 def test_phone_width_has_no_sideways_scroll(browser, easel, page):
     log_in(browser, easel, easel.owner_email, easel.password)
     wait(browser, EC.url_contains("/account.html"))
@@ -118,3 +119,63 @@ def test_phone_width_has_no_sideways_scroll(browser, easel, page):
         assert overflow <= 0, f"{page} is {overflow}px wider than a phone screen"
     finally:
         browser.set_window_size(1280, 900)
+
+
+def table_layout(browser):
+    """The models table as [(group, [model names in order])]."""
+    return browser.execute_script(
+        """
+        const layout = [];
+        for (const row of document.querySelectorAll('#models-body tr')) {
+          if (row.classList.contains('group-row')) layout.push([row.textContent.trim(), []]);
+          else if (row.dataset.model) layout[layout.length - 1][1].push(row.dataset.model);
+        }
+        return layout;
+        """
+    )
+
+
+def test_a_model_made_in_the_form_is_listed_in_its_group_and_place(browser, easel):
+    log_in(browser, easel, easel.root_email, easel.root_password)
+    wait(browser, EC.url_contains("/account.html"))
+    browser.find_element(By.LINK_TEXT, "Models").click()
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "models-body"), "Nano Banana Pro"))
+    assert table_layout(browser) == [["Image generation", ["Nano Banana", "Nano Banana 2", "Nano Banana Pro"]]]
+
+    def fill_form(name, api_model, group, order, base_url=""):
+        browser.find_element(By.ID, "new-model").click()
+        form = wait(browser, EC.visibility_of_element_located((By.ID, "model-form")))
+        for field, value in [("name", name), ("apiModel", api_model), ("groupName", group), ("sortOrder", str(order)), ("baseUrl", base_url)]:
+            element = form.find_element(By.NAME, field)
+            element.clear()
+            element.send_keys(value)
+        return form
+
+    # A bad base URL is refused, and the message sits beside the field.
+    form = fill_form("Mid Banana", "gemini-3.1-flash-image-preview", "Image generation", 15, "ftp://relay.example.com")
+    form.find_element(By.ID, "dialog-save").click()
+    error = wait(browser, EC.visibility_of_element_located((By.CSS_SELECTOR, '[data-field="baseUrl"] .field-error')))
+    assert "http:// or https://" in error.text
+    screenshot(browser, "models-form-error")
+    base_url = form.find_element(By.NAME, "baseUrl")
+    base_url.clear()
+    form.find_element(By.NAME, "token").send_keys("relay-token-ABCD")
+    form.find_element(By.ID, "dialog-save").click()
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "models-body"), "Mid Banana"))
+
+    form = fill_form("Sketch", "gemini-2.5-flash-image", "Experiments", 1)
+    form.find_element(By.ID, "dialog-save").click()
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "models-body"), "Sketch"))
+    assert table_layout(browser) == [
+        ["Experiments", ["Sketch"]],
+        ["Image generation", ["Nano Banana", "Mid Banana", "Nano Banana 2", "Nano Banana Pro"]],
+    ]
+    body = browser.find_element(By.ID, "models-body").text
+    assert "Token ••••ABCD" in body and "relay-token-ABCD" not in browser.page_source
+    screenshot(browser, "models")
+
+    # Reorder by number: Nano Banana moves after Nano Banana Pro.
+    order = browser.find_element(By.CSS_SELECTOR, 'tr[data-model="Nano Banana"] .order-input')
+    order.send_keys(Keys.CONTROL, "a")
+    order.send_keys("40", Keys.TAB)
+    wait(browser, lambda b: table_layout(b)[1][1][-1] == "Nano Banana")

@@ -9,13 +9,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/lib/common.sh
 
-DEV_DIR="$PWD/.dev"
+# EASEL_DEV_DIR moves the data (cluster, keys, credentials) elsewhere, e.g. when the clone sits
+# under a home directory the cluster's OS user cannot enter.
+DEV_DIR="${EASEL_DEV_DIR:-$PWD/.dev}"
 PGDATA_DIR="$DEV_DIR/pgdata"
 EASEL_PORT=${EASEL_PORT:-8080}
 export EASEL_HOST=${EASEL_HOST:-127.0.0.1} EASEL_PORT
 
 mkdir -p "$DEV_DIR"
 chmod 755 "$DEV_DIR"  # the cluster's OS user must reach its data directory inside
+if [ "$(id -u)" = 0 ] && id "$EASEL_PG_OS_USER" >/dev/null 2>&1 && ! runuser -u "$EASEL_PG_OS_USER" -- test -x "$DEV_DIR"; then
+    die "the '$EASEL_PG_OS_USER' user cannot enter $DEV_DIR (a parent directory is private); run EASEL_DEV_DIR=/var/tmp/easel-dev deploy/dev.sh"
+fi
 
 if python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1', $EASEL_PORT)) != 0)"; then
     die "port $EASEL_PORT is in use; stop what listens there or run EASEL_PORT=8081 deploy/dev.sh"

@@ -5,7 +5,7 @@ public enum ModelRules {
     public static func name(_ raw: String) throws(ValidationError) -> String {
         let name = raw.trimmingWhitespace()
         guard !name.isEmpty else { throw ValidationError(field: "name", message: "is required") }
-        guard name.count <= 100 else { throw ValidationError(field: "name", message: "must be at most 100 characters") }
+        guard name.unicodeScalars.count <= 100 else { throw ValidationError(field: "name", message: "must be at most 100 characters") }
         return name
     }
 
@@ -23,7 +23,7 @@ public enum ModelRules {
 
     public static func text(_ raw: String?, field: String, max: Int) throws(ValidationError) -> String {
         let value = raw ?? ""
-        guard value.count <= max else { throw ValidationError(field: field, message: "must be at most \(max) characters") }
+        guard value.unicodeScalars.count <= max else { throw ValidationError(field: field, message: "must be at most \(max) characters") }
         return value
     }
 
@@ -57,7 +57,7 @@ public enum ModelRules {
     public static func token(_ raw: String) throws(ValidationError) -> String {
         let token = raw.trimmingWhitespace()
         guard !token.isEmpty else { throw ValidationError(field: "token", message: "must not be empty (send removeToken to remove it)") }
-        guard token.count <= 4096 else { throw ValidationError(field: "token", message: "must be at most 4096 characters") }
+        guard token.unicodeScalars.count <= 4096 else { throw ValidationError(field: "token", message: "must be at most 4096 characters") }
         return token
     }
 

@@ -4,7 +4,7 @@ public enum TenantRules {
     public static func name(_ raw: String) throws(ValidationError) -> String {
         let name = raw.trimmingWhitespace()
         guard !name.isEmpty else { throw ValidationError(field: "name", message: "is required") }
-        guard name.count <= 200 else { throw ValidationError(field: "name", message: "must be at most 200 characters") }
+        guard name.unicodeScalars.count <= 200 else { throw ValidationError(field: "name", message: "must be at most 200 characters") }
         return name
     }
 
@@ -37,6 +37,7 @@ public enum TenantRules {
     public static func limit(_ value: Int?, field: String) throws(ValidationError) -> Int? {
         guard let value else { return nil }
         guard value >= 0 else { throw ValidationError(field: field, message: "must be 0 or more (or null for no limit)") }
+        guard value <= Int(Int32.max) else { throw ValidationError(field: field, message: "must be at most \(Int32.max)") }
         return value
     }
 }

@@ -33,8 +33,8 @@ public func buildApplication(
     router.addMiddleware {
         RequestIDMiddleware()
         AccessLogMiddleware()
-        ErrorMiddleware()
         SecurityHeadersMiddleware()
+        ErrorMiddleware()
         FileMiddleware<AppRequestContext, LocalFileSystem>(
             configuration.publicDirectory, searchForIndexHtml: true, logger: logger)
     }

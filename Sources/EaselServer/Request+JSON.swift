@@ -23,10 +23,34 @@ extension Request {
         guard buffer.readableBytes > 0 else {
             throw AppError.badRequest("The request body is empty; expected a JSON object.", code: "invalid_json")
         }
+        // PostgreSQL text cannot hold NUL, and bcrypt stops reading at one: refuse it here, once.
+        if Self.containsEscapedNUL(buffer) {
+            throw AppError.badRequest("Strings must not contain the NUL character (\\u0000).", code: "invalid_json")
+        }
         do {
             return try JSONDecoder.api.decode(T.self, from: buffer)
         } catch let error as DecodingError {
             throw AppError.badRequest(Self.describe(error), code: "invalid_json")
+        }
+    }
+
+    /// Whether the JSON text escapes a NUL (`\u0000`) anywhere; a raw NUL is invalid JSON anyway.
+    static func containsEscapedNUL(_ buffer: ByteBuffer) -> Bool {
+        buffer.withUnsafeReadableBytes { bytes in
+            var i = 1
+            while i + 5 <= bytes.count {
+                if bytes[i - 1] == UInt8(ascii: "\\"), bytes[i] == UInt8(ascii: "u") || bytes[i] == UInt8(ascii: "U"),
+                    (1..<5).allSatisfy({ bytes[i + $0] == UInt8(ascii: "0") })
+                {
+                    // An escaped backslash before it (\\u0000) is text, not a NUL: count the backslashes.
+                    var slashes = 0
+                    var j = i - 1
+                    while j >= 0, bytes[j] == UInt8(ascii: "\\") { slashes += 1; j -= 1 }
+                    if slashes % 2 == 1 { return true }
+                }
+                i += 1
+            }
+            return false
         }
     }
 

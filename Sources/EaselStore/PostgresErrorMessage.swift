@@ -18,6 +18,25 @@ public enum PostgresErrorMessage {
         return String(describing: error)
     }
 
+    /// SQLSTATE, constraint and message, without DETAIL or the query's bind values.
+    public static func describeForLog(_ error: PSQLError) -> String {
+        guard let server = error.serverInfo else { return "\(error.code)" }
+        let parts = [
+            server[.sqlState].map { "SQLSTATE \($0)" }, server[.constraintName].map { "constraint \($0)" }, server[.message],
+        ].compactMap { $0 }
+        return parts.joined(separator: ", ")
+    }
+
+    /// Whether the server refused a value (data exceptions 22xxx, check violations 23514).
+    public static func isBadValue(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return false }
+        return state.hasPrefix("22") || state == "23514"
+    }
+
+    public static func constraint(_ error: PSQLError) -> String? {
+        error.serverInfo?[.constraintName]
+    }
+
     /// The SQLSTATE of a server error, if the error is one.
     public static func sqlState(_ error: any Error) -> String? {
         (error as? PSQLError)?.serverInfo?[.sqlState]

@@ -96,7 +96,8 @@ public struct Cursor: Sendable, Equatable {
             throw ValidationError(field: "cursor", message: "is not a cursor this API returned")
         }
         let parts = text.split(separator: "|", maxSplits: 1)
-        guard parts.count == 2, let micros = Int64(parts[0]) else {
+        // Between 1970 and 2200: anything else was not made by this API (and would overflow SQL intervals).
+        guard parts.count == 2, let micros = Int64(parts[0]), (0...7_258_118_400_000_000).contains(micros) else {
             throw ValidationError(field: "cursor", message: "is not a cursor this API returned")
         }
         self.micros = micros

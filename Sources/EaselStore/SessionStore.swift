@@ -34,7 +34,7 @@ public struct SessionStore: Sendable {
             VALUES (\(ByteBuffer(bytes: tokenHash)), \(ByteBuffer(bytes: csrfHash)), \(userID), \(tenantID),
                     now() + make_interval(secs => \(Double(idle.components.seconds))),
                     now() + make_interval(secs => \(Double(lifetime.components.seconds))),
-                    \(clientIP)::inet, \(userAgent.map { String($0.prefix(512)) }))
+                    \(clientIP)::inet, \(userAgent.map { String(String.UnicodeScalarView($0.unicodeScalars.prefix(512))) }))
             RETURNING id
             """, logger: logger)
         return try await rows.collect().first!.decode(UUID.self)

@@ -77,8 +77,12 @@ public final class GeminiClient: Sendable {
                 outcome = try await withDeadline(deadline) { [self] in
                     let response = try await self.httpClient.execute(
                         self.makeRequest(url: url, body: body, endpoint: endpoint), deadline: .distantFuture, logger: self.logger)
-                    let buffer = try await response.body.collect(upTo: options.maxResponseBytes)
-                    return AttemptOutcome(status: Int(response.status.code), headers: response.headers, body: buffer)
+                    let status = Int(response.status.code)
+                    // An error answer is read only as far as a message needs.
+                    let buffer = status == 200
+                        ? try await response.body.collect(upTo: options.maxResponseBytes)
+                        : try await Self.readPrefix(of: response.body, limit: Self.errorBodyLimit)
+                    return AttemptOutcome(status: status, headers: response.headers, body: buffer)
                 }
             } catch {
                 var attempt = GeminiAttempt(
@@ -167,7 +171,7 @@ public final class GeminiClient: Sendable {
             }
             let errorBody: ByteBuffer
             do {
-                errorBody = try await withDeadline(deadline) { try await response.body.collect(upTo: 1024 * 1024) }
+                errorBody = try await withDeadline(deadline) { try await Self.readPrefix(of: response.body, limit: Self.errorBodyLimit) }
             } catch {
                 errorBody = ByteBuffer()
             }
@@ -228,6 +232,23 @@ public final class GeminiClient: Sendable {
         } catch {
             throw GeminiError(.transport("cancelled while waiting to retry"), attempts: attemptsSoFar)
         }
+    }
+
+    /// How much of an error answer is read: Google's error bodies are a few hundred bytes.
+    static let errorBodyLimit = 64 * 1024
+
+    /// The first `limit` bytes of a body; the rest is left unread (the connection is then closed).
+    static func readPrefix(of body: HTTPClientResponse.Body, limit: Int) async throws -> ByteBuffer {
+        var collected = ByteBuffer()
+        for try await var chunk in body {
+            let room = limit - collected.readableBytes
+            if chunk.readableBytes >= room {
+                if let slice = chunk.readSlice(length: room) { collected.writeImmutableBuffer(slice) }
+                break
+            }
+            collected.writeBuffer(&chunk)
+        }
+        return collected
     }
 
     static func httpError(status: Int, body: ByteBuffer) -> GeminiError {

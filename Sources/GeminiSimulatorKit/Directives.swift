@@ -50,7 +50,7 @@ public struct Directives: Sendable, Equatable {
             let number = value.flatMap { Int($0) }
             switch name {
             case "latency": latencyMilliseconds = number
-            case "status": status = number
+            case "status": status = number.map { min(max($0, 400), 599) }
             case "retry-after": retryAfterSeconds = number
             case "fail-first": failFirst = number
             case "hang": hangMilliseconds = number ?? 60_000

@@ -88,6 +88,8 @@ import Testing
                 #expect(body.error.code == "not_found")
                 #expect(body.error.message.contains("/api/v1/nothing-here"))
                 #expect(body.error.requestId == response.headers[RequestIDMiddleware.header])
+                // Error answers carry the security headers too.
+                #expect(response.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
             }
         }
     }
@@ -166,6 +168,15 @@ import Testing
         #expect(mistyped.1?.error.message == "Field 'count' has the wrong type; expected an integer.")
         let nested = try await post(#"{"name":"a","count":1,"tags":[1]}"#)
         #expect(nested.1?.error.message == "Field 'tags[0]' has the wrong type; expected a string.")
+    }
+
+    @Test func escapedNULCharactersAreRefused() async throws {
+        let nul = try await post(#"{"name":"a\u0000b","count":1}"#)
+        #expect(nul.0 == .badRequest)
+        #expect(nul.1?.error.message.contains("NUL") == true)
+        // An escaped backslash followed by "u0000" is ordinary text.
+        let text = try await post(#"{"name":"a\\u0000","count":1}"#)
+        #expect(text.0 == .ok)
     }
 
     @Test func emptyOversizedAndNonJSONBodiesAreRefused() async throws {

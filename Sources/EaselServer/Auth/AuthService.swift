@@ -36,6 +36,12 @@ struct AuthService: Sendable {
     /// except a lock-out, which says when to try again.
     func login(email rawEmail: String, password: String, clientIP: String?, userAgent: String?) async throws -> LoggedIn {
         let email = rawEmail.trimmingWhitespace().lowercased()
+        guard !email.isEmpty, !password.isEmpty else {
+            throw AppError(.badRequest, code: "invalid_field", message: "Enter an e-mail address and a password.")
+        }
+        guard email.unicodeScalars.count <= 254, password.utf8.count <= 1024 else {
+            throw AppError(.unauthorized, code: "invalid_credentials", message: "The e-mail or password is not right.")
+        }
         for (kind, key) in [(LoginThrottleStore.Kind.account, email), (.ip, clientIP ?? "unknown")] {
             if let until = try await throttle.lockedUntil(kind, key) {
                 throw Self.lockedOut(until: until, kind: kind)

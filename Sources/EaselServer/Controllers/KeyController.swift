@@ -31,7 +31,7 @@ struct KeyController {
         do { try Policy.authorize(.createOwnAPIKey, for: principal) } catch { throw error.appError }
         let body = try await request.decodeJSON(as: CreateBody.self, context: context)
         let name = body.name.trimmingWhitespace()
-        guard (1...100).contains(name.count) else {
+        guard (1...100).contains(name.unicodeScalars.count) else {
             throw AppError.validation(ValidationError(field: "name", message: "must be 1 to 100 characters"))
         }
         if let expiry = body.expiresAt, expiry <= Date() {

@@ -138,7 +138,6 @@ struct ModelController {
         } catch .notFound {
             throw AppError.notFound("No model with that id.")
         } catch {
-            // A tenant admin may read a platform model their tenant can use, but not change it.
             throw error.appError
         }
         return record
@@ -147,14 +146,14 @@ struct ModelController {
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> ModelView {
         let principal = try context.requirePrincipal()
         let id = try request.uuidParameter("id", context: context, resource: "model")
-        if let tenantID = principal.tenantID, !principal.role.isTenantAdmin {
-            guard let record = try await models.usable(id, tenantID: tenantID), record.enabled else {
-                throw AppError.notFound("No model with that id.")
-            }
-            return view(record, admin: false, names: try await successorNames(record))
+        if let record = try await models.get(id), (try? Policy.authorize(.manageModels(tenantID: record.tenantID), for: principal)) != nil {
+            return view(record, admin: true, names: try await successorNames(record))
         }
-        let record = try await managed(request, context: context, principal: principal)
-        return view(record, admin: true, names: try await successorNames(record))
+        // Otherwise the model as a user of the caller's tenant sees it, if they may use it.
+        guard let tenantID = principal.tenantID, let record = try await models.usable(id, tenantID: tenantID), record.enabled else {
+            throw AppError.notFound("No model with that id.")
+        }
+        return view(record, admin: false, names: try await successorNames(record))
     }
 
     func successorNames(_ record: ModelRecord) async throws -> [UUID: String] {
@@ -282,16 +281,11 @@ struct ModelController {
         case .null: fields.baseURL = nil
         case .value(let raw):
             let components = try ModelRules.baseURL(raw)
-            if tenantID != nil, !allowPrivateUpstreams {
-                let port = components.port ?? (components.scheme?.lowercased() == "https" ? 443 : 80)
-                do {
-                    try await addressGuard.check(host: components.host ?? "", port: port)
-                } catch let refusal as UpstreamAddressGuard.Refusal {
-                    throw ValidationError(field: "baseUrl", message: "is refused: \(refusal.description); tenant models must reach public addresses")
-                }
-            }
+            if tenantID != nil, !allowPrivateUpstreams { try await checkAddress(raw) }
             var url = raw.trimmingWhitespace()
             while url.hasSuffix("/") { url.removeLast() }
+            // The scheme in lower case, as the schema's check and every client expect.
+            if let scheme = components.scheme { url = scheme.lowercased() + url.dropFirst(scheme.count) }
             fields.baseURL = url
         }
         switch body.deprecationDate {
@@ -306,9 +300,13 @@ struct ModelController {
         case .null: fields.successorID = nil
         case .value(let successor):
             guard successor != modelID else { throw ValidationError(field: "successorId", message: "cannot be the model itself") }
-            guard let other = try await models.get(successor), other.tenantID == nil || other.tenantID == tenantID else {
-                throw ValidationError(field: "successorId", message: "names no model in this scope")
+            let other: ModelRecord?
+            if let tenantID {
+                other = try await models.usable(successor, tenantID: tenantID)
+            } else {
+                other = try await models.get(successor).flatMap { $0.tenantID == nil ? $0 : nil }
             }
+            guard other != nil else { throw ValidationError(field: "successorId", message: "names no model in this scope") }
             fields.successorID = successor
         }
         if body.visibleToAll != nil || body.tenantIds != nil {
@@ -322,6 +320,17 @@ struct ModelController {
                 }
                 fields.tenantIDs = ids
             }
+        }
+    }
+
+    /// Refuses a tenant base URL whose host resolves to a non-public address.
+    func checkAddress(_ rawURL: String) async throws {
+        let components = try ModelRules.baseURL(rawURL)
+        let port = components.port ?? (components.scheme?.lowercased() == "https" ? 443 : 80)
+        do {
+            try await addressGuard.check(host: components.host ?? "", port: port)
+        } catch let refusal as UpstreamAddressGuard.Refusal {
+            throw ValidationError(field: "baseUrl", message: "is refused: \(refusal.description); tenant models must reach public addresses")
         }
     }
 
@@ -391,8 +400,17 @@ struct ModelController {
         let principal = try context.requirePrincipal()
         let model = try await managed(request, context: context, principal: principal)
         guard let route = try await models.route(model.id) else { throw AppError.notFound("No model with that id.") }
-        let endpoint = GeminiEndpoint(
-            baseURL: route.baseURL ?? platformEndpoint.baseURL, apiKey: route.token ?? platformEndpoint.apiKey)
+        let endpoint = UpstreamRoute.endpoint(for: route, platform: platformEndpoint)
+        if model.tenantID != nil, route.baseURL != nil, !allowPrivateUpstreams {
+            // DNS may have changed since the URL was saved: check again before connecting.
+            do {
+                try await checkAddress(route.baseURL!)
+            } catch let error as ValidationError {
+                return TestView(
+                    ok: false, outcome: "error", message: "Not sent: the base URL \(error.message)", host: endpoint.host, latencyMs: 0,
+                    attempts: 0, requestedAspectRatio: "", requestedImageSize: nil)
+            }
+        }
         let capabilities = model.capabilities
         // A non-square ratio shows whether a relay drops imageConfig (it would come back square).
         let ratio = capabilities.aspectRatios.contains("16:9") ? "16:9" : capabilities.aspectRatios.first { $0 != "1:1" } ?? "1:1"

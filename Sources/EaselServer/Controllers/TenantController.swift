@@ -104,7 +104,7 @@ struct TenantController {
 
     static func concurrency(_ value: Int?) throws -> Int? {
         guard let value else { return nil }
-        guard value >= 1 else {
+        guard value >= 1, value <= Int(Int32.max) else {
             throw ValidationError(field: "limits.maxConcurrentGenerations", message: "must be 1 or more (or null for no limit)")
         }
         return value

@@ -69,7 +69,7 @@ struct UserController {
         guard try await tenants.get(tenantID) != nil else { throw AppError.notFound("No tenant with that id.") }
         let email = try EmailAddress(body.email)
         let displayName = (body.displayName ?? "").trimmingWhitespace()
-        guard displayName.count <= 200 else {
+        guard displayName.unicodeScalars.count <= 200 else {
             throw AppError.validation(ValidationError(field: "displayName", message: "must be at most 200 characters"))
         }
         var hash: String?
@@ -132,6 +132,9 @@ struct UserController {
         }
         var patch = UserStore.Patch()
         patch.displayName = body.displayName?.trimmingWhitespace()
+        if let name = patch.displayName, name.unicodeScalars.count > 200 {
+            throw AppError.validation(ValidationError(field: "displayName", message: "must be at most 200 characters"))
+        }
         patch.role = body.role
         patch.status = body.status
         let action = body.status == .disabled ? "user.disable" : body.status == .active ? "user.enable" : body.role != nil ? "user.change_role" : "user.update"

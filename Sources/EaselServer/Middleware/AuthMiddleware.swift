@@ -2,6 +2,7 @@ import EaselCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// Works out who is calling: an API key (`Authorization: Bearer esl_...`) or a session cookie.
 ///
@@ -19,7 +20,8 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if trustForwardedFor, let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!],
-            let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
+            let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
+            (try? SocketAddress(ipAddress: last, port: 0)) != nil
         {
             context.clientIP = last
         }

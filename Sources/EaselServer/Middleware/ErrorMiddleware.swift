@@ -40,6 +40,11 @@ struct ErrorMiddleware: RouterMiddleware {
             return AppError(
                 error.status, code: code(for: error.status),
                 message: error.body ?? defaultMessage(for: error.status, request: request), headers: error.headers)
+        case let error as PSQLError where PostgresErrorMessage.isBadValue(error):
+            // A value the schema refuses (out of range, too long, a check): the client's input.
+            return AppError(
+                .badRequest, code: "invalid_value",
+                message: "A value in the request is out of range or not allowed\(PostgresErrorMessage.constraint(error).map { " (\($0))" } ?? "").")
         case is NIOTooManyBytesError:
             return AppError(.contentTooLarge, code: "payload_too_large", message: "The request body is too large.")
         case let error as any HTTPResponseError:
@@ -51,8 +56,10 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 
     static func unexpected(_ error: any Error, context: Context) -> AppError {
-        context.logger.error(
-            "unexpected error", metadata: ["error": "\(String(reflecting: error))", "error.type": "\(type(of: error))"])
+        // A PostgreSQL error's DETAIL can quote the failing row (a password hash, say): log the
+        // SQLSTATE, constraint and message only.
+        let description = (error as? PSQLError).map(PostgresErrorMessage.describeForLog) ?? String(reflecting: error)
+        context.logger.error("unexpected error", metadata: ["error": "\(description)", "error.type": "\(type(of: error))"])
         return AppError(
             .internalServerError, code: "internal_error",
             message: "Something went wrong on our side. Quote request id \(context.requestID) when reporting it.")

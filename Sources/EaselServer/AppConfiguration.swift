@@ -32,6 +32,8 @@ public struct AppConfiguration: Sendable {
     public var trustForwardedFor: Bool
     /// Whether tenant-scoped model base URLs may point at loopback, link-local or private addresses.
     public var allowPrivateUpstreams: Bool
+    /// Generations this instance runs at once.
+    public var workers: Int
 
     public init(
         databaseURL: DatabaseURL,
@@ -69,6 +71,7 @@ public struct AppConfiguration: Sendable {
         self.publicURL = publicURL ?? "http://\(host):\(port)"
         self.trustForwardedFor = false
         self.allowPrivateUpstreams = false
+        self.workers = 8
     }
 
     public static let googleBaseURL = "https://generativelanguage.googleapis.com"
@@ -112,6 +115,7 @@ public struct AppConfiguration: Sendable {
             "EASEL_PUBLIC_URL", default: "http://\(configuration.host):\(configuration.port)")
         configuration.trustForwardedFor = try reader.boolean("EASEL_TRUST_FORWARDED_FOR", default: false)
         configuration.allowPrivateUpstreams = try reader.boolean("EASEL_ALLOW_PRIVATE_UPSTREAMS", default: false)
+        configuration.workers = try reader.integer("EASEL_WORKERS", default: 8, in: 1...1024)
         return configuration
     }
 }

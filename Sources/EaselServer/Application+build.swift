@@ -75,6 +75,13 @@ public func buildApplication(
             platformEndpoint: GeminiEndpoint(baseURL: configuration.geminiBaseURL, apiKey: configuration.geminiAPIKey),
             addressGuard: UpstreamAddressGuard(), allowPrivateUpstreams: configuration.allowPrivateUpstreams
         ).endpoints, atPath: "models")
+    let generations = GenerationStore(client: postgres, logger: logger)
+    let worker = GenerationWorker(
+        generations: generations, models: models, gemini: gemini,
+        platformEndpoint: GeminiEndpoint(baseURL: configuration.geminiBaseURL, apiKey: configuration.geminiAPIKey),
+        concurrency: configuration.workers, logger: logger)
+    api.addRoutes(GenerationController(generations: generations, models: models, worker: worker).endpoints, atPath: "generations")
+    api.addRoutes(ImageController(generations: generations).endpoints, atPath: "images")
     router.addRoutes(
         HealthController(
             postgres: postgres, migrator: migrator, databaseURL: configuration.databaseURL, databaseTimeout: .seconds(3)).endpoints)
@@ -83,7 +90,9 @@ public func buildApplication(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Easel"),
         logger: logger)
-    app.addServices(postgres, HTTPClientService(client: gemini.httpClient))
+    // Services stop in reverse order: the worker finishes its jobs first, then the Gemini client
+    // closes, then the database pool.
+    app.addServices(postgres, HTTPClientService(client: gemini.httpClient), worker)
     if configuration.migrateOnStart {
         app.beforeServerStarts {
             do {

@@ -18,6 +18,7 @@ func testConfiguration(_ url: DatabaseURL) -> AppConfiguration {
         migrationsDirectory: TestDatabase.migrationsDirectory.path,
         bcryptCost: 4,
         logLevel: .error)
+        .with { $0.workers = 2 }
 }
 
 /// The JSON error body every failure carries.
@@ -36,4 +37,12 @@ extension TestResponse {
     }
 
     var text: String { String(buffer: body) }
+}
+
+extension AppConfiguration {
+    func with(_ change: (inout AppConfiguration) -> Void) -> AppConfiguration {
+        var copy = self
+        change(&copy)
+        return copy
+    }
 }

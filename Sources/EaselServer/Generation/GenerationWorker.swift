@@ -1,0 +1,241 @@
+import EaselCore
+import EaselStore
+import Foundation
+import Gemini
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs queued generations: claims jobs from PostgreSQL, calls Gemini through the shared
+/// client, and stores every outcome. Several instances may run against one database; a job
+/// whose worker died is claimed again when its lease runs out.
+final class GenerationWorker: Service, Sendable {
+    let generations: GenerationStore
+    let models: ModelStore
+    let gemini: GeminiClient
+    let platformEndpoint: GeminiEndpoint
+    let concurrency: Int
+    let lease: Duration
+    let callTimeout: Duration
+    let logger: Logger
+    let owner: String
+    /// Wakes idle slots when a job is queued in this process (others find it by polling).
+    let wakeUps: AsyncStream<Void>
+    let wake: AsyncStream<Void>.Continuation
+    /// Jobs running now in this process.
+    let inFlight = Mutex(0)
+
+    init(
+        generations: GenerationStore, models: ModelStore, gemini: GeminiClient, platformEndpoint: GeminiEndpoint,
+        concurrency: Int, lease: Duration = .seconds(60), callTimeout: Duration = .seconds(180), logger: Logger
+    ) {
+        self.generations = generations
+        self.models = models
+        self.gemini = gemini
+        self.platformEndpoint = platformEndpoint
+        self.concurrency = max(1, concurrency)
+        self.lease = lease
+        self.callTimeout = callTimeout
+        self.logger = logger
+        self.owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
+        (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Tells an idle slot there is work.
+    func notify() { wake.yield() }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await dispatch()
+        } onGracefulShutdown: {
+            self.wake.finish()
+        }
+    }
+
+    /// One loop claims jobs (one database connection, whatever the concurrency) and runs each
+    /// in its own task, at most `concurrency` at a time. On shutdown it stops claiming and waits
+    /// for the jobs in flight.
+    func dispatch() async {
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                if inFlight.withLock({ $0 }) >= concurrency {
+                    await idle()
+                    continue
+                }
+                do {
+                    // Bounded, so an unreachable database cannot hold the loop (and shutdown) forever.
+                    let generations = self.generations, owner = self.owner, lease = self.lease
+                    if let job = try await withTimeout(.seconds(10), operation: { try await generations.claim(owner: owner, lease: lease) }) {
+                        inFlight.withLock { $0 += 1 }
+                        group.addTask {
+                            await self.run(job)
+                            self.inFlight.withLock { $0 -= 1 }
+                            self.wake.yield()
+                        }
+                        continue
+                    }
+                } catch {
+                    logger.error("claiming a generation failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
+                }
+                await idle()
+            }
+        }
+    }
+
+    /// Waits for a wake-up (a job queued here, or a slot freed) or half a second.
+    func idle() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [wakeUps] in
+                for await _ in wakeUps { return }
+            }
+            group.addTask { try? await Task.sleep(for: .milliseconds(500)) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    func run(_ job: GenerationStore.Job) async {
+        var log = logger
+        log[metadataKey: "generation"] = "\(job.id)"
+        // Renew the lease while the call runs, so no other worker takes the job.
+        let renewal = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: lease / 3)
+                if Task.isCancelled { return }
+                _ = try? await generations.renew(job.id, owner: owner, lease: lease)
+            }
+        }
+        defer { renewal.cancel() }
+        let finish: GenerationStore.Finish
+        do {
+            finish = try await execute(job)
+        } catch {
+            log.error("generation failed inside Easel", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
+            var failed = GenerationStore.Finish(status: .failed)
+            failed.errorCode = "internal_error"
+            failed.errorMessage = "Easel could not run this generation."
+            finish = failed
+        }
+        do {
+            var final = finish
+            if try await generations.cancelRequested(job.id) {
+                // The user gave up on it while it ran: whatever came back is not kept.
+                final = GenerationStore.Finish(status: .canceled, attempts: finish.attempts)
+                final.upstreamHost = finish.upstreamHost
+                final.latencyMs = finish.latencyMs
+            }
+            if try await !generations.finish(job.id, owner: owner, final) {
+                log.warning("generation was taken over by another worker; result dropped")
+            }
+        } catch {
+            log.error("storing a generation's result failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
+        }
+    }
+
+    func execute(_ job: GenerationStore.Job) async throws -> GenerationStore.Finish {
+        guard let model = try await models.get(job.modelID), let route = try await models.route(job.modelID) else {
+            var missing = GenerationStore.Finish(status: .failed)
+            missing.errorCode = "model_missing"
+            missing.errorMessage = "The model of this generation no longer exists."
+            return missing
+        }
+        let endpoint = UpstreamRoute.endpoint(for: route, platform: platformEndpoint)
+        let request = GenerationRequestBuilder.build(model: model, options: job.options, inputs: job.inputs)
+        let started = ContinuousClock.now
+        do {
+            let result = try await gemini.generateContent(
+                model: model.apiModel, request: request, endpoint: endpoint, options: .init(timeout: callTimeout))
+            return GenerationOutcomeMapper.finish(
+                result.response, attempts: result.attempts, host: endpoint.host, latency: ContinuousClock.now - started,
+                options: job.options)
+        } catch {
+            var failed = GenerationStore.Finish(status: .failed, attempts: error.attempts.count)
+            failed.upstreamHost = endpoint.host
+            failed.latencyMs = ModelController.milliseconds(ContinuousClock.now - started)
+            switch error.kind {
+            case .deadlineExceeded:
+                failed.errorCode = "deadline_exceeded"
+            case .api(_, let status, _):
+                failed.errorCode = status ?? "upstream_error"
+            default:
+                failed.errorCode = "upstream_unreachable"
+            }
+            failed.errorMessage = error.message
+            return failed
+        }
+    }
+}
+
+/// The Gemini request for a generation: the model's system instruction, the prompt and inputs,
+/// and the options as Google names them.
+enum GenerationRequestBuilder {
+    static func build(model: ModelRecord, options: GenerationOptions, inputs: [GenerationStore.ImageData]) -> GenerateContentRequest {
+        var parts: [Part] = []
+        if !options.prompt.isEmpty { parts.append(.text(options.prompt)) }
+        parts += inputs.map { Part.image($0.data, mimeType: $0.mimeType) }
+        let capabilities = model.capabilities
+        let imageConfig = ImageConfig(
+            aspectRatio: options.aspectRatio ?? capabilities.defaultAspectRatio,
+            imageSize: options.imageSize ?? capabilities.defaultImageSize)
+        var request = GenerateContentRequest(
+            contents: [Content(role: "user", parts: parts)],
+            generationConfig: GenerationConfig(
+                responseModalities: (options.responseModalities ?? ["TEXT", "IMAGE"]).map { Modality(rawValue: $0) },
+                imageConfig: imageConfig.aspectRatio == nil && imageConfig.imageSize == nil ? nil : imageConfig,
+                thinkingConfig: options.thinkingLevel.map { ThinkingConfig(thinkingLevel: $0) }))
+        if !model.systemInstruction.isEmpty {
+            request.systemInstruction = Content(parts: [.text(model.systemInstruction)])
+        }
+        if options.grounding {
+            request.tools = [Tool(googleSearch: GoogleSearch())]
+        }
+        return request
+    }
+}
+
+/// Turns Gemini's answer into the stored terminal state.
+enum GenerationOutcomeMapper {
+    static func finish(
+        _ response: GenerateContentResponse, attempts: [GeminiAttempt], host: String, latency: Duration, options: GenerationOptions
+    ) -> GenerationStore.Finish {
+        var finish = GenerationStore.Finish(status: .succeeded, attempts: attempts.count)
+        finish.upstreamHost = host
+        finish.latencyMs = ModelController.milliseconds(latency)
+        finish.modelVersion = response.modelVersion
+        finish.responseID = response.responseId
+        let text = response.text
+        finish.responseText = text.isEmpty ? nil : text
+        finish.finishReason = response.candidates.first?.finishReason?.rawValue
+        if let usage = response.usageMetadata {
+            finish.promptTokens = usage.promptTokenCount
+            finish.outputTokens = usage.candidatesTokenCount
+            finish.thoughtTokens = usage.thoughtsTokenCount
+            finish.totalTokens = usage.totalTokenCount
+            finish.usageJSON = (try? JSONEncoder().encode(usage)).map { String(decoding: $0, as: UTF8.self) }
+        }
+        switch response.outcome {
+        case .images:
+            finish.outputs = response.finalImages.map {
+                GenerationStore.ImageData(data: $0.data, mimeType: $0.mimeType, width: $0.width, height: $0.height, thoughtSignature: $0.thoughtSignature)
+            }
+            if let ratio = options.aspectRatio, let first = response.finalImages.first, let w = first.width, let h = first.height {
+                finish.honoredImageConfig = AspectRatioCheck.matches(width: w, height: h, ratio: ratio)
+            }
+        case .promptBlocked(let reason, let message):
+            finish.status = .blocked
+            finish.blockReason = reason.rawValue
+            finish.errorMessage = message ?? "Google declined the prompt (\(reason))."
+        case .candidateBlocked(let reason, let message):
+            finish.status = .blocked
+            finish.blockReason = reason.rawValue
+            finish.errorMessage = message ?? "Google withheld the image (\(reason))."
+        case .noImage(let reason):
+            // An answer without an image is a success when only text was asked for.
+            if options.responseModalities == ["TEXT"] { break }
+            finish.status = .failed
+            finish.errorCode = "no_image"
+            finish.errorMessage = "The model answered without an image\(reason.map { " (finish reason \($0))" } ?? "")."
+        }
+        return finish
+    }
+}

@@ -1,0 +1,212 @@
+@testable import EaselServer
+import EaselCore
+import EaselStore
+import EaselTestSupport
+import Foundation
+import Gemini
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import PostgresNIO
+import Testing
+
+/// Generations end to end: API → queue → worker → simulator over HTTP → stored outcome.
+@Suite struct GenerationTests {
+    /// A world with the simulator as the platform's Gemini endpoint and one platform model of
+    /// each family; `body` gets the model ids by API model name.
+    func withStudio(
+        workers: Int = 4,
+        _ body: @Sendable (any TestClientProtocol, World, PostgresClient, [String: String]) async throws -> Void
+    ) async throws {
+        try await withInProcessSimulator { simulatorURL in
+            try await withWorld(configure: {
+                $0.geminiBaseURL = simulatorURL
+                $0.geminiAPIKey = "sim-key"
+                $0.workers = workers
+            }) { client, world, db in
+                let root = try await client.login(world.root.email)
+                var ids: [String: String] = [:]
+                for model in ["gemini-2.5-flash-image", "gemini-3.1-flash-image-preview", "gemini-3-pro-image-preview"] {
+                    let created = try await client.call(
+                        .post, "/api/v1/models", as: root,
+                        json: #"{"name":"\#(model)","apiModel":"\#(model)","systemInstruction":"Always draw in watercolour."}"#)
+                    ids[model] = try #require(created.json["id"]?.stringValue)
+                }
+                try await body(client, world, db, ids)
+            }
+        }
+    }
+
+    static let tinyPNG: String = {
+        // A 2×1 PNG made by hand: signature, IHDR, IDAT (zlib of two filtered rows), IEND.
+        let bytes: [UInt8] = [
+            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 2, 0, 0, 0, 1, 8, 2, 0, 0, 0,
+            0x7B, 0x40, 0xE8, 0xDD, 0, 0, 0, 0x0F, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x08,
+            0x00, 0x1F, 0xEE, 0x03, 0xFE, 0x9E, 0x39, 0x4C, 0x6A, 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+        ]
+        return Data(bytes).base64EncodedString()
+    }()
+
+    @Test func textToImageIsStoredWithItsImageUsageAndRoute() async throws {
+        try await withStudio { client, world, db, models in
+            let key = Caller.key(world.acmeMemberKey)
+            let response = try await client.call(
+                .post, "/api/v1/generations?wait=30", as: key,
+                json: #"{"modelId":"\#(models["gemini-3.1-flash-image-preview"]!)","prompt":"a lighthouse at dusk","aspectRatio":"16:9","imageSize":"512"}"#)
+            #expect(response.status == .ok, "\(response.text)")
+            #expect(response.json["status"] == .string("succeeded"))
+            let image = try #require(response.json["images"]?[0])
+            #expect(image["width"] == .number(688) && image["height"] == .number(384))
+            #expect(response.json["honoredImageConfig"] == .bool(true))
+            #expect(response.json["attempts"] == .number(1))
+            #expect(response.json["usage"]?["outputTokens"] != .null)
+            #expect(response.json["text"]?.stringValue?.contains("a lighthouse at dusk") == true)
+
+            // The image is served to its tenant, cached by its hash, and to nobody else.
+            let url = try #require(image["url"]?.stringValue)
+            let bytes = try await client.call(.get, url, as: key)
+            #expect(bytes.status == .ok && bytes.headers[.contentType] == "image/png")
+            #expect(ImageInfo.read(Data(buffer: bytes.body))?.width == 688)
+            let etag = try #require(bytes.headers[.eTag])
+            var cached = key.headers
+            cached[.ifNoneMatch] = etag
+            #expect(try await client.execute(uri: url, method: .get, headers: cached).status == .notModified)
+            #expect(try await client.call(.get, url, as: .key(world.globexMemberKey)).status == .notFound)
+
+            // What was sent: the model's system instruction and the options as Google names them.
+            let stored = try await db.query(
+                "SELECT source, api_key_id IS NOT NULL, upstream_host FROM generations", logger: TestDatabase.logger
+            ).collect().first!.decode((String, Bool, String?).self)
+            #expect(stored.0 == "api" && stored.1)
+            #expect(stored.2?.hasPrefix("127.0.0.1:") == true)
+        }
+    }
+
+    @Test func anEditSendsItsInputImage() async throws {
+        try await withStudio { client, world, _, models in
+            let response = try await client.call(
+                .post, "/api/v1/generations?wait=30", as: .key(world.acmeMemberKey),
+                json: #"{"modelId":"\#(models["gemini-2.5-flash-image"]!)","prompt":"add a hat","images":[{"mimeType":"image/png","data":"\#(Self.tinyPNG)"}]}"#)
+            #expect(response.json["status"] == .string("succeeded"), "\(response.text)")
+            #expect(response.json["inputImages"]?.arrayValue.count == 1)
+            // The simulator counts an input image as Google does: 258 prompt tokens.
+            guard case .number(let promptTokens) = response.json["usage"]?["promptTokens"] else {
+                Issue.record("no prompt tokens: \(response.text)")
+                return
+            }
+            #expect(promptTokens >= 258)
+        }
+    }
+
+    @Test func safetyBlocksFailuresAndRetriesEndInTheirStates() async throws {
+        try await withStudio { client, world, _, models in
+            let key = Caller.key(world.acmeMemberKey)
+            let model = models["gemini-2.5-flash-image"]!
+            let blocked = try await client.call(.post, "/api/v1/generations?wait=30", as: key, json: #"{"modelId":"\#(model)","prompt":"[sim:image-safety] x"}"#)
+            #expect(blocked.json["status"] == .string("blocked"))
+            #expect(blocked.json["blockReason"] == .string("IMAGE_SAFETY"))
+            let flaky = try await client.call(
+                .post, "/api/v1/generations?wait=60", as: key, json: #"{"modelId":"\#(model)","prompt":"[sim:fail-first=2] \#(UUID())"}"#)
+            #expect(flaky.json["status"] == .string("succeeded"), "\(flaky.text)")
+            #expect(flaky.json["attempts"] == .number(3))
+            let refused = try await client.call(.post, "/api/v1/generations?wait=30", as: key, json: #"{"modelId":"\#(model)","prompt":"[sim:status=400] x"}"#)
+            #expect(refused.json["status"] == .string("failed"))
+            #expect(refused.json["error"]?["code"] == .string("INVALID_ARGUMENT"))
+        }
+    }
+
+    @Test func badInputIsRefusedBeforeAnythingIsStored() async throws {
+        try await withStudio { client, world, db, models in
+            let key = Caller.key(world.acmeMemberKey)
+            let flash = models["gemini-2.5-flash-image"]!
+            let gif = Data("GIF89a-not-supported".utf8).base64EncodedString()
+            let cases: [(String, Int, String)] = [
+                (#"{"modelId":"\#(UUID())","prompt":"x"}"#, 404, "unknown_model"),
+                (#"{"modelId":"\#(flash)","prompt":""}"#, 400, "invalid_field"),
+                (#"{"modelId":"\#(flash)","prompt":"x","aspectRatio":"7:1"}"#, 400, "invalid_field"),
+                (#"{"modelId":"\#(flash)","prompt":"x","imageSize":"4K"}"#, 400, "invalid_field"),
+                (#"{"modelId":"\#(flash)","prompt":"x","images":["\#(gif)"]}"#, 415, "unsupported_image"),
+                (#"{"modelId":"\#(flash)","prompt":"x","images":[{"mimeType":"image/jpeg","data":"\#(Self.tinyPNG)"}]}"#, 400, "invalid_field"),
+                (#"{"modelId":"\#(flash)","prompt":"x","images":["\#(Self.tinyPNG)","\#(Self.tinyPNG)","\#(Self.tinyPNG)","\#(Self.tinyPNG)"]}"#, 400, "invalid_field"),
+                (#"{"modelId":"\#(flash)","prompt":"x","grounding":true}"#, 400, "invalid_field"),
+            ]
+            for (body, status, code) in cases {
+                let response = try await client.call(.post, "/api/v1/generations", as: key, json: body)
+                #expect(Int(response.status.code) == status, "\(body): \(response.text)")
+                #expect(response.errorCode == code, "\(body): \(response.text)")
+            }
+            let root = try await client.login(world.root.email)
+            _ = try await client.call(.patch, "/api/v1/models/\(flash)", as: root, json: #"{"enabled":false}"#)
+            let disabled = try await client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(flash)","prompt":"x"}"#)
+            #expect(disabled.status == .conflict && disabled.errorCode == "model_disabled")
+            let count = try await db.query("SELECT count(*)::int FROM generations", logger: TestDatabase.logger).collect().first!.decode(Int.self)
+            #expect(count == 0)
+        }
+    }
+
+    @Test func historyIsScopedToTheCaller() async throws {
+        try await withStudio { client, world, _, models in
+            let model = models["gemini-2.5-flash-image"]!
+            let member = Caller.key(world.acmeMemberKey)
+            let created = try await client.call(.post, "/api/v1/generations?wait=30", as: member, json: #"{"modelId":"\#(model)","prompt":"mine"}"#)
+            let id = try #require(created.json["id"]?.stringValue)
+            #expect(try await client.call(.get, "/api/v1/generations/\(id)", as: member).status == .ok)
+            #expect(try await client.call(.get, "/api/v1/generations/\(id)", as: .key(world.globexMemberKey)).status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/generations", as: .key(world.globexMemberKey)).json["items"]?.arrayValue.isEmpty == true)
+            let owner = try await client.login(world.acmeOwner.email)
+            #expect(try await client.call(.get, "/api/v1/generations", as: owner).json["items"]?.arrayValue.count == 1)
+            #expect(try await client.call(.post, "/api/v1/generations/\(id)/cancel", as: member).status == .conflict)
+        }
+    }
+
+    @Test func aJobWhoseWorkerDiedIsFinishedOnceByAnother() async throws {
+        try await withStudio(workers: 1) { client, world, db, models in
+            // A job left running by a worker that vanished: its lease has run out.
+            let options = String(decoding: try JSONEncoder().encode(GenerationOptions(prompt: "orphan")), as: UTF8.self)
+            let id = try await db.query(
+                """
+                INSERT INTO generations (tenant_id, user_id, model_id, source, request, prompt, status, lease_owner, lease_expires_at, started_at)
+                VALUES (\(world.acme), \(world.acmeMember.id), \(UUID(uuidString: models["gemini-2.5-flash-image"]!)!), 'api',
+                        \(options)::jsonb, 'orphan', 'running', 'dead-worker', now() - interval '1 minute', now() - interval '2 minutes')
+                RETURNING id
+                """, logger: TestDatabase.logger
+            ).collect().first!.decode(UUID.self)
+            var status = ""
+            for _ in 0..<100 {
+                status = try await client.call(.get, "/api/v1/generations/\(id)", as: .key(world.acmeMemberKey)).json["status"]?.stringValue ?? ""
+                if status == "succeeded" { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(status == "succeeded")
+            let outputs = try await db.query(
+                "SELECT count(*)::int FROM generation_images WHERE generation_id = \(id) AND role = 'output'", logger: TestDatabase.logger
+            ).collect().first!.decode(Int.self)
+            #expect(outputs == 1)
+        }
+    }
+
+    @Test func aQueuedGenerationCanBeCanceled() async throws {
+        try await withStudio { client, world, db, models in
+            // Hold the workers off: the tenant may run nothing at once while this is queued.
+            try await db.query("UPDATE tenants SET max_concurrent_generations = 1 WHERE id = \(world.acme)", logger: TestDatabase.logger)
+            let key = Caller.key(world.acmeMemberKey)
+            let model = models["gemini-2.5-flash-image"]!
+            let slow = try await client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"[sim:latency=3000] slow"}"#)
+            #expect(slow.status == .accepted)
+            try await Task.sleep(for: .milliseconds(300))
+            let queued = try await client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"second"}"#)
+            let id = try #require(queued.json["id"]?.stringValue)
+            let canceled = try await client.call(.post, "/api/v1/generations/\(id)/cancel", as: key)
+            #expect(canceled.json["status"] == .string("canceled"), "\(canceled.text)")
+            let slowID = try #require(slow.json["id"]?.stringValue)
+            var final = ""
+            for _ in 0..<80 {
+                final = try await client.call(.get, "/api/v1/generations/\(slowID)", as: key).json["status"]?.stringValue ?? ""
+                if final == "succeeded" { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(final == "succeeded")
+            #expect(try await client.call(.get, "/api/v1/generations/\(id)", as: key).json["status"] == .string("canceled"))
+        }
+    }
+}

@@ -160,6 +160,17 @@ public struct ModelStore: Sendable {
         return try await rows.collect().first.map(record)
     }
 
+    /// The config if `scope` manages it: any for `.all` (platform admins), else the tenant's own.
+    static func fetchManaged(_ id: UUID, scope: TenantScope, lock: Bool, on connection: PostgresConnection, logger: Logger) async throws -> ModelRecord? {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: columns) FROM models m
+            WHERE m.id = \(id) AND (\(scope.tenantID)::uuid IS NULL OR m.tenant_id = \(scope.tenantID))
+            \(unescaped: lock ? "FOR UPDATE" : "")
+            """, logger: logger)
+        return try await rows.collect().first.map(record)
+    }
+
     static func setAccess(_ id: UUID, _ tenantIDs: [UUID], on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query("DELETE FROM model_tenant_access WHERE model_id = \(id)", logger: logger)
         for tenantID in Set(tenantIDs) {
@@ -167,8 +178,11 @@ public struct ModelStore: Sendable {
         }
     }
 
-    public func get(_ id: UUID) async throws -> ModelRecord? {
-        try await client.withConnection { connection in try await Self.fetch(id, on: connection, logger: logger) }
+    /// A config that `scope` manages (see ``fetchManaged``); for what a tenant may *use*, see ``usable(_:tenantID:)``.
+    public func get(_ id: UUID, scope: TenantScope) async throws -> ModelRecord? {
+        try await client.withConnection { connection in
+            try await Self.fetchManaged(id, scope: scope, lock: false, on: connection, logger: logger)
+        }
     }
 
     /// Configs an admin manages: every one for platform admins (`tenantID` nil), or a tenant's
@@ -209,15 +223,17 @@ public struct ModelStore: Sendable {
 
     /// Applies new fields and a token change; audits before/after (the token only as
     /// "replaced" or "removed"). Nil when there is no such config.
-    public func update(_ id: UUID, _ change: @Sendable (inout Fields) throws -> Void, token: TokenChange, audit: AuditEntry) async throws -> ModelRecord? {
+    public func update(
+        _ id: UUID, scope: TenantScope, _ change: @Sendable (inout Fields) throws -> Void, token: TokenChange, audit: AuditEntry
+    ) async throws -> ModelRecord? {
         let sealed = try { () throws -> Data? in
             if case .replace(let token) = token { return try box.seal(token, boundTo: id) }
             return nil
         }()
         return try await Transaction.run(client, logger: logger, conflict: "a model with that name already exists here") { connection in
-            guard let current = try await connection.query(
-                "SELECT \(unescaped: Self.columns) FROM models m WHERE m.id = \(id) FOR UPDATE", logger: logger
-            ).collect().first.map(Self.record) else { return nil }
+            guard let current = try await Self.fetchManaged(id, scope: scope, lock: true, on: connection, logger: logger) else {
+                return nil
+            }
             let before = Fields(current)
             var after = before
             try change(&after)
@@ -269,11 +285,11 @@ public struct ModelStore: Sendable {
         case inUse(generations: Int)
     }
 
-    public func delete(_ id: UUID, audit: AuditEntry) async throws -> DeleteResult {
+    public func delete(_ id: UUID, scope: TenantScope, audit: AuditEntry) async throws -> DeleteResult {
         try await Transaction.run(client, logger: logger) { connection in
-            guard let current = try await connection.query(
-                "SELECT \(unescaped: Self.columns) FROM models m WHERE m.id = \(id) FOR UPDATE", logger: logger
-            ).collect().first.map(Self.record) else { return .notFound }
+            guard let current = try await Self.fetchManaged(id, scope: scope, lock: true, on: connection, logger: logger) else {
+                return .notFound
+            }
             let uses = try await connection.query("SELECT count(*)::int FROM generations WHERE model_id = \(id)", logger: logger)
                 .collect().first!.decode(Int.self)
             if uses > 0 { return .inUse(generations: uses) }

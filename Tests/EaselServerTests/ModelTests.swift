@@ -148,6 +148,14 @@ import Testing
             #expect(try await client.call(.patch, "/api/v1/models/\(id)", as: globex, json: #"{"enabled":false}"#).status == .notFound)
             #expect(!(try await client.call(.get, "/api/v1/models", as: .key(world.globexMemberKey)).text.contains("BYOK")))
             #expect(try await client.call(.get, "/api/v1/models", as: .key(world.acmeMemberKey)).text.contains("BYOK"))
+            // A tenant admin reads a platform model as a user would, and cannot change or delete it.
+            let root0 = try await client.login(world.root.email)
+            let shared = try await client.call(.post, "/api/v1/models", as: root0, json: #"{"name":"Shared","apiModel":"gemini-2.5-flash-image"}"#)
+            let sharedID = try #require(shared.json["id"]?.stringValue)
+            let read = try await client.call(.get, "/api/v1/models/\(sharedID)", as: owner)
+            #expect(read.status == .ok && read.json["baseUrl"] == nil)
+            #expect(try await client.call(.patch, "/api/v1/models/\(sharedID)", as: owner, json: #"{"enabled":false}"#).status == .notFound)
+            #expect(try await client.call(.delete, "/api/v1/models/\(sharedID)", as: owner).status == .notFound)
             // Platform models may point anywhere, the operator's own network included.
             let root = try await client.login(world.root.email)
             let platform = try await client.call(

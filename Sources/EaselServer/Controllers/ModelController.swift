@@ -132,7 +132,7 @@ struct ModelController {
     /// The config named in the path, if the caller may manage it; otherwise a 404.
     func managed(_ request: Request, context: AppRequestContext, principal: Principal) async throws -> ModelRecord {
         let id = try request.uuidParameter("id", context: context, resource: "model")
-        guard let record = try await models.get(id) else { throw AppError.notFound("No model with that id.") }
+        guard let record = try await models.get(id, scope: principal.scope) else { throw AppError.notFound("No model with that id.") }
         do {
             try Policy.authorize(.manageModels(tenantID: record.tenantID), for: principal)
         } catch .notFound {
@@ -146,7 +146,9 @@ struct ModelController {
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> ModelView {
         let principal = try context.requirePrincipal()
         let id = try request.uuidParameter("id", context: context, resource: "model")
-        if let record = try await models.get(id), (try? Policy.authorize(.manageModels(tenantID: record.tenantID), for: principal)) != nil {
+        if let record = try await models.get(id, scope: principal.scope),
+            (try? Policy.authorize(.manageModels(tenantID: record.tenantID), for: principal)) != nil
+        {
             return view(record, admin: true, names: try await successorNames(record))
         }
         // Otherwise the model as a user of the caller's tenant sees it, if they may use it.
@@ -157,7 +159,7 @@ struct ModelController {
     }
 
     func successorNames(_ record: ModelRecord) async throws -> [UUID: String] {
-        guard let successor = record.successorID, let other = try await models.get(successor) else { return [:] }
+        guard let successor = record.successorID, let other = try await models.get(successor, scope: .all) else { return [:] }
         return [other.id: other.name]
     }
 
@@ -256,7 +258,9 @@ struct ModelController {
         let final = fields
         let action = body.enabled == false ? "model.disable" : body.enabled == true ? "model.enable" : "model.update"
         do {
-            guard let record = try await models.update(current.id, { $0 = final }, token: token, audit: context.audit(action)) else {
+            guard let record = try await models.update(
+                current.id, scope: principal.scope, { $0 = final }, token: token, audit: context.audit(action))
+            else {
                 throw AppError.notFound("No model with that id.")
             }
             return view(record, admin: true, names: try await successorNames(record))
@@ -304,7 +308,7 @@ struct ModelController {
             if let tenantID {
                 other = try await models.usable(successor, tenantID: tenantID)
             } else {
-                other = try await models.get(successor).flatMap { $0.tenantID == nil ? $0 : nil }
+                other = try await models.get(successor, scope: .all).flatMap { $0.tenantID == nil ? $0 : nil }
             }
             guard other != nil else { throw ValidationError(field: "successorId", message: "names no model in this scope") }
             fields.successorID = successor
@@ -345,7 +349,7 @@ struct ModelController {
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         let principal = try context.requirePrincipal()
         let current = try await managed(request, context: context, principal: principal)
-        switch try await models.delete(current.id, audit: context.audit("model.delete")) {
+        switch try await models.delete(current.id, scope: principal.scope, audit: context.audit("model.delete")) {
         case .deleted: return .noContent
         case .notFound: throw AppError.notFound("No model with that id.")
         case .inUse(let count):

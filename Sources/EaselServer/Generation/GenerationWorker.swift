@@ -133,10 +133,11 @@ final class GenerationWorker: Service, Sendable {
     }
 
     func execute(_ job: GenerationStore.Job) async throws -> GenerationStore.Finish {
-        guard let model = try await models.get(job.modelID), let route = try await models.route(job.modelID) else {
+        // The model as the job's tenant may use it now (visibility can change while a job waits).
+        guard let model = try await models.usable(job.modelID, tenantID: job.tenantID), let route = try await models.route(job.modelID) else {
             var missing = GenerationStore.Finish(status: .failed)
             missing.errorCode = "model_missing"
-            missing.errorMessage = "The model of this generation no longer exists."
+            missing.errorMessage = "The model of this generation no longer exists or is no longer available to this tenant."
             return missing
         }
         let endpoint = UpstreamRoute.endpoint(for: route, platform: platformEndpoint)

@@ -66,19 +66,6 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         "postgres://\(username)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)"
     }
 
-    /// The full URL, password included.
-    public var urlString: String {
-        var components = URLComponents()
-        components.scheme = "postgres"
-        components.user = username
-        components.password = password
-        components.host = host
-        components.port = port
-        components.path = "/" + database
-        if tlsMode != .prefer { components.queryItems = [URLQueryItem(name: "sslmode", value: tlsMode.rawValue)] }
-        return components.string ?? description
-    }
-
     /// A PostgresNIO client configuration for this URL.
     public func clientConfiguration(maximumConnections: Int = 20) -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS

@@ -144,6 +144,26 @@ import Testing
         }
     }
 
+    @Test func progressIsStreamedAsServerSentEvents() async throws {
+        try await withStudio { client, world, _, models in
+            let key = Caller.key(world.acmeMemberKey)
+            let created = try await client.call(
+                .post, "/api/v1/generations", as: key,
+                json: #"{"modelId":"\#(models["gemini-2.5-flash-image"]!)","prompt":"[sim:latency=700] a slow one"}"#)
+            let id = try #require(created.json["id"]?.stringValue)
+            let stream = try await client.call(.get, "/api/v1/generations/\(id)/events", as: key)
+            #expect(stream.status == .ok)
+            #expect(stream.headers[.contentType] == "text/event-stream")
+            let events = stream.text.components(separatedBy: "\n\n").compactMap { block in
+                block.split(separator: "\n").first { $0.hasPrefix("event: ") }.map { String($0.dropFirst(7)) }
+            }
+            #expect(events.last == "succeeded")
+            #expect(events.contains("running"))
+            #expect(Set(events).count == events.count)  // one event per status change
+            #expect(try await client.call(.get, "/api/v1/generations/\(id)/events", as: .key(world.globexMemberKey)).status == .notFound)
+        }
+    }
+
     @Test func historyIsScopedToTheCaller() async throws {
         try await withStudio { client, world, _, models in
             let model = models["gemini-2.5-flash-image"]!

@@ -21,6 +21,7 @@ struct GenerationController {
             .get(use: list)
             .get(":id", use: get)
             .post(":id/cancel", use: cancel)
+            .get(":id/events", use: events)
     }
 
     /// An input image: a base64 string (or `data:` URL), or `{"mimeType", "data"}`.
@@ -151,6 +152,44 @@ struct GenerationController {
             throw AppError.notFound("No generation with that id.")
         }
         return GenerationView(record)
+    }
+
+    /// Server-sent events: one `event: <status>` with the generation as `data` whenever its status
+    /// changes, ending after the terminal one. It reads the database, so it follows a job that
+    /// another instance runs.
+    @Sendable func events(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let id = try request.uuidParameter("id", context: context, resource: "generation")
+        let scope = GenerationScope.of(principal)
+        guard try await generations.get(id, scope: scope) != nil else { throw AppError.notFound("No generation with that id.") }
+        let generations = self.generations
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no"],
+            body: .init { writer in
+                var last: GenerationStatus?
+                var lastWrite = ContinuousClock.now
+                let deadline = ContinuousClock.now + .seconds(15 * 60)
+                while ContinuousClock.now < deadline {
+                    guard let record = try await generations.get(id, scope: scope) else { break }
+                    if record.status != last {
+                        let json = try JSONEncoder.api.encode(GenerationView(record))
+                        var buffer = ByteBuffer(string: "event: \(record.status.rawValue)\ndata: ")
+                        buffer.writeBytes(json)
+                        buffer.writeString("\n\n")
+                        try await writer.write(buffer)
+                        last = record.status
+                        lastWrite = .now
+                        if record.status.isTerminal { break }
+                    } else if ContinuousClock.now - lastWrite > .seconds(15) {
+                        // A comment keeps proxies from closing a quiet stream.
+                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                        lastWrite = .now
+                    }
+                    try await Task.sleep(for: .milliseconds(250))
+                }
+                try await writer.finish(nil)
+            })
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> PageView<GenerationView> {

@@ -23,3 +23,10 @@ public func withTimeout<T: Sendable>(
         return try await group.next()!
     }
 }
+
+extension Duration {
+    /// The duration in whole milliseconds (truncated), as history and logs record latencies.
+    public var wholeMilliseconds: Int {
+        Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -124,7 +124,7 @@ public struct Migrator: Sendable {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
             let elapsed = ContinuousClock.now - started
-            let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+            let milliseconds = elapsed.wholeMilliseconds
             try await connection.query(
                 """
                 INSERT INTO schema_migrations (version, name, checksum, duration_ms)

@@ -430,7 +430,7 @@ struct ModelController {
         do {
             let call = try await gemini.generateContent(
                 model: model.apiModel, request: generate, endpoint: endpoint, options: .init(timeout: .seconds(90), retry: .never))
-            result.latencyMs = Self.milliseconds(ContinuousClock.now - started)
+            result.latencyMs = (ContinuousClock.now - started).wholeMilliseconds
             result.attempts = call.attempts.count
             switch call.response.outcome {
             case .images:
@@ -455,16 +455,12 @@ struct ModelController {
                 result.message = "The route answered without an image\(reason.map { " (finish reason \($0))" } ?? ""). Is \(model.apiModel) an image model?"
             }
         } catch {
-            result.latencyMs = Self.milliseconds(ContinuousClock.now - started)
+            result.latencyMs = (ContinuousClock.now - started).wholeMilliseconds
             result.attempts = error.attempts.count
             result.upstreamStatus = error.httpStatus
             result.upstreamCode = error.googleStatus
             result.message = error.message
         }
         return result
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
     }
 }

@@ -152,7 +152,7 @@ final class GenerationWorker: Service, Sendable {
         } catch {
             var failed = GenerationStore.Finish(status: .failed, attempts: error.attempts.count)
             failed.upstreamHost = endpoint.host
-            failed.latencyMs = ModelController.milliseconds(ContinuousClock.now - started)
+            failed.latencyMs = (ContinuousClock.now - started).wholeMilliseconds
             switch error.kind {
             case .deadlineExceeded:
                 failed.errorCode = "deadline_exceeded"
@@ -201,7 +201,7 @@ enum GenerationOutcomeMapper {
     ) -> GenerationStore.Finish {
         var finish = GenerationStore.Finish(status: .succeeded, attempts: attempts.count)
         finish.upstreamHost = host
-        finish.latencyMs = ModelController.milliseconds(latency)
+        finish.latencyMs = latency.wholeMilliseconds
         finish.modelVersion = response.modelVersion
         finish.responseID = response.responseId
         let text = response.text

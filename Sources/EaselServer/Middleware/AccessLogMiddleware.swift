@@ -1,3 +1,4 @@
+import EaselCore
 import Hummingbird
 import Logging
 
@@ -11,12 +12,11 @@ struct AccessLogMiddleware: RouterMiddleware {
         let started = ContinuousClock.now
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - started
-        let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         context.logger.info(
             "\(request.method) \(request.uri.path)",
             metadata: [
                 "status": "\(response.status.code)",
-                "duration_ms": "\(Int(milliseconds.rounded()))",
+                "duration_ms": "\(elapsed.wholeMilliseconds)",
             ])
         return response
     }

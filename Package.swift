@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         // Gemini REST client: wire types, transport, retries, streaming. Knows nothing of Easel.
@@ -40,12 +41,14 @@ let package = Package(
         ),
         // zlib from the system (Debian: zlib1g-dev), for PNG encoding.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // PNG encoding, decoding and downscaling (previews), on the system zlib.
+        .target(name: "ImageKit", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         // A local stand-in for Google's Gemini API, for tests, benchmarks and demos. Never production.
         .target(
             name: "GeminiSimulatorKit",
             dependencies: [
                 "Gemini",
-                "CZlib",
+                "ImageKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -96,7 +99,9 @@ let package = Package(
                 "EaselCore",
                 "EaselStore",
                 "Gemini",
+                "ImageKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -136,6 +141,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ImageKitTests",
+            dependencies: ["ImageKit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

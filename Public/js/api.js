@@ -20,15 +20,19 @@ export function setCsrfToken(token) {
 export async function api(method, path, body) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  return send(method, path, headers, body === undefined ? undefined : JSON.stringify(body));
+}
+
+// Sends a FormData body as multipart/form-data (the browser sets the boundary).
+export async function apiForm(method, path, formData) {
+  return send(method, path, { Accept: "application/json" }, formData);
+}
+
+async function send(method, path, headers, body) {
   if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
   let response;
   try {
-    response = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
-    });
+    response = await fetch(path, { method, headers, body, credentials: "same-origin" });
   } catch (error) {
     throw new ApiError(0, "network", "Easel could not be reached. Check your connection and try again.");
   }

@@ -9,7 +9,7 @@ if (params.get("expired")) message.show("info", "Your session has ended. Please 
 // Only same-site paths, so a crafted link cannot send people elsewhere after logging in.
 function nextPage() {
   const next = params.get("next") ?? "";
-  return next.startsWith("/") && !next.startsWith("//") ? next : "/account.html";
+  return next.startsWith("/") && !next.startsWith("//") ? next : "/studio.html";
 }
 
 form.addEventListener("submit", async (event) => {

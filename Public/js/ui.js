@@ -29,7 +29,7 @@ export function formatDate(value) {
 
 // The top bar: brand, the pages this user may open, who is logged in, log out.
 export function renderShell(me, current) {
-  const links = [["/account.html", "Account"]];
+  const links = me.tenant ? [["/studio.html", "Studio"], ["/account.html", "Account"]] : [["/account.html", "Account"]];
   if (me.role === "platform_admin" || me.role === "owner" || me.role === "admin") {
     links.push(["/admin/users.html", "Users"], ["/admin/models.html", "Models"]);
   }

@@ -34,6 +34,8 @@ public struct AppConfiguration: Sendable {
     public var allowPrivateUpstreams: Bool
     /// Generations this instance runs at once.
     public var workers: Int
+    /// The longest one generation may take upstream, retries included.
+    public var generationTimeout: Duration
 
     public init(
         databaseURL: DatabaseURL,
@@ -72,6 +74,7 @@ public struct AppConfiguration: Sendable {
         self.trustForwardedFor = false
         self.allowPrivateUpstreams = false
         self.workers = 8
+        self.generationTimeout = .seconds(180)
     }
 
     public static let googleBaseURL = "https://generativelanguage.googleapis.com"
@@ -115,7 +118,8 @@ public struct AppConfiguration: Sendable {
             "EASEL_PUBLIC_URL", default: "http://\(configuration.host):\(configuration.port)")
         configuration.trustForwardedFor = try reader.boolean("EASEL_TRUST_FORWARDED_FOR", default: false)
         configuration.allowPrivateUpstreams = try reader.boolean("EASEL_ALLOW_PRIVATE_UPSTREAMS", default: false)
-        configuration.workers = try reader.integer("EASEL_WORKERS", default: 8, in: 1...1024)
+        configuration.workers = try reader.integer("EASEL_WORKERS", default: 8, in: 1...4096)
+        configuration.generationTimeout = .seconds(try reader.integer("EASEL_GENERATION_TIMEOUT_SECONDS", default: 180, in: 1...3600))
         return configuration
     }
 }

@@ -79,9 +79,12 @@ public func buildApplication(
     let worker = GenerationWorker(
         generations: generations, models: models, gemini: gemini,
         platformEndpoint: GeminiEndpoint(baseURL: configuration.geminiBaseURL, apiKey: configuration.geminiAPIKey),
-        concurrency: configuration.workers, logger: logger)
+        concurrency: configuration.workers, callTimeout: configuration.generationTimeout, logger: logger)
     api.addRoutes(GenerationController(generations: generations, models: models, worker: worker).endpoints, atPath: "generations")
     api.addRoutes(ImageController(generations: generations).endpoints, atPath: "images")
+    api.addRoutes(
+        ConversationController(conversations: ConversationStore(client: postgres, logger: logger), generations: generations).endpoints,
+        atPath: "conversations")
     router.addRoutes(
         HealthController(
             postgres: postgres, migrator: migrator, databaseURL: configuration.databaseURL, databaseTimeout: .seconds(3)).endpoints)

@@ -40,6 +40,34 @@ public struct GenerationRecord: Sendable {
     public var startedAt: Date?
     public var finishedAt: Date?
     public var outputs: [Image]
+    public var conversationID: UUID?
+    public var parentID: UUID?
+    public var modelName: String
+    public var userEmail: String
+    /// groundingMetadata as Google sent it, as JSON.
+    public var groundingJSON: String?
+    /// Text streamed so far while running.
+    public var partialText: String?
+}
+
+/// History filters; nil fields do not filter.
+public struct GenerationFilter: Sendable, Equatable {
+    public var modelID: UUID?
+    public var status: GenerationStatus?
+    public var userID: UUID?
+    public var from: Date?
+    public var to: Date?
+    /// Words the prompt contains (case-insensitive).
+    public var text: String?
+
+    public init(modelID: UUID? = nil, status: GenerationStatus? = nil, userID: UUID? = nil, from: Date? = nil, to: Date? = nil, text: String? = nil) {
+        self.modelID = modelID
+        self.status = status
+        self.userID = userID
+        self.from = from
+        self.to = to
+        self.text = text
+    }
 }
 
 /// Which generations a caller sees: their own (members), their tenant's (admins), all (platform).
@@ -78,13 +106,16 @@ public struct GenerationStore: Sendable {
         public var width: Int?
         public var height: Int?
         public var thoughtSignature: String?
+        /// A smaller PNG for galleries; nil when the image is small already or was not decodable.
+        public var preview: Data?
 
-        public init(data: Data, mimeType: String, width: Int?, height: Int?, thoughtSignature: String? = nil) {
+        public init(data: Data, mimeType: String, width: Int?, height: Int?, thoughtSignature: String? = nil, preview: Data? = nil) {
             self.data = data
             self.mimeType = mimeType
             self.width = width
             self.height = height
             self.thoughtSignature = thoughtSignature
+            self.preview = preview
         }
     }
 
@@ -93,31 +124,117 @@ public struct GenerationStore: Sendable {
         let sha = ByteBuffer(bytes: SHA256.hash(data: image.data))
         let rows = try await connection.query(
             """
-            INSERT INTO images (tenant_id, sha256, mime_type, width, height, byte_size, data)
-            VALUES (\(tenantID), \(sha), \(image.mimeType), \(image.width), \(image.height), \(image.data.count), \(ByteBuffer(data: image.data)))
+            INSERT INTO images (tenant_id, sha256, mime_type, width, height, byte_size, data, preview, preview_mime_type)
+            VALUES (\(tenantID), \(sha), \(image.mimeType), \(image.width), \(image.height), \(image.data.count), \(ByteBuffer(data: image.data)),
+                    \(image.preview.map { ByteBuffer(data: $0) })::bytea, \(image.preview == nil ? nil : "image/png")::text)
             ON CONFLICT (tenant_id, sha256) DO UPDATE SET tenant_id = EXCLUDED.tenant_id
             RETURNING id
             """, logger: logger)
         return try await rows.collect().first!.decode(UUID.self)
     }
 
+    /// A request to store: who asks, with what, and where in a conversation.
+    public struct NewGeneration: Sendable {
+        public var tenantID: UUID
+        public var userID: UUID
+        public var apiKeyID: UUID?
+        public var modelID: UUID
+        public var source: String
+        public var options: GenerationOptions
+        /// Uploaded input images, already checked.
+        public var uploads: [ImageData]
+        /// Earlier images of the tenant used as inputs again, before the uploads.
+        public var reusedImageIDs: [UUID]
+        /// Continue this conversation from its latest succeeded turn.
+        public var conversationID: UUID?
+        /// Continue from this turn (a branch when it is not the latest); wins over `conversationID`.
+        public var parentID: UUID?
+
+        public init(
+            tenantID: UUID, userID: UUID, apiKeyID: UUID?, modelID: UUID, source: String, options: GenerationOptions,
+            uploads: [ImageData] = [], reusedImageIDs: [UUID] = [], conversationID: UUID? = nil, parentID: UUID? = nil
+        ) {
+            self.tenantID = tenantID
+            self.userID = userID
+            self.apiKeyID = apiKeyID
+            self.modelID = modelID
+            self.source = source
+            self.options = options
+            self.uploads = uploads
+            self.reusedImageIDs = reusedImageIDs
+            self.conversationID = conversationID
+            self.parentID = parentID
+        }
+    }
+
+    /// Why a request could not be placed where it asked to be.
+    public enum EnqueueError: Error, Sendable, Equatable {
+        case conversationNotFound
+        case parentNotFound
+        case parentNotFinished(GenerationStatus)
+        case imageNotFound(index: Int)
+    }
+
     /// Stores the inputs and a `queued` generation in one transaction: from here on, the request
-    /// always reaches a terminal state.
-    public func enqueue(
-        tenantID: UUID, userID: UUID, apiKeyID: UUID?, modelID: UUID, source: String, options: GenerationOptions, inputs: [ImageData]
-    ) async throws -> UUID {
+    /// always reaches a terminal state. A request outside any conversation starts one.
+    public func enqueue(_ new: NewGeneration) async throws -> UUID {
         try await Transaction.run(client, logger: logger) { connection in
-            var options = options
+            var options = new.options
             options.inputImageIds = []
-            for input in inputs {
-                options.inputImageIds.append(try await Self.storeImage(input, tenantID: tenantID, on: connection, logger: logger))
+            for (index, imageID) in new.reusedImageIDs.enumerated() {
+                let found = try await connection.query(
+                    "SELECT 1 FROM images WHERE id = \(imageID) AND tenant_id = \(new.tenantID)", logger: logger).collect()
+                guard !found.isEmpty else { throw EnqueueError.imageNotFound(index: index) }
+                options.inputImageIds.append(imageID)
             }
+            for upload in new.uploads {
+                options.inputImageIds.append(try await Self.storeImage(upload, tenantID: new.tenantID, on: connection, logger: logger))
+            }
+
+            var conversationID: UUID? = nil
+            var parentID: UUID? = nil
+            if let requested = new.parentID {
+                let rows = try await connection.query(
+                    """
+                    SELECT conversation_id, status FROM generations
+                    WHERE id = \(requested) AND tenant_id = \(new.tenantID) AND user_id = \(new.userID)
+                    """, logger: logger)
+                guard let row = try await rows.collect().first else { throw EnqueueError.parentNotFound }
+                let (conversation, status) = try row.decode((UUID?, String).self)
+                guard status == GenerationStatus.succeeded.rawValue else {
+                    throw EnqueueError.parentNotFinished(GenerationStatus(rawValue: status) ?? .failed)
+                }
+                parentID = requested
+                conversationID = conversation
+            } else if let requested = new.conversationID {
+                let rows = try await connection.query(
+                    """
+                    SELECT c.id, (SELECT g.id FROM generations g WHERE g.conversation_id = c.id AND g.status = 'succeeded'
+                                  ORDER BY g.created_at DESC, g.id DESC LIMIT 1)
+                    FROM conversations c WHERE c.id = \(requested) AND c.tenant_id = \(new.tenantID) AND c.user_id = \(new.userID)
+                    FOR UPDATE OF c
+                    """, logger: logger)
+                guard let row = try await rows.collect().first else { throw EnqueueError.conversationNotFound }
+                (conversationID, parentID) = try row.decode((UUID?, UUID?).self)
+            }
+            if let existing = conversationID {
+                try await connection.query("UPDATE conversations SET updated_at = now() WHERE id = \(existing)", logger: logger)
+            } else {
+                let title = ConversationStore.title(from: options.prompt)
+                conversationID = try await connection.query(
+                    """
+                    INSERT INTO conversations (tenant_id, user_id, title) VALUES (\(new.tenantID), \(new.userID), \(title)) RETURNING id
+                    """, logger: logger
+                ).collect().first!.decode(UUID.self)
+            }
+
             let request = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
             let rows = try await connection.query(
                 """
-                INSERT INTO generations (tenant_id, user_id, api_key_id, model_id, source, request, prompt, aspect_ratio, image_size)
-                VALUES (\(tenantID), \(userID), \(apiKeyID), \(modelID), \(source), \(request)::jsonb, \(options.prompt),
-                        \(options.aspectRatio), \(options.imageSize))
+                INSERT INTO generations (tenant_id, user_id, api_key_id, model_id, conversation_id, parent_generation_id, source,
+                                         request, prompt, aspect_ratio, image_size)
+                VALUES (\(new.tenantID), \(new.userID), \(new.apiKeyID), \(new.modelID), \(conversationID), \(parentID), \(new.source),
+                        \(request)::jsonb, \(options.prompt), \(options.aspectRatio), \(options.imageSize))
                 RETURNING id
                 """, logger: logger)
             let id = try await rows.collect().first!.decode(UUID.self)
@@ -125,10 +242,33 @@ public struct GenerationStore: Sendable {
                 try await connection.query(
                     """
                     INSERT INTO generation_images (tenant_id, generation_id, image_id, role, position)
-                    VALUES (\(tenantID), \(id), \(imageID), 'input', \(position))
+                    VALUES (\(new.tenantID), \(id), \(imageID), 'input', \(position))
                     """, logger: logger)
             }
             return id
+        }
+    }
+
+    /// One earlier turn, replayed to the model: what the user sent and what the model answered.
+    public struct Turn: Sendable {
+        public var prompt: String
+        public var inputs: [ImageData]
+        public var answer: [AnswerPart]
+        /// The turn's output images; answer parts refer to them by position.
+        public var outputs: [ImageData]
+    }
+
+    /// One part of a model's answer as stored: text or an output image, with its signature.
+    public struct AnswerPart: Codable, Sendable, Equatable {
+        public var text: String?
+        /// Position of the output image among the generation's outputs.
+        public var image: Int?
+        public var thoughtSignature: String?
+
+        public init(text: String? = nil, image: Int? = nil, thoughtSignature: String? = nil) {
+            self.text = text
+            self.image = image
+            self.thoughtSignature = thoughtSignature
         }
     }
 
@@ -139,6 +279,8 @@ public struct GenerationStore: Sendable {
         public var modelID: UUID
         public var options: GenerationOptions
         public var inputs: [ImageData]
+        /// The earlier turns of its branch, oldest first.
+        public var history: [Turn]
     }
 
     /// Claims the oldest queued job, or a running one whose lease ran out (its worker died),
@@ -159,36 +301,74 @@ public struct GenerationStore: Sendable {
                 ORDER BY g.created_at
                 FOR UPDATE OF g SKIP LOCKED
                 LIMIT 1)
-            RETURNING id, tenant_id, model_id, request::text
+            RETURNING id, tenant_id, model_id, request::text, parent_generation_id
             """, logger: logger)
         guard let row = try await rows.collect().first else { return nil }
-        let (id, tenantID, modelID, request) = try row.decode((UUID, UUID, UUID, String).self)
+        let (id, tenantID, modelID, request, parentID) = try row.decode((UUID, UUID, UUID, String, UUID?).self)
         let options = try JSONDecoder().decode(GenerationOptions.self, from: Data(request.utf8))
-        var inputs: [ImageData] = []
-        let images = try await client.query(
-            """
-            SELECT i.data, i.mime_type, i.width, i.height FROM generation_images gi JOIN images i ON i.id = gi.image_id
-            WHERE gi.generation_id = \(id) AND gi.role = 'input' ORDER BY gi.position
-            """, logger: logger)
-        for try await (data, mime, width, height) in images.decode((ByteBuffer, String, Int?, Int?).self) {
-            inputs.append(ImageData(data: Data(buffer: data), mimeType: mime, width: width, height: height))
+        let inputs = try await images(of: id, role: "input")
+        var history: [Turn] = []
+        if let parentID {
+            // The branch this turn continues: its parent, the parent's parent, and so on.
+            let chain = try await client.query(
+                """
+                WITH RECURSIVE chain(id, parent, depth) AS (
+                    SELECT id, parent_generation_id, 0 FROM generations WHERE id = \(parentID) AND tenant_id = \(tenantID)
+                    UNION ALL
+                    SELECT g.id, g.parent_generation_id, c.depth + 1 FROM generations g JOIN chain c ON g.id = c.parent
+                    WHERE c.depth < 100
+                )
+                SELECT g.id, g.prompt, g.response_text, g.response_parts::text FROM chain c JOIN generations g ON g.id = c.id
+                ORDER BY c.depth DESC
+                """, logger: logger)
+            for row in try await chain.collect() {
+                let (turnID, prompt, text, partsJSON) = try row.decode((UUID, String, String?, String?).self)
+                let outputs = try await images(of: turnID, role: "output")
+                var answer: [AnswerPart]
+                if let partsJSON {
+                    answer = try JSONDecoder().decode([AnswerPart].self, from: Data(partsJSON.utf8))
+                } else {
+                    answer = (text.map { [AnswerPart(text: $0)] } ?? []) + outputs.indices.map {
+                        AnswerPart(image: $0, thoughtSignature: outputs[$0].thoughtSignature)
+                    }
+                }
+                answer = answer.filter { $0.image.map { outputs.indices.contains($0) } ?? true }
+                history.append(Turn(prompt: prompt, inputs: try await images(of: turnID, role: "input"), answer: answer, outputs: outputs))
+            }
         }
-        return Job(id: id, tenantID: tenantID, modelID: modelID, options: options, inputs: inputs)
+        return Job(id: id, tenantID: tenantID, modelID: modelID, options: options, inputs: inputs, history: history)
     }
 
-    /// Extends the lease of a job this worker still holds; false when it lost the job.
-    public func renew(_ id: UUID, owner: String, lease: Duration) async throws -> Bool {
+    /// A generation's input or output images, in order, with their signatures.
+    func images(of generationID: UUID, role: String) async throws -> [ImageData] {
         let rows = try await client.query(
             """
-            UPDATE generations SET lease_expires_at = now() + make_interval(secs => \(Double(lease.components.seconds)))
-            WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner) RETURNING id
+            SELECT i.data, i.mime_type, i.width, i.height, gi.thought_signature FROM generation_images gi JOIN images i ON i.id = gi.image_id
+            WHERE gi.generation_id = \(generationID) AND gi.role = \(role) ORDER BY gi.position
             """, logger: logger)
-        return try await rows.collect().count == 1
+        var images: [ImageData] = []
+        for try await (data, mime, width, height, signature) in rows.decode((ByteBuffer, String, Int?, Int?, String?).self) {
+            images.append(ImageData(data: Data(buffer: data), mimeType: mime, width: width, height: height, thoughtSignature: signature))
+        }
+        return images
     }
 
-    public func cancelRequested(_ id: UUID) async throws -> Bool {
-        let rows = try await client.query("SELECT cancel_requested FROM generations WHERE id = \(id)", logger: logger)
-        return try await rows.collect().first?.decode(Bool.self) ?? false
+    /// Extends the leases of every job `owner` still holds, in one statement.
+    public func renewAll(owner: String, lease: Duration) async throws {
+        try await client.query(
+            """
+            UPDATE generations SET lease_expires_at = now() + make_interval(secs => \(Double(lease.components.seconds)))
+            WHERE status = 'running' AND lease_owner = \(owner)
+            """, logger: logger)
+    }
+
+    /// Which of `ids` a user asked to cancel.
+    public func cancelRequested(among ids: [UUID]) async throws -> Set<UUID> {
+        let rows = try await client.query(
+            "SELECT id FROM generations WHERE id = ANY(\(ids)) AND cancel_requested", logger: logger)
+        var found: Set<UUID> = []
+        for try await id in rows.decode(UUID.self) { found.insert(id) }
+        return found
     }
 
     /// The end of a job, as the worker saw it.
@@ -211,6 +391,10 @@ public struct GenerationStore: Sendable {
         public var responseID: String?
         public var honoredImageConfig: Bool?
         public var outputs: [ImageData]
+        /// The answer's parts in order (text and output positions), replayed by later turns.
+        public var answer: [AnswerPart]?
+        /// groundingMetadata as JSON.
+        public var groundingJSON: String?
 
         public init(status: GenerationStatus, attempts: Int = 0, outputs: [ImageData] = []) {
             self.status = status
@@ -228,6 +412,7 @@ public struct GenerationStore: Sendable {
                 SELECT tenant_id FROM generations WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner) FOR UPDATE
                 """, logger: logger)
             guard let tenantID = try await rows.collect().first?.decode(UUID.self) else { return false }
+            let answerJSON = try finish.answer.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
             for (position, output) in finish.outputs.enumerated() {
                 let imageID = try await Self.storeImage(output, tenantID: tenantID, on: connection, logger: logger)
                 try await connection.query(
@@ -244,11 +429,19 @@ public struct GenerationStore: Sendable {
                     thought_tokens = \(finish.thoughtTokens), total_tokens = \(finish.totalTokens), usage = \(finish.usageJSON)::jsonb,
                     image_count = \(finish.outputs.count), attempts = attempts + \(finish.attempts), upstream_host = \(finish.upstreamHost),
                     latency_ms = \(finish.latencyMs), model_version = \(finish.modelVersion), response_id = \(finish.responseID),
-                    honored_image_config = \(finish.honoredImageConfig), lease_owner = NULL, lease_expires_at = NULL, finished_at = now()
+                    honored_image_config = \(finish.honoredImageConfig), response_parts = \(answerJSON)::jsonb,
+                    grounding = \(finish.groundingJSON)::jsonb, partial_text = NULL, lease_owner = NULL, lease_expires_at = NULL, finished_at = now()
                 WHERE id = \(id)
                 """, logger: logger)
             return true
         }
+    }
+
+    /// Records the text streamed so far, while this worker holds the job.
+    public func updatePartialText(_ id: UUID, owner: String, text: String) async throws {
+        try await client.query(
+            "UPDATE generations SET partial_text = \(text) WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)",
+            logger: logger)
     }
 
     public enum CancelResult: Sendable, Equatable { case canceled, requested, alreadyFinished, notFound }
@@ -282,8 +475,10 @@ public struct GenerationStore: Sendable {
         COALESCE((SELECT json_agg(json_build_object('id', i.id, 'mimeType', i.mime_type, 'width', i.width, 'height', i.height)
                   ORDER BY gi.position)::text
                   FROM generation_images gi JOIN images i ON i.id = gi.image_id
-                  WHERE gi.generation_id = g.id AND gi.role = 'output'), '[]')
+                  WHERE gi.generation_id = g.id AND gi.role = 'output'), '[]'),
+        g.conversation_id, g.parent_generation_id, m.name, u.email, g.grounding::text, g.partial_text
         """
+    static let tables = "generations g JOIN models m ON m.id = g.model_id JOIN users u ON u.id = g.user_id"
 
     struct OutputJSON: Decodable {
         var id: UUID
@@ -309,13 +504,15 @@ public struct GenerationStore: Sendable {
             upstreamHost: try c[18].decode(String?.self), latencyMs: try c[19].decode(Int?.self),
             modelVersion: try c[20].decode(String?.self), honoredImageConfig: try c[21].decode(Bool?.self),
             createdAt: try c[22].decode(Date.self), startedAt: try c[23].decode(Date?.self), finishedAt: try c[24].decode(Date?.self),
-            outputs: outputs.map { GenerationRecord.Image(id: $0.id, mimeType: $0.mimeType, width: $0.width, height: $0.height) })
+            outputs: outputs.map { GenerationRecord.Image(id: $0.id, mimeType: $0.mimeType, width: $0.width, height: $0.height) },
+            conversationID: try c[26].decode(UUID?.self), parentID: try c[27].decode(UUID?.self), modelName: try c[28].decode(String.self),
+            userEmail: try c[29].decode(String.self), groundingJSON: try c[30].decode(String?.self), partialText: try c[31].decode(String?.self))
     }
 
     public func get(_ id: UUID, scope: GenerationScope) async throws -> GenerationRecord? {
         let rows = try await client.query(
             """
-            SELECT \(unescaped: Self.columns) FROM generations g
+            SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.tables)
             WHERE g.id = \(id) AND (\(scope.tenantID)::uuid IS NULL OR g.tenant_id = \(scope.tenantID))
               AND (\(scope.userID)::uuid IS NULL OR g.user_id = \(scope.userID))
             """, logger: logger)
@@ -323,27 +520,48 @@ public struct GenerationStore: Sendable {
     }
 
     /// History, newest first.
-    public func list(scope: GenerationScope, limit: Int, before cursor: Cursor?) async throws -> Page<GenerationRecord> {
+    public func list(scope: GenerationScope, filter: GenerationFilter = .init(), limit: Int, before cursor: Cursor?) async throws -> Page<GenerationRecord> {
         let beforeMicros = cursor?.micros
         let beforeID = cursor.flatMap { UUID(uuidString: $0.id) }
         let rows = try await client.query(
             """
             SELECT \(unescaped: Self.columns), \(unescaped: Cursor.microsColumn.replacingOccurrences(of: "created_at", with: "g.created_at"))
-            FROM generations g
+            FROM \(unescaped: Self.tables)
             WHERE (\(scope.tenantID)::uuid IS NULL OR g.tenant_id = \(scope.tenantID))
               AND (\(scope.userID)::uuid IS NULL OR g.user_id = \(scope.userID))
+              AND (\(filter.modelID)::uuid IS NULL OR g.model_id = \(filter.modelID))
+              AND (\(filter.status?.rawValue)::text IS NULL OR g.status = \(filter.status?.rawValue))
+              AND (\(filter.userID)::uuid IS NULL OR g.user_id = \(filter.userID))
+              AND (\(filter.from)::timestamptz IS NULL OR g.created_at >= \(filter.from))
+              AND (\(filter.to)::timestamptz IS NULL OR g.created_at < \(filter.to))
+              AND (\(filter.text)::text IS NULL OR strpos(lower(g.prompt), lower(\(filter.text))) > 0)
               AND (\(beforeMicros)::bigint IS NULL
                    OR (g.created_at, g.id) < (timestamptz 'epoch' + \(beforeMicros)::bigint * interval '1 microsecond', \(beforeID)))
             ORDER BY g.created_at DESC, g.id DESC LIMIT \(limit + 1)
             """, logger: logger)
-        return try await Page(rows, limit: limit, cursorColumn: 26, decode: Self.record) { $0.id.uuidString }
+        return try await Page(rows, limit: limit, cursorColumn: 32, decode: Self.record) { $0.id.uuidString }
     }
 
-    /// An image's bytes, if it belongs to `tenantID` (nil: any tenant).
-    public func image(_ id: UUID, tenantID: UUID?) async throws -> (data: ByteBuffer, mimeType: String, sha256: String)? {
+    /// The turns of a conversation, oldest first (every branch).
+    public func turns(ofConversation conversationID: UUID, tenantID: UUID) async throws -> [GenerationRecord] {
         let rows = try await client.query(
             """
-            SELECT data, mime_type, encode(sha256, 'hex') FROM images
+            SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.tables)
+            WHERE g.conversation_id = \(conversationID) AND g.tenant_id = \(tenantID)
+            ORDER BY g.created_at, g.id LIMIT 1000
+            """, logger: logger)
+        return try await rows.collect().map(Self.record)
+    }
+
+    /// An image's bytes (or its preview, when asked and there is one), if it belongs to
+    /// `tenantID` (nil: any tenant).
+    public func image(_ id: UUID, tenantID: UUID?, preview: Bool = false) async throws -> (data: ByteBuffer, mimeType: String, sha256: String)? {
+        let rows = try await client.query(
+            """
+            SELECT CASE WHEN \(preview) AND preview IS NOT NULL THEN preview ELSE data END,
+                   CASE WHEN \(preview) AND preview IS NOT NULL THEN preview_mime_type ELSE mime_type END,
+                   encode(sha256, 'hex') || CASE WHEN \(preview) AND preview IS NOT NULL THEN '-preview' ELSE '' END
+            FROM images
             WHERE id = \(id) AND (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
             """, logger: logger)
         guard let row = try await rows.collect().first else { return nil }

@@ -2,6 +2,7 @@
 import EaselCore
 import EaselStore
 import EaselTestSupport
+import AsyncHTTPClient
 import Foundation
 import Gemini
 import HTTPTypes
@@ -18,22 +19,8 @@ import Testing
         workers: Int = 4,
         _ body: @Sendable (any TestClientProtocol, World, PostgresClient, [String: String]) async throws -> Void
     ) async throws {
-        try await withInProcessSimulator { simulatorURL in
-            try await withWorld(configure: {
-                $0.geminiBaseURL = simulatorURL
-                $0.geminiAPIKey = "sim-key"
-                $0.workers = workers
-            }) { client, world, db in
-                let root = try await client.login(world.root.email)
-                var ids: [String: String] = [:]
-                for model in ["gemini-2.5-flash-image", "gemini-3.1-flash-image-preview", "gemini-3-pro-image-preview"] {
-                    let created = try await client.call(
-                        .post, "/api/v1/models", as: root,
-                        json: #"{"name":"\#(model)","apiModel":"\#(model)","systemInstruction":"Always draw in watercolour."}"#)
-                    ids[model] = try #require(created.json["id"]?.stringValue)
-                }
-                try await body(client, world, db, ids)
-            }
+        try await withStudioEnvironment(configure: { $0.workers = workers }) { studio in
+            try await body(studio.client, studio.world, studio.db, studio.models)
         }
     }
 
@@ -227,6 +214,64 @@ import Testing
             }
             #expect(final == "succeeded")
             #expect(try await client.call(.get, "/api/v1/generations/\(id)", as: key).json["status"] == .string("canceled"))
+        }
+    }
+}
+
+/// Everything a generation test needs: the app, its database, the simulator behind it.
+struct Studio: Sendable {
+    var client: any TestClientProtocol
+    var world: World
+    var db: PostgresClient
+    /// Model ids by API model name: one platform model per family.
+    var models: [String: String]
+    var simulatorURL: String
+
+    /// The requests the simulator received, oldest first (long strings shortened).
+    func upstreamRequests() async throws -> [JSONValue] {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: simulatorURL + "/_sim/requests"), timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 16 * 1024 * 1024)
+        return try JSONDecoder().decode([JSONValue].self, from: Data(buffer: body))
+    }
+
+    func release(_ token: String) async throws {
+        var request = HTTPClientRequest(url: simulatorURL + "/_sim/release/\(token)")
+        request.method = .POST
+        _ = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    }
+
+    /// Polls a generation until `done` holds for it (or about ten seconds pass).
+    func poll(_ id: String, as caller: Caller, until done: (JSONValue) -> Bool) async throws -> JSONValue {
+        var last = JSONValue.null
+        for _ in 0..<200 {
+            last = try await client.call(.get, "/api/v1/generations/\(id)", as: caller).json
+            if done(last) { return last }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return last
+    }
+}
+
+func withStudioEnvironment(
+    configure: @escaping @Sendable (inout AppConfiguration) -> Void = { _ in },
+    _ body: @Sendable (Studio) async throws -> Void
+) async throws {
+    try await withInProcessSimulator { simulatorURL in
+        try await withWorld(configure: {
+            $0.geminiBaseURL = simulatorURL
+            $0.geminiAPIKey = "sim-key"
+            $0.workers = 4
+            configure(&$0)
+        }) { client, world, db in
+            let root = try await client.login(world.root.email)
+            var ids: [String: String] = [:]
+            for model in ["gemini-2.5-flash-image", "gemini-3.1-flash-image-preview", "gemini-3-pro-image-preview"] {
+                let created = try await client.call(
+                    .post, "/api/v1/models", as: root,
+                    json: #"{"name":"\#(model)","apiModel":"\#(model)","systemInstruction":"Always draw in watercolour."}"#)
+                ids[model] = try #require(created.json["id"]?.stringValue)
+            }
+            try await body(Studio(client: client, world: world, db: db, models: ids, simulatorURL: simulatorURL))
         }
     }
 }

@@ -24,8 +24,8 @@ def screenshot(browser, name):
         browser.save_screenshot(os.path.join(directory, f"{name}.png"))
 
 
-def log_in(browser, easel, email, password):
-    browser.get(f"{easel.url}/login.html")
+def log_in(browser, easel, email, password, next_page="/account.html"):
+    browser.get(f"{easel.url}/login.html?next={next_page}")
     browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "password").send_keys(password)
     browser.find_element(By.ID, "login-submit").click()

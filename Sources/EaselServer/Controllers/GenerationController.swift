@@ -4,6 +4,8 @@ import Foundation
 import Gemini
 import HTTPTypes
 import Hummingbird
+import ImageKit
+import MultipartKit
 import NIOCore
 
 /// Generations through the JSON API: accept (stored `queued` before anything else happens),
@@ -24,10 +26,19 @@ struct GenerationController {
             .get(":id/events", use: events)
     }
 
-    /// An input image: a base64 string (or `data:` URL), or `{"mimeType", "data"}`.
+    /// An input image: a base64 string (or `data:` URL), or `{"mimeType", "data"}` in JSON; a
+    /// file part in a multipart upload.
     struct ImageInput: Decodable {
         var mimeType: String?
         var data: String
+        /// The bytes of an uploaded file (no base64).
+        var bytes: Data?
+
+        init(mimeType: String?, bytes: Data) {
+            self.mimeType = mimeType
+            self.data = ""
+            self.bytes = bytes
+        }
 
         init(from decoder: any Decoder) throws {
             if let text = try? decoder.singleValueContainer().decode(String.self) {
@@ -51,6 +62,12 @@ struct GenerationController {
         var responseModalities: [String]?
         var thinkingLevel: String?
         var grounding: Bool?
+        /// Continue this conversation from its latest succeeded turn.
+        var conversationId: UUID?
+        /// Continue from this generation (a branch when it is not the latest turn).
+        var parentId: UUID?
+        /// Earlier images of the tenant to use as inputs again (before any uploaded ones).
+        var inputImageIds: [UUID]?
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<GenerationView> {
@@ -59,9 +76,51 @@ struct GenerationController {
             throw AppError(.forbidden, code: "forbidden", message: "Generations belong to a tenant's users; platform admins have no tenant.")
         }
         let wait = try Self.waitSeconds(request)
-        let body = try await request.decodeJSON(as: CreateBody.self, context: context, maxBytes: Self.maxBodyBytes)
-        guard var model = try await models.usable(body.modelId, tenantID: tenantID) else {
-            throw AppError(.notFound, code: "unknown_model", message: "No model with id \(body.modelId.uuidString.lowercased()) is available to you.", field: "modelId")
+        let body = try await Self.readCreateBody(request, context: context)
+        let model = try await resolveModel(body.modelId, tenantID: tenantID)
+
+        var uploads = try (body.images ?? []).enumerated().map { try Self.decodeImage($1, index: $0) }
+        for index in uploads.indices where max(uploads[index].width ?? 0, uploads[index].height ?? 0) > GenerationWorker.previewSide {
+            uploads[index].preview = Thumbnail.png(from: uploads[index].data, maxSide: GenerationWorker.previewSide)
+        }
+        let reused = body.inputImageIds ?? []
+        let options = GenerationOptions(
+            prompt: (body.prompt ?? "").trimmingWhitespace(), aspectRatio: body.aspectRatio, imageSize: body.imageSize,
+            responseModalities: body.responseModalities?.map { $0.uppercased() }, thinkingLevel: body.thinkingLevel?.lowercased(),
+            grounding: body.grounding ?? false)
+        try options.validate(against: model.capabilities, inputImageCount: uploads.count + reused.count)
+
+        var apiKeyID: UUID? = nil
+        if case .apiKey(let id) = principal.credential { apiKeyID = id }
+        let id: UUID
+        do {
+            id = try await generations.enqueue(
+                GenerationStore.NewGeneration(
+                    tenantID: tenantID, userID: principal.userID, apiKeyID: apiKeyID, modelID: model.id,
+                    source: apiKeyID == nil ? "studio" : "api", options: options, uploads: uploads, reusedImageIDs: reused,
+                    conversationID: body.conversationId, parentID: body.parentId))
+        } catch let error as GenerationStore.EnqueueError {
+            throw Self.appError(error)
+        }
+        worker.notify()
+
+        let scope = GenerationScope.of(principal)
+        var record = try await generations.get(id, scope: scope)!
+        let deadline = ContinuousClock.now + .seconds(wait)
+        while !record.status.isTerminal, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            record = try await generations.get(id, scope: scope)!
+        }
+        return EditedResponse(
+            status: record.status.isTerminal ? .ok : .accepted, headers: [.location: "/api/v1/generations/\(id.uuidString.lowercased())"],
+            response: GenerationView(record))
+    }
+
+    /// The model a request names, as the caller's tenant may use it today: unknown and disabled
+    /// models are refused, a retired one is replaced by its successor or refused.
+    func resolveModel(_ id: UUID, tenantID: UUID) async throws -> ModelRecord {
+        guard var model = try await models.usable(id, tenantID: tenantID) else {
+            throw AppError(.notFound, code: "unknown_model", message: "No model with id \(id.uuidString.lowercased()) is available to you.", field: "modelId")
         }
         guard model.enabled else {
             throw AppError(.conflict, code: "model_disabled", message: "\(model.name) is disabled. Choose another model.", field: "modelId")
@@ -80,31 +139,69 @@ struct GenerationController {
         case .retired(let message):
             throw AppError(.conflict, code: "model_retired", message: message, field: "modelId")
         }
+        return model
+    }
 
-        let inputs = try (body.images ?? []).enumerated().map { try Self.decodeImage($1, index: $0) }
-        let options = GenerationOptions(
-            prompt: (body.prompt ?? "").trimmingWhitespace(), aspectRatio: body.aspectRatio, imageSize: body.imageSize,
-            responseModalities: body.responseModalities?.map { $0.uppercased() }, thinkingLevel: body.thinkingLevel?.lowercased(),
-            grounding: body.grounding ?? false)
-        try options.validate(against: model.capabilities, inputImageCount: inputs.count)
-
-        var apiKeyID: UUID? = nil
-        if case .apiKey(let id) = principal.credential { apiKeyID = id }
-        let id = try await generations.enqueue(
-            tenantID: tenantID, userID: principal.userID, apiKeyID: apiKeyID, modelID: model.id,
-            source: apiKeyID == nil ? "studio" : "api", options: options, inputs: inputs)
-        worker.notify()
-
-        let scope = GenerationScope.of(principal)
-        var record = try await generations.get(id, scope: scope)!
-        let deadline = ContinuousClock.now + .seconds(wait)
-        while !record.status.isTerminal, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-            record = try await generations.get(id, scope: scope)!
+    static func appError(_ error: GenerationStore.EnqueueError) -> AppError {
+        switch error {
+        case .conversationNotFound:
+            return AppError(.notFound, code: "unknown_conversation", message: "No conversation with that id is yours.", field: "conversationId")
+        case .parentNotFound:
+            return AppError(.notFound, code: "unknown_generation", message: "No generation of yours has that id.", field: "parentId")
+        case .parentNotFinished(let status):
+            return AppError(
+                .conflict, code: "parent_not_succeeded",
+                message: "A turn can only continue from a succeeded generation; that one is \(status.rawValue).", field: "parentId")
+        case .imageNotFound(let index):
+            return AppError(.notFound, code: "unknown_image", message: "No image of your tenant has that id.", field: "inputImageIds[\(index)]")
         }
-        return EditedResponse(
-            status: record.status.isTerminal ? .ok : .accepted, headers: [.location: "/api/v1/generations/\(id.uuidString.lowercased())"],
-            response: GenerationView(record))
+    }
+
+    /// The body of a create request: JSON, or `multipart/form-data` with the same field names
+    /// and the images as file parts named `images`.
+    static func readCreateBody(_ request: Request, context: AppRequestContext) async throws -> CreateBody {
+        guard let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("multipart/form-data") else {
+            return try await request.decodeJSON(as: CreateBody.self, context: context, maxBytes: maxBodyBytes)
+        }
+        guard let boundary = MultipartUpload.boundary(contentType) else {
+            throw AppError.badRequest("multipart/form-data needs a boundary parameter in Content-Type.", code: "invalid_multipart")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw AppError(.contentTooLarge, code: "payload_too_large", message: "The request body is larger than \(maxBodyBytes) bytes.")
+        }
+        let form = try MultipartUpload.parse(buffer, boundary: boundary)
+        func uuid(_ name: String, _ text: String) throws -> UUID {
+            guard let id = UUID(uuidString: text.trimmingWhitespace()) else {
+                throw AppError.validation(ValidationError(field: name, message: "is not a UUID"))
+            }
+            return id
+        }
+        guard let model = form.text("modelId") else {
+            throw AppError.validation(ValidationError(field: "modelId", message: "is required"))
+        }
+        var body = CreateBody(modelId: try uuid("modelId", model))
+        body.prompt = form.text("prompt")
+        body.aspectRatio = form.text("aspectRatio").flatMap { $0.isEmpty ? nil : $0 }
+        body.imageSize = form.text("imageSize").flatMap { $0.isEmpty ? nil : $0 }
+        body.thinkingLevel = form.text("thinkingLevel").flatMap { $0.isEmpty ? nil : $0 }
+        let modalities = form.texts("responseModalities").flatMap { $0.split(separator: ",").map { String($0).trimmingWhitespace() } }
+        body.responseModalities = modalities.isEmpty ? nil : modalities
+        if let grounding = form.text("grounding")?.lowercased() {
+            guard ["true", "false", "on", "off", "1", "0", ""].contains(grounding) else {
+                throw AppError.validation(ValidationError(field: "grounding", message: "must be true or false"))
+            }
+            body.grounding = ["true", "on", "1"].contains(grounding)
+        }
+        body.conversationId = try form.text("conversationId").flatMap { $0.isEmpty ? nil : try uuid("conversationId", $0) }
+        body.parentId = try form.text("parentId").flatMap { $0.isEmpty ? nil : try uuid("parentId", $0) }
+        let reused = try form.texts("inputImageIds").flatMap { $0.split(separator: ",") }.map { try uuid("inputImageIds", String($0)) }
+        body.inputImageIds = reused.isEmpty ? nil : reused
+        let files = form.files("images")
+        body.images = files.isEmpty ? nil : files.map { ImageInput(mimeType: $0.contentType, bytes: $0.data) }
+        return body
     }
 
     static func waitSeconds(_ request: Request) throws -> Int {
@@ -118,18 +215,29 @@ struct GenerationController {
     /// Decodes and checks one input image by its bytes, whatever it claims to be.
     static func decodeImage(_ input: ImageInput, index: Int) throws -> GenerationStore.ImageData {
         let field = "images[\(index)]"
-        var text = input.data
         var declared = input.mimeType
-        if text.hasPrefix("data:"), let comma = text.firstIndex(of: ",") {
-            let header = text[text.index(text.startIndex, offsetBy: 5)..<comma]
-            declared = declared ?? header.split(separator: ";").first.map(String.init)
-            text = String(text[text.index(after: comma)...])
-        }
-        guard text.utf8.count <= (maxImageBytes / 3 + 1) * 4 else {
-            throw AppError(.contentTooLarge, code: "image_too_large", message: "\(field) is larger than \(maxImageBytes / 1024 / 1024) MB.", field: field)
-        }
-        guard let data = Base64.decode(text), !data.isEmpty else {
-            throw AppError.validation(ValidationError(field: field, message: "is not base64"))
+        let tooLarge = AppError(
+            .contentTooLarge, code: "image_too_large", message: "\(field) is larger than \(maxImageBytes / 1024 / 1024) MB.", field: field)
+        let data: Data
+        if let bytes = input.bytes {
+            guard bytes.count <= maxImageBytes else { throw tooLarge }
+            guard !bytes.isEmpty else { throw AppError.validation(ValidationError(field: field, message: "is an empty file")) }
+            // Browsers send what they do not recognise as application/octet-stream: judge by the bytes.
+            if declared?.lowercased() == "application/octet-stream" { declared = nil }
+            data = bytes
+        } else {
+            var text = input.data
+            if text.hasPrefix("data:"), let comma = text.firstIndex(of: ",") {
+                let header = text[text.index(text.startIndex, offsetBy: 5)..<comma]
+                declared = declared ?? header.split(separator: ";").first.map(String.init)
+                text = String(text[text.index(after: comma)...])
+            }
+            guard text.utf8.count <= (maxImageBytes / 3 + 1) * 4 else { throw tooLarge }
+            guard let decoded = Base64.decode(text), !decoded.isEmpty else {
+                throw AppError.validation(ValidationError(field: field, message: "is not base64"))
+            }
+            guard decoded.count <= maxImageBytes else { throw tooLarge }
+            data = decoded
         }
         guard let info = ImageInfo.read(data) else {
             throw AppError(
@@ -155,7 +263,8 @@ struct GenerationController {
     }
 
     /// Server-sent events: one `event: <status>` with the generation as `data` whenever its status
-    /// changes, ending after the terminal one. It reads the database, so it follows a job that
+    /// changes, `event: progress` when the model has streamed more text, ending after the
+    /// terminal one. It reads the database, so it follows a job that
     /// another instance runs.
     @Sendable func events(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
@@ -168,6 +277,7 @@ struct GenerationController {
             headers: [.contentType: "text/event-stream", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no"],
             body: .init { writer in
                 var last: GenerationStatus?
+                var lastText: String?
                 var lastWrite = ContinuousClock.now
                 let deadline = ContinuousClock.now + .seconds(15 * 60)
                 while ContinuousClock.now < deadline {
@@ -181,6 +291,15 @@ struct GenerationController {
                         last = record.status
                         lastWrite = .now
                         if record.status.isTerminal { break }
+                    } else if record.status == .running, let text = record.partialText, text != lastText {
+                        // Text the model has written so far.
+                        let json = try JSONEncoder.api.encode(GenerationView(record))
+                        var buffer = ByteBuffer(string: "event: progress\ndata: ")
+                        buffer.writeBytes(json)
+                        buffer.writeString("\n\n")
+                        try await writer.write(buffer)
+                        lastText = text
+                        lastWrite = .now
                     } else if ContinuousClock.now - lastWrite > .seconds(15) {
                         // A comment keeps proxies from closing a quiet stream.
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
@@ -195,8 +314,44 @@ struct GenerationController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> PageView<GenerationView> {
         let principal = try context.requirePrincipal()
         let page = try PageRequest(request)
-        let result = try await generations.list(scope: .of(principal), limit: page.limit, before: page.cursor)
+        let result = try await generations.list(
+            scope: .of(principal), filter: try Self.filter(request), limit: page.limit, before: page.cursor)
         return PageView(items: result.items.map(GenerationView.init), nextCursor: result.nextCursor)
+    }
+
+    /// `?modelId=&status=&userId=&from=&to=&q=`; dates as ISO-8601 (`2026-11-01` or a full time).
+    static func filter(_ request: Request) throws -> GenerationFilter {
+        let query = request.uri.queryParameters
+        func value(_ name: String) -> String? {
+            query.get(name).flatMap { $0.isEmpty ? nil : $0 }
+        }
+        func uuid(_ name: String) throws -> UUID? {
+            guard let raw = value(name) else { return nil }
+            guard let id = UUID(uuidString: raw) else { throw AppError.validation(ValidationError(field: name, message: "is not a UUID")) }
+            return id
+        }
+        func date(_ name: String) throws -> Date? {
+            guard let raw = value(name) else { return nil }
+            if let date = try? Date(raw, strategy: .iso8601) { return date }
+            if let day = try? Date(raw, strategy: Date.ISO8601FormatStyle().year().month().day()) { return day }
+            throw AppError.validation(ValidationError(field: name, message: "is not an ISO-8601 date such as 2026-11-01 or 2026-11-01T12:00:00Z"))
+        }
+        var filter = GenerationFilter(modelID: try uuid("modelId"), userID: try uuid("userId"), from: try date("from"), to: try date("to"))
+        if let status = value("status") {
+            guard let parsed = GenerationStatus(rawValue: status) else {
+                throw AppError.validation(
+                    ValidationError(field: "status", message: "must be one of \(GenerationStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
+            }
+            filter.status = parsed
+        }
+        if let text = value("q") {
+            guard text.count <= 200 else { throw AppError.validation(ValidationError(field: "q", message: "must be at most 200 characters")) }
+            filter.text = text
+        }
+        if let from = filter.from, let to = filter.to, from >= to {
+            throw AppError.validation(ValidationError(field: "to", message: "must be after from"))
+        }
+        return filter
     }
 
     @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> GenerationView {
@@ -221,9 +376,47 @@ struct GenerationView: ResponseEncodable {
     struct ImageView: Encodable {
         var id: UUID
         var url: String
+        var previewUrl: String
         var mimeType: String
         var width: Int?
         var height: Int?
+
+        init(_ image: GenerationRecord.Image) {
+            id = image.id
+            url = "/api/v1/images/\(image.id.uuidString.lowercased())"
+            previewUrl = url + "/preview"
+            mimeType = image.mimeType
+            width = image.width
+            height = image.height
+        }
+    }
+
+    /// Grounding as the console shows it: the searches, the sources as links, and Google's
+    /// search entry point (HTML that Google's display rules require to be shown as sent).
+    struct GroundingView: Encodable {
+        struct Source: Encodable {
+            var kind: String
+            var title: String?
+            var uri: String
+            var imageUri: String?
+        }
+
+        var webSearchQueries: [String]
+        var imageSearchQueries: [String]
+        var sources: [Source]
+        var searchEntryPointHtml: String?
+
+        init?(json: String?) {
+            guard let json, let metadata = try? JSONDecoder().decode(GroundingMetadata.self, from: Data(json.utf8)) else { return nil }
+            webSearchQueries = metadata.webSearchQueries ?? []
+            imageSearchQueries = metadata.imageSearchQueries ?? []
+            sources = (metadata.groundingChunks ?? []).compactMap { chunk in
+                if let web = chunk.web, let uri = web.uri { return Source(kind: "web", title: web.title, uri: uri) }
+                if let image = chunk.image, let uri = image.uri { return Source(kind: "image", title: image.title, uri: uri, imageUri: image.imageUri) }
+                return nil
+            }
+            searchEntryPointHtml = metadata.searchEntryPoint?.renderedContent
+        }
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -231,16 +424,24 @@ struct GenerationView: ResponseEncodable {
         try c.encode(record.id, forKey: .id)
         try c.encode(record.status, forKey: .status)
         try c.encode(record.modelID, forKey: .modelId)
+        try c.encode(record.modelName, forKey: .modelName)
+        try c.encode(record.userID, forKey: .userId)
+        try c.encode(record.userEmail, forKey: .userEmail)
+        try c.encode(record.conversationID, forKey: .conversationId)
+        try c.encode(record.parentID, forKey: .parentId)
         try c.encode(record.source, forKey: .source)
         try c.encode(record.options.prompt, forKey: .prompt)
         try c.encode(record.options.aspectRatio, forKey: .aspectRatio)
         try c.encode(record.options.imageSize, forKey: .imageSize)
+        try c.encode(record.options.responseModalities, forKey: .responseModalities)
+        try c.encode(record.options.thinkingLevel, forKey: .thinkingLevel)
+        try c.encode(record.options.grounding, forKey: .grounding)
+        try c.encode(record.options.inputImageIds, forKey: .inputImageIds)
         try c.encode(record.options.inputImageIds.map { "/api/v1/images/\($0.uuidString.lowercased())" }, forKey: .inputImages)
-        try c.encode(record.responseText, forKey: .text)
-        try c.encode(
-            record.outputs.map {
-                ImageView(id: $0.id, url: "/api/v1/images/\($0.id.uuidString.lowercased())", mimeType: $0.mimeType, width: $0.width, height: $0.height)
-            }, forKey: .images)
+        // While it runs, the text streamed so far.
+        try c.encode(record.responseText ?? record.partialText, forKey: .text)
+        try c.encode(record.outputs.map(ImageView.init), forKey: .images)
+        try c.encode(GroundingView(json: record.groundingJSON), forKey: .groundingSources)
         try c.encode(
             ["promptTokens": record.promptTokens, "outputTokens": record.outputTokens, "thoughtTokens": record.thoughtTokens,
              "totalTokens": record.totalTokens], forKey: .usage)
@@ -259,7 +460,8 @@ struct GenerationView: ResponseEncodable {
     }
 
     enum Keys: String, CodingKey {
-        case id, status, modelId, source, prompt, aspectRatio, imageSize, inputImages, text, images, usage, attempts, upstreamHost
+        case id, status, modelId, modelName, userId, userEmail, conversationId, parentId, source, prompt, aspectRatio, imageSize
+        case responseModalities, thinkingLevel, grounding, inputImageIds, inputImages, text, images, groundingSources, usage, attempts, upstreamHost
         case latencyMs, honoredImageConfig, blockReason, finishReason, error, createdAt, startedAt, finishedAt
     }
 }
@@ -269,13 +471,25 @@ struct ImageController {
     let generations: GenerationStore
 
     var endpoints: RouteCollection<AppRequestContext> {
-        RouteCollection(context: AppRequestContext.self).get(":id", use: image)
+        RouteCollection(context: AppRequestContext.self)
+            .get(":id", use: original)
+            .get(":id/preview", use: preview)
     }
 
-    @Sendable func image(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func original(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await image(request, context: context, preview: false)
+    }
+
+    /// A PNG at most 512 px on its longer side; the original when it is that small already or
+    /// is not a PNG (JPEG and WebP are not decoded on the server).
+    @Sendable func preview(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await image(request, context: context, preview: true)
+    }
+
+    func image(_ request: Request, context: AppRequestContext, preview: Bool) async throws -> Response {
         let principal = try context.requirePrincipal()
         let id = try request.uuidParameter("id", context: context, resource: "image")
-        guard let image = try await generations.image(id, tenantID: principal.tenantID) else {
+        guard let image = try await generations.image(id, tenantID: principal.tenantID, preview: preview) else {
             throw AppError.notFound("No image with that id.")
         }
         let etag = "\"\(image.sha256)\""

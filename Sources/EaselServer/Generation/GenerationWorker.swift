@@ -2,6 +2,7 @@ import EaselCore
 import EaselStore
 import Foundation
 import Gemini
+import ImageKit
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -22,12 +23,17 @@ final class GenerationWorker: Service, Sendable {
     /// Wakes idle slots when a job is queued in this process (others find it by polling).
     let wakeUps: AsyncStream<Void>
     let wake: AsyncStream<Void>.Continuation
-    /// Jobs running now in this process.
-    let inFlight = Mutex(0)
+    /// Jobs running now in this process, by id, with the task that calls Gemini for each.
+    let running = Mutex<[UUID: Task<GenerationStore.Finish, any Error>]>([:])
+    /// How often running jobs are checked for a cancel request.
+    let cancelPoll: Duration
+    /// The longer side of gallery previews.
+    static let previewSide = 512
 
     init(
         generations: GenerationStore, models: ModelStore, gemini: GeminiClient, platformEndpoint: GeminiEndpoint,
-        concurrency: Int, lease: Duration = .seconds(60), callTimeout: Duration = .seconds(180), logger: Logger
+        concurrency: Int, lease: Duration = .seconds(60), callTimeout: Duration = .seconds(180), cancelPoll: Duration = .seconds(1),
+        logger: Logger
     ) {
         self.generations = generations
         self.models = models
@@ -36,6 +42,7 @@ final class GenerationWorker: Service, Sendable {
         self.concurrency = max(1, concurrency)
         self.lease = lease
         self.callTimeout = callTimeout
+        self.cancelPoll = cancelPoll
         self.logger = logger
         self.owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
         (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -46,9 +53,35 @@ final class GenerationWorker: Service, Sendable {
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            await dispatch()
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.housekeeping() }
+                await dispatch()
+                group.cancelAll()
+            }
         } onGracefulShutdown: {
             self.wake.finish()
+        }
+    }
+
+    /// One loop for all jobs of this process, so the database sees a query a second however
+    /// many run: stops jobs whose users canceled them, and renews every lease held here.
+    func housekeeping() async {
+        var lastRenewal = ContinuousClock.now
+        while !Task.isCancelled {
+            try? await Task.sleep(for: cancelPoll)
+            let ids = running.withLock { Array($0.keys) }
+            if ids.isEmpty { continue }
+            do {
+                for id in try await generations.cancelRequested(among: ids) {
+                    running.withLock { $0[id] }?.cancel()
+                }
+                if ContinuousClock.now - lastRenewal >= lease / 3 {
+                    try await generations.renewAll(owner: owner, lease: lease)
+                    lastRenewal = .now
+                }
+            } catch {
+                logger.warning("generation housekeeping failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
+            }
         }
     }
 
@@ -58,7 +91,7 @@ final class GenerationWorker: Service, Sendable {
     func dispatch() async {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                if inFlight.withLock({ $0 }) >= concurrency {
+                if running.withLock({ $0.count }) >= concurrency {
                     await idle()
                     continue
                 }
@@ -66,10 +99,12 @@ final class GenerationWorker: Service, Sendable {
                     // Bounded, so an unreachable database cannot hold the loop (and shutdown) forever.
                     let generations = self.generations, owner = self.owner, lease = self.lease
                     if let job = try await withTimeout(.seconds(10), operation: { try await generations.claim(owner: owner, lease: lease) }) {
-                        inFlight.withLock { $0 += 1 }
+                        // Registered before the next claim, so the count above is never behind.
+                        let call = Task { try await self.execute(job) }
+                        running.withLock { $0[job.id] = call }
                         group.addTask {
-                            await self.run(job)
-                            self.inFlight.withLock { $0 -= 1 }
+                            await self.run(job, call: call)
+                            self.running.withLock { $0[job.id] = nil }
                             self.wake.yield()
                         }
                         continue
@@ -94,23 +129,17 @@ final class GenerationWorker: Service, Sendable {
         }
     }
 
-    func run(_ job: GenerationStore.Job) async {
+    /// Waits for the Gemini call of `job` and stores how it ended.
+    func run(_ job: GenerationStore.Job, call: Task<GenerationStore.Finish, any Error>) async {
         var log = logger
         log[metadataKey: "generation"] = "\(job.id)"
-        // Renew the lease while the call runs, so no other worker takes the job.
-        let renewal = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: lease / 3)
-                if Task.isCancelled { return }
-                _ = try? await generations.renew(job.id, owner: owner, lease: lease)
-            }
-        }
-        defer { renewal.cancel() }
         let finish: GenerationStore.Finish
         do {
-            finish = try await execute(job)
+            finish = try await call.value
         } catch {
-            log.error("generation failed inside Easel", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
+            if !(error is CancellationError) {
+                log.error("generation failed inside Easel", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
+            }
             var failed = GenerationStore.Finish(status: .failed)
             failed.errorCode = "internal_error"
             failed.errorMessage = "Easel could not run this generation."
@@ -118,7 +147,7 @@ final class GenerationWorker: Service, Sendable {
         }
         do {
             var final = finish
-            if try await generations.cancelRequested(job.id) {
+            if try await generations.cancelRequested(among: [job.id]).contains(job.id) {
                 // The user gave up on it while it ran: whatever came back is not kept.
                 final = GenerationStore.Finish(status: .canceled, attempts: finish.attempts)
                 final.upstreamHost = finish.upstreamHost
@@ -141,45 +170,84 @@ final class GenerationWorker: Service, Sendable {
             return missing
         }
         let endpoint = UpstreamRoute.endpoint(for: route, platform: platformEndpoint)
-        let request = GenerationRequestBuilder.build(model: model, options: job.options, inputs: job.inputs)
+        let request = GenerationRequestBuilder.build(model: model, options: job.options, inputs: job.inputs, history: job.history)
         let started = ContinuousClock.now
+        var attempts: [GeminiAttempt] = []
         do {
-            let result = try await gemini.generateContent(
+            // Streamed, so the text the model writes before its image shows while it works.
+            let stream = try await gemini.streamGenerateContent(
                 model: model.apiModel, request: request, endpoint: endpoint, options: .init(timeout: callTimeout))
-            return GenerationOutcomeMapper.finish(
-                result.response, attempts: result.attempts, host: endpoint.host, latency: ContinuousClock.now - started,
-                options: job.options)
-        } catch {
-            var failed = GenerationStore.Finish(status: .failed, attempts: error.attempts.count)
-            failed.upstreamHost = endpoint.host
-            failed.latencyMs = (ContinuousClock.now - started).wholeMilliseconds
-            switch error.kind {
-            case .deadlineExceeded:
-                failed.errorCode = "deadline_exceeded"
-            case .api(_, let status, _):
-                failed.errorCode = status ?? "upstream_error"
-            default:
-                failed.errorCode = "upstream_unreachable"
+            attempts = stream.attempts
+            var chunks: [GenerateContentResponse] = []
+            var text = ""
+            var written = ""
+            var lastWrite = ContinuousClock.now - .seconds(1)
+            for try await chunk in stream {
+                chunks.append(chunk)
+                text += chunk.text
+                if text != written, ContinuousClock.now - lastWrite >= .milliseconds(200) || chunk.finalImages.isEmpty == false {
+                    try? await generations.updatePartialText(job.id, owner: owner, text: text)
+                    written = text
+                    lastWrite = .now
+                }
             }
-            failed.errorMessage = error.message
-            return failed
+            var finish = GenerationOutcomeMapper.finish(
+                .merge(chunks), attempts: attempts, host: endpoint.host, latency: ContinuousClock.now - started, options: job.options)
+            for index in finish.outputs.indices where (finish.outputs[index].width ?? 0) > Self.previewSide || (finish.outputs[index].height ?? 0) > Self.previewSide {
+                finish.outputs[index].preview = Thumbnail.png(from: finish.outputs[index].data, maxSide: Self.previewSide)
+            }
+            return finish
+        } catch let error as GeminiError {
+            return Self.failure(error.attempts.isEmpty ? attempts : error.attempts, kind: error.kind, message: error.message, host: endpoint.host, started: started)
         }
+    }
+
+    static func failure(_ attempts: [GeminiAttempt], kind: GeminiError.Kind, message: String, host: String, started: ContinuousClock.Instant) -> GenerationStore.Finish {
+        var failed = GenerationStore.Finish(status: .failed, attempts: attempts.count)
+        failed.upstreamHost = host
+        failed.latencyMs = (ContinuousClock.now - started).wholeMilliseconds
+        switch kind {
+        case .deadlineExceeded:
+            failed.errorCode = "deadline_exceeded"
+        case .api(_, let status, _):
+            failed.errorCode = status ?? "upstream_error"
+        default:
+            failed.errorCode = "upstream_unreachable"
+        }
+        failed.errorMessage = message
+        return failed
     }
 }
 
 /// The Gemini request for a generation: the model's system instruction, the prompt and inputs,
 /// and the options as Google names them.
 enum GenerationRequestBuilder {
-    static func build(model: ModelRecord, options: GenerationOptions, inputs: [GenerationStore.ImageData]) -> GenerateContentRequest {
-        var parts: [Part] = []
-        if !options.prompt.isEmpty { parts.append(.text(options.prompt)) }
-        parts += inputs.map { Part.image($0.data, mimeType: $0.mimeType) }
+    static func build(
+        model: ModelRecord, options: GenerationOptions, inputs: [GenerationStore.ImageData], history: [GenerationStore.Turn] = []
+    ) -> GenerateContentRequest {
+        // Earlier turns exactly as they went: what the user sent, then the model's answer with
+        // its text, images and thought signatures in their original order.
+        var contents: [Content] = []
+        for turn in history {
+            contents.append(userContent(prompt: turn.prompt, inputs: turn.inputs))
+            let answer = turn.answer.compactMap { part -> Part? in
+                if let position = part.image {
+                    let image = turn.outputs[position]
+                    var imagePart = Part.image(image.data, mimeType: image.mimeType)
+                    imagePart.thoughtSignature = part.thoughtSignature
+                    return imagePart
+                }
+                return Part(text: part.text ?? "", thoughtSignature: part.thoughtSignature)
+            }
+            if !answer.isEmpty { contents.append(.model(answer)) }
+        }
+        contents.append(userContent(prompt: options.prompt, inputs: inputs))
         let capabilities = model.capabilities
         let imageConfig = ImageConfig(
             aspectRatio: options.aspectRatio ?? capabilities.defaultAspectRatio,
             imageSize: options.imageSize ?? capabilities.defaultImageSize)
         var request = GenerateContentRequest(
-            contents: [Content(role: "user", parts: parts)],
+            contents: contents,
             generationConfig: GenerationConfig(
                 responseModalities: (options.responseModalities ?? ["TEXT", "IMAGE"]).map { Modality(rawValue: $0) },
                 imageConfig: imageConfig.aspectRatio == nil && imageConfig.imageSize == nil ? nil : imageConfig,
@@ -191,6 +259,13 @@ enum GenerationRequestBuilder {
             request.tools = [Tool(googleSearch: GoogleSearch())]
         }
         return request
+    }
+
+    static func userContent(prompt: String, inputs: [GenerationStore.ImageData]) -> Content {
+        var parts: [Part] = []
+        if !prompt.isEmpty { parts.append(.text(prompt)) }
+        parts += inputs.map { Part.image($0.data, mimeType: $0.mimeType) }
+        return Content(role: "user", parts: parts)
     }
 }
 
@@ -214,11 +289,15 @@ enum GenerationOutcomeMapper {
             finish.totalTokens = usage.totalTokenCount
             finish.usageJSON = (try? JSONEncoder().encode(usage)).map { String(decoding: $0, as: UTF8.self) }
         }
+        if let grounding = response.candidates.first?.groundingMetadata {
+            finish.groundingJSON = (try? JSONEncoder().encode(grounding)).map { String(decoding: $0, as: UTF8.self) }
+        }
         switch response.outcome {
         case .images:
             finish.outputs = response.finalImages.map {
                 GenerationStore.ImageData(data: $0.data, mimeType: $0.mimeType, width: $0.width, height: $0.height, thoughtSignature: $0.thoughtSignature)
             }
+            finish.answer = answerParts(response)
             if let ratio = options.aspectRatio, let first = response.finalImages.first, let w = first.width, let h = first.height {
                 finish.honoredImageConfig = AspectRatioCheck.matches(width: w, height: h, ratio: ratio)
             }
@@ -232,11 +311,29 @@ enum GenerationOutcomeMapper {
             finish.errorMessage = message ?? "Google withheld the image (\(reason))."
         case .noImage(let reason):
             // An answer without an image is a success when only text was asked for.
-            if options.responseModalities == ["TEXT"] { break }
+            if options.responseModalities == ["TEXT"] {
+                finish.answer = answerParts(response)
+                break
+            }
             finish.status = .failed
             finish.errorCode = "no_image"
             finish.errorMessage = "The model answered without an image\(reason.map { " (finish reason \($0))" } ?? "")."
         }
         return finish
+    }
+
+    /// The answer as later turns replay it: its non-thought parts in order, images by position.
+    static func answerParts(_ response: GenerateContentResponse) -> [GenerationStore.AnswerPart] {
+        var parts: [GenerationStore.AnswerPart] = []
+        var imagePosition = 0
+        for part in response.candidates.first?.content?.parts ?? [] where !part.isThought {
+            if let inline = part.inlineData, inline.mimeType.hasPrefix("image/") {
+                parts.append(.init(image: imagePosition, thoughtSignature: part.thoughtSignature))
+                imagePosition += 1
+            } else if part.text != nil || part.thoughtSignature != nil {
+                parts.append(.init(text: part.text ?? "", thoughtSignature: part.thoughtSignature))
+            }
+        }
+        return parts
     }
 }

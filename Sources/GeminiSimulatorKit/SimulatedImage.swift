@@ -1,8 +1,8 @@
-import CZlib
 import Foundation
+import ImageKit
 
-/// Writes RGB PNG files. The simulator's images are real PNGs that any decoder opens.
-enum PNGEncoder {
+/// The simulator's images: real PNGs that any decoder opens.
+enum SimulatedImage {
     /// A PNG of `width` × `height` drawn from `seed`: bands of colour that differ between seeds,
     /// or incompressible noise when `noise` is set (to produce realistically large files).
     static func pattern(width: Int, height: Int, seed: UInt64, noise: Bool = false) -> Data {
@@ -49,45 +49,7 @@ enum PNGEncoder {
                 }
             }
         }
-        return encode(width: width, height: height, rgbRows: raw)
-    }
-
-    /// Wraps filtered RGB rows (`1 + width*3` bytes each) into a PNG file.
-    static func encode(width: Int, height: Int, rgbRows: [UInt8]) -> Data {
-        var png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
-        var header = Data()
-        header.appendBigEndian(UInt32(width))
-        header.appendBigEndian(UInt32(height))
-        header.append(contentsOf: [8, 2, 0, 0, 0])  // 8-bit, RGB, deflate, no filter method, no interlace
-        appendChunk("IHDR", header, to: &png)
-        appendChunk("IDAT", deflate(rgbRows), to: &png)
-        appendChunk("IEND", Data(), to: &png)
-        return png
-    }
-
-    static func deflate(_ bytes: [UInt8]) -> Data {
-        var destinationLength = compressBound(uLong(bytes.count))
-        var destination = [UInt8](repeating: 0, count: Int(destinationLength))
-        let status = compress2(&destination, &destinationLength, bytes, uLong(bytes.count), 1)
-        precondition(status == Z_OK, "zlib compress2 failed with \(status)")
-        return Data(destination.prefix(Int(destinationLength)))
-    }
-
-    static func appendChunk(_ type: String, _ payload: Data, to png: inout Data) {
-        png.appendBigEndian(UInt32(payload.count))
-        let typeBytes = Data(type.utf8)
-        png.append(typeBytes)
-        png.append(payload)
-        var crc = crc32(0, nil, 0)
-        typeBytes.withUnsafeBytes { crc = crc32(crc, $0.bindMemory(to: Bytef.self).baseAddress, uInt($0.count)) }
-        payload.withUnsafeBytes { crc = crc32(crc, $0.bindMemory(to: Bytef.self).baseAddress, uInt($0.count)) }
-        png.appendBigEndian(UInt32(crc))
-    }
-}
-
-extension Data {
-    mutating func appendBigEndian(_ value: UInt32) {
-        append(contentsOf: [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)])
+        return PNGEncoder.encode(width: width, height: height, rgbRows: raw)
     }
 }
 

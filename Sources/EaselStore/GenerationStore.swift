@@ -149,10 +149,14 @@ public struct GenerationStore: Sendable {
         public var conversationID: UUID?
         /// Continue from this turn (a branch when it is not the latest); wins over `conversationID`.
         public var parentID: UUID?
+        /// With `conversationID`: a first turn in that conversation, replaying nothing (re-running
+        /// a conversation's opening turn on another model, say).
+        public var fromStart: Bool
 
         public init(
             tenantID: UUID, userID: UUID, apiKeyID: UUID?, modelID: UUID, source: String, options: GenerationOptions,
-            uploads: [ImageData] = [], reusedImageIDs: [UUID] = [], conversationID: UUID? = nil, parentID: UUID? = nil
+            uploads: [ImageData] = [], reusedImageIDs: [UUID] = [], conversationID: UUID? = nil, parentID: UUID? = nil,
+            fromStart: Bool = false
         ) {
             self.tenantID = tenantID
             self.userID = userID
@@ -164,6 +168,7 @@ public struct GenerationStore: Sendable {
             self.reusedImageIDs = reusedImageIDs
             self.conversationID = conversationID
             self.parentID = parentID
+            self.fromStart = fromStart
         }
     }
 
@@ -216,6 +221,7 @@ public struct GenerationStore: Sendable {
                     """, logger: logger)
                 guard let row = try await rows.collect().first else { throw EnqueueError.conversationNotFound }
                 (conversationID, parentID) = try row.decode((UUID?, UUID?).self)
+                if new.fromStart { parentID = nil }
             }
             if let existing = conversationID {
                 try await connection.query("UPDATE conversations SET updated_at = now() WHERE id = \(existing)", logger: logger)

@@ -79,8 +79,9 @@ class Easel:
 
 
 @pytest.fixture(scope="session")
-def easel(tmp_path_factory):
-    """A real `easel serve` on its own database, with a tenant, an owner and a member."""
+def easel(tmp_path_factory, simulator):
+    """A real `easel serve` on its own database, with a tenant, an owner and a member, calling
+    the simulator as its Gemini endpoint."""
     server_url = os.environ.get("EASEL_TEST_DATABASE_URL")
     binary = os.environ.get("EASEL_BIN")
     if not server_url or not binary:
@@ -98,6 +99,8 @@ def easel(tmp_path_factory):
         "EASEL_PUBLIC_DIR": os.path.join(os.path.dirname(__file__), "..", "..", "Public"),
         "EASEL_MIGRATIONS_DIR": os.path.join(os.path.dirname(__file__), "..", "..", "migrations"),
         "EASEL_LOG_LEVEL": "warning",
+        "GEMINI_BASE_URL": simulator,
+        "GEMINI_API_KEY": SIMULATOR_KEY,
     }
     subprocess.run([binary, "migrate"], env=env, check=True, capture_output=True)
     root_password = "root password 123"

@@ -1,6 +1,7 @@
 """The console in a real headless Chromium: log in through the page, use the account and admin
 pages, and check the phone-width layout."""
 import os
+from urllib.parse import urlparse
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -29,6 +30,7 @@ def log_in(browser, easel, email, password, next_page="/account.html"):
     browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "password").send_keys(password)
     browser.find_element(By.ID, "login-submit").click()
+    wait(browser, lambda b: urlparse(b.current_url).path == next_page)
 
 
 def test_login_through_the_page_shows_the_account(browser, easel):

@@ -68,6 +68,8 @@ struct GenerationController {
         var parentId: UUID?
         /// Earlier images of the tenant to use as inputs again (before any uploaded ones).
         var inputImageIds: [UUID]?
+        /// With `conversationId`: a new first turn in that conversation, replaying nothing.
+        var fromStart: Bool?
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<GenerationView> {
@@ -98,7 +100,7 @@ struct GenerationController {
                 GenerationStore.NewGeneration(
                     tenantID: tenantID, userID: principal.userID, apiKeyID: apiKeyID, modelID: model.id,
                     source: apiKeyID == nil ? "studio" : "api", options: options, uploads: uploads, reusedImageIDs: reused,
-                    conversationID: body.conversationId, parentID: body.parentId))
+                    conversationID: body.conversationId, parentID: body.parentId, fromStart: body.fromStart ?? false))
         } catch let error as GenerationStore.EnqueueError {
             throw Self.appError(error)
         }
@@ -197,6 +199,7 @@ struct GenerationController {
         }
         body.conversationId = try form.text("conversationId").flatMap { $0.isEmpty ? nil : try uuid("conversationId", $0) }
         body.parentId = try form.text("parentId").flatMap { $0.isEmpty ? nil : try uuid("parentId", $0) }
+        body.fromStart = form.text("fromStart").map { ["true", "on", "1"].contains($0.lowercased()) }
         let reused = try form.texts("inputImageIds").flatMap { $0.split(separator: ",") }.map { try uuid("inputImageIds", String($0)) }
         body.inputImageIds = reused.isEmpty ? nil : reused
         let files = form.files("images")

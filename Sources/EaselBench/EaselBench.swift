@@ -17,6 +17,7 @@ import Glibc
 ///     EaselBench decode SIZE_MB [client|baseline]   time one decode kind, or both when omitted
 ///     EaselBench decode-memory SIZE_MB client|baseline   peak memory of one decode (own process)
 ///     EaselBench roundtrip                          client round trips vs raw HTTP, same simulator
+///     EaselBench generation-…                       a running Easel: see GenerationBench.swift
 ///
 /// `deploy/bench.sh` runs them all in a release build and prints the table.
 @main
@@ -32,8 +33,15 @@ struct EaselBench {
             try decodeMemory(megabytes: megabytes, kind: arguments[2])
         case "roundtrip":
             try await roundTrip()
+        case "generation-setup" where arguments.count == 5:
+            try await generationSetup(easel: arguments[1], tenantID: arguments[2], adminEmail: arguments[3], adminPassword: arguments[4])
+        case "generation-latency" where arguments.count == 5:
+            try await generationLatency(easel: arguments[1], simulator: arguments[2], key: arguments[3], modelID: arguments[4])
+        case "generation-submit" where arguments.count == 6:
+            try await generationSubmit(
+                easel: arguments[1], key: arguments[2], modelID: arguments[3], count: Int(arguments[4]) ?? 2000, latencyMs: Int(arguments[5]) ?? 2000)
         default:
-            print("usage: EaselBench decode MB | decode-memory MB client|baseline | roundtrip")
+            print("usage: EaselBench decode MB | decode-memory MB client|baseline | roundtrip | generation-setup … | generation-latency … | generation-submit …")
             exit(2)
         }
     }

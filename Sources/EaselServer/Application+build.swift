@@ -67,7 +67,8 @@ public func buildApplication(
             policy: passwordPolicy, publicURL: configuration.publicURL
         ).endpoints, atPath: "users")
     api.addRoutes(AuditController(audits: audits).endpoints, atPath: "audit")
-    let gemini = GeminiClient(httpClient: GeminiClient.makeHTTPClient(), logger: logger)
+    // Every worker may hold one upstream call; model tests add a few more.
+    let gemini = GeminiClient(httpClient: GeminiClient.makeHTTPClient(connectionsPerHost: max(64, configuration.workers + 16)), logger: logger)
     let models = ModelStore(client: postgres, logger: logger, box: SecretBox(secret: configuration.secretKey))
     api.addRoutes(
         ModelController(

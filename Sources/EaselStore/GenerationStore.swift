@@ -106,16 +106,13 @@ public struct GenerationStore: Sendable {
         public var width: Int?
         public var height: Int?
         public var thoughtSignature: String?
-        /// A smaller PNG for galleries; nil when the image is small already or was not decodable.
-        public var preview: Data?
 
-        public init(data: Data, mimeType: String, width: Int?, height: Int?, thoughtSignature: String? = nil, preview: Data? = nil) {
+        public init(data: Data, mimeType: String, width: Int?, height: Int?, thoughtSignature: String? = nil) {
             self.data = data
             self.mimeType = mimeType
             self.width = width
             self.height = height
             self.thoughtSignature = thoughtSignature
-            self.preview = preview
         }
     }
 
@@ -124,9 +121,8 @@ public struct GenerationStore: Sendable {
         let sha = ByteBuffer(bytes: SHA256.hash(data: image.data))
         let rows = try await connection.query(
             """
-            INSERT INTO images (tenant_id, sha256, mime_type, width, height, byte_size, data, preview, preview_mime_type)
-            VALUES (\(tenantID), \(sha), \(image.mimeType), \(image.width), \(image.height), \(image.data.count), \(ByteBuffer(data: image.data)),
-                    \(image.preview.map { ByteBuffer(data: $0) })::bytea, \(image.preview == nil ? nil : "image/png")::text)
+            INSERT INTO images (tenant_id, sha256, mime_type, width, height, byte_size, data)
+            VALUES (\(tenantID), \(sha), \(image.mimeType), \(image.width), \(image.height), \(image.data.count), \(ByteBuffer(data: image.data)))
             ON CONFLICT (tenant_id, sha256) DO UPDATE SET tenant_id = EXCLUDED.tenant_id
             RETURNING id
             """, logger: logger)
@@ -559,19 +555,43 @@ public struct GenerationStore: Sendable {
         return try await rows.collect().map(Self.record)
     }
 
-    /// An image's bytes (or its preview, when asked and there is one), if it belongs to
-    /// `tenantID` (nil: any tenant).
-    public func image(_ id: UUID, tenantID: UUID?, preview: Bool = false) async throws -> (data: ByteBuffer, mimeType: String, sha256: String)? {
+    /// An image's bytes, if it belongs to `tenantID` (nil: any tenant).
+    public func image(_ id: UUID, tenantID: UUID?) async throws -> (data: ByteBuffer, mimeType: String, sha256: String)? {
         let rows = try await client.query(
             """
-            SELECT CASE WHEN \(preview) AND preview IS NOT NULL THEN preview ELSE data END,
-                   CASE WHEN \(preview) AND preview IS NOT NULL THEN preview_mime_type ELSE mime_type END,
-                   encode(sha256, 'hex') || CASE WHEN \(preview) AND preview IS NOT NULL THEN '-preview' ELSE '' END
-            FROM images
+            SELECT data, mime_type, encode(sha256, 'hex') FROM images
             WHERE id = \(id) AND (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
             """, logger: logger)
         guard let row = try await rows.collect().first else { return nil }
         let (data, mime, sha) = try row.decode((ByteBuffer, String, String).self)
         return (data, mime, sha)
+    }
+
+    /// An image's stored preview, or (when none was made yet) the original to make one from.
+    public struct PreviewSource: Sendable {
+        public var preview: ByteBuffer?
+        public var original: ByteBuffer?
+        public var mimeType: String
+        public var sha256: String
+        public var width: Int?
+        public var height: Int?
+    }
+
+    public func previewSource(_ id: UUID, tenantID: UUID?) async throws -> PreviewSource? {
+        let rows = try await client.query(
+            """
+            SELECT preview, CASE WHEN preview IS NULL THEN data END, mime_type, encode(sha256, 'hex'), width, height FROM images
+            WHERE id = \(id) AND (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
+            """, logger: logger)
+        guard let row = try await rows.collect().first else { return nil }
+        let (preview, original, mime, sha, width, height) = try row.decode((ByteBuffer?, ByteBuffer?, String, String, Int?, Int?).self)
+        return PreviewSource(preview: preview, original: original, mimeType: mime, sha256: sha, width: width, height: height)
+    }
+
+    /// Keeps a preview made on first request, so it is made once per image.
+    public func storePreview(_ id: UUID, png: Data) async throws {
+        try await client.query(
+            "UPDATE images SET preview = \(ByteBuffer(data: png)), preview_mime_type = 'image/png' WHERE id = \(id) AND preview IS NULL",
+            logger: logger)
     }
 }

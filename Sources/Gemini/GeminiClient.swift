@@ -45,12 +45,14 @@ public final class GeminiClient: Sendable {
 
     /// An `HTTPClient` configured for Gemini traffic: a generous pool per host (image calls are
     /// long and many run at once), no automatic redirects of POSTs, a bounded connect time.
-    public static func makeHTTPClient() -> HTTPClient {
+    /// Give `connectionsPerHost` at least the number of calls that may run at once: a call that
+    /// waits for a free connection longer than the connect timeout fails.
+    public static func makeHTTPClient(connectionsPerHost: Int = 64) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.timeout.connect = .seconds(10)
         // Idle reads: an image call may think for a minute before its first byte.
         configuration.timeout.read = .seconds(300)
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost
         // A failed connection surfaces at once, so the call's own retry policy handles it and
         // reports each try; AsyncHTTPClient would otherwise retry silently until the connect timeout.
         configuration.connectionPool.retryConnectionEstablishment = false

@@ -81,10 +81,7 @@ struct GenerationController {
         let body = try await Self.readCreateBody(request, context: context)
         let model = try await resolveModel(body.modelId, tenantID: tenantID)
 
-        var uploads = try (body.images ?? []).enumerated().map { try Self.decodeImage($1, index: $0) }
-        for index in uploads.indices where max(uploads[index].width ?? 0, uploads[index].height ?? 0) > GenerationWorker.previewSide {
-            uploads[index].preview = Thumbnail.png(from: uploads[index].data, maxSide: GenerationWorker.previewSide)
-        }
+        let uploads = try (body.images ?? []).enumerated().map { try Self.decodeImage($1, index: $0) }
         let reused = body.inputImageIds ?? []
         let options = GenerationOptions(
             prompt: (body.prompt ?? "").trimmingWhitespace(), aspectRatio: body.aspectRatio, imageSize: body.imageSize,
@@ -104,13 +101,16 @@ struct GenerationController {
         } catch let error as GenerationStore.EnqueueError {
             throw Self.appError(error)
         }
+        let ticket = worker.signals.register(id)
+        defer { worker.signals.unregister(ticket) }
         worker.notify()
 
         let scope = GenerationScope.of(principal)
         var record = try await generations.get(id, scope: scope)!
         let deadline = ContinuousClock.now + .seconds(wait)
         while !record.status.isTerminal, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
+            // Woken at once when this instance runs the job; polled when another one does.
+            await worker.signals.wait(ticket, timeout: min(.milliseconds(500), deadline - .now))
             record = try await generations.get(id, scope: scope)!
         }
         return EditedResponse(
@@ -275,10 +275,13 @@ struct GenerationController {
         let scope = GenerationScope.of(principal)
         guard try await generations.get(id, scope: scope) != nil else { throw AppError.notFound("No generation with that id.") }
         let generations = self.generations
+        let signals = worker.signals
         return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no"],
             body: .init { writer in
+                let ticket = signals.register(id)
+                defer { signals.unregister(ticket) }
                 var last: GenerationStatus?
                 var lastText: String?
                 var lastWrite = ContinuousClock.now
@@ -308,7 +311,8 @@ struct GenerationController {
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                         lastWrite = .now
                     }
-                    try await Task.sleep(for: .milliseconds(250))
+                    await signals.wait(ticket, timeout: .milliseconds(500))
+                    try Task.checkCancellation()
                 }
                 try await writer.finish(nil)
             })
@@ -479,29 +483,49 @@ struct ImageController {
             .get(":id/preview", use: preview)
     }
 
+    /// The longer side of gallery previews.
+    static let previewSide = 512
+
     @Sendable func original(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await image(request, context: context, preview: false)
-    }
-
-    /// A PNG at most 512 px on its longer side; the original when it is that small already or
-    /// is not a PNG (JPEG and WebP are not decoded on the server).
-    @Sendable func preview(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await image(request, context: context, preview: true)
-    }
-
-    func image(_ request: Request, context: AppRequestContext, preview: Bool) async throws -> Response {
         let principal = try context.requirePrincipal()
         let id = try request.uuidParameter("id", context: context, resource: "image")
-        guard let image = try await generations.image(id, tenantID: principal.tenantID, preview: preview) else {
+        guard let image = try await generations.image(id, tenantID: principal.tenantID) else {
             throw AppError.notFound("No image with that id.")
         }
-        let etag = "\"\(image.sha256)\""
+        return Self.cached(request, data: image.data, mimeType: image.mimeType, etag: image.sha256)
+    }
+
+    /// A PNG at most 512 px on its longer side, made on first request (off the generation's
+    /// path) and kept; the original when it is that small already or is not a PNG (JPEG, WebP
+    /// and HEIC are not decoded on the server).
+    @Sendable func preview(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let id = try request.uuidParameter("id", context: context, resource: "image")
+        guard let source = try await generations.previewSource(id, tenantID: principal.tenantID) else {
+            throw AppError.notFound("No image with that id.")
+        }
+        if let preview = source.preview {
+            return Self.cached(request, data: preview, mimeType: "image/png", etag: source.sha256 + "-preview")
+        }
+        guard let original = source.original else { throw AppError.notFound("No image with that id.") }
+        if source.mimeType == "image/png", max(source.width ?? 0, source.height ?? 0) > Self.previewSide,
+            let png = Thumbnail.png(from: Data(buffer: original), maxSide: Self.previewSide)
+        {
+            try await generations.storePreview(id, png: png)
+            return Self.cached(request, data: ByteBuffer(data: png), mimeType: "image/png", etag: source.sha256 + "-preview")
+        }
+        return Self.cached(request, data: original, mimeType: source.mimeType, etag: source.sha256)
+    }
+
+    /// Image bytes with a strong ETag and immutable caching (an id's bytes never change).
+    static func cached(_ request: Request, data: ByteBuffer, mimeType: String, etag tag: String) -> Response {
+        let etag = "\"\(tag)\""
         var headers: HTTPFields = [.eTag: etag, .cacheControl: "private, max-age=31536000, immutable"]
         if request.headers[.ifNoneMatch]?.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) == true {
             return Response(status: .notModified, headers: headers)
         }
-        headers[.contentType] = image.mimeType
-        headers[.contentLength] = "\(image.data.readableBytes)"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: image.data))
+        headers[.contentType] = mimeType
+        headers[.contentLength] = "\(data.readableBytes)"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: data))
     }
 }

@@ -2,7 +2,6 @@ import EaselCore
 import EaselStore
 import Foundation
 import Gemini
-import ImageKit
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -27,13 +26,13 @@ final class GenerationWorker: Service, Sendable {
     let running = Mutex<[UUID: Task<GenerationStore.Finish, any Error>]>([:])
     /// How often running jobs are checked for a cancel request.
     let cancelPoll: Duration
-    /// The longer side of gallery previews.
-    static let previewSide = 512
+    /// Wakes local waiters when a job changes.
+    let signals: GenerationSignals
 
     init(
         generations: GenerationStore, models: ModelStore, gemini: GeminiClient, platformEndpoint: GeminiEndpoint,
         concurrency: Int, lease: Duration = .seconds(60), callTimeout: Duration = .seconds(180), cancelPoll: Duration = .seconds(1),
-        logger: Logger
+        signals: GenerationSignals = GenerationSignals(), logger: Logger
     ) {
         self.generations = generations
         self.models = models
@@ -43,6 +42,7 @@ final class GenerationWorker: Service, Sendable {
         self.lease = lease
         self.callTimeout = callTimeout
         self.cancelPoll = cancelPoll
+        self.signals = signals
         self.logger = logger
         self.owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
         (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -102,6 +102,7 @@ final class GenerationWorker: Service, Sendable {
                         // Registered before the next claim, so the count above is never behind.
                         let call = Task { try await self.execute(job) }
                         running.withLock { $0[job.id] = call }
+                        signals.signal(job.id)
                         group.addTask {
                             await self.run(job, call: call)
                             self.running.withLock { $0[job.id] = nil }
@@ -156,6 +157,7 @@ final class GenerationWorker: Service, Sendable {
             if try await !generations.finish(job.id, owner: owner, final) {
                 log.warning("generation was taken over by another worker; result dropped")
             }
+            signals.signal(job.id)
         } catch {
             log.error("storing a generation's result failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
         }
@@ -187,16 +189,13 @@ final class GenerationWorker: Service, Sendable {
                 text += chunk.text
                 if text != written, ContinuousClock.now - lastWrite >= .milliseconds(200) || chunk.finalImages.isEmpty == false {
                     try? await generations.updatePartialText(job.id, owner: owner, text: text)
+                    signals.signal(job.id)
                     written = text
                     lastWrite = .now
                 }
             }
-            var finish = GenerationOutcomeMapper.finish(
+            return GenerationOutcomeMapper.finish(
                 .merge(chunks), attempts: attempts, host: endpoint.host, latency: ContinuousClock.now - started, options: job.options)
-            for index in finish.outputs.indices where (finish.outputs[index].width ?? 0) > Self.previewSide || (finish.outputs[index].height ?? 0) > Self.previewSide {
-                finish.outputs[index].preview = Thumbnail.png(from: finish.outputs[index].data, maxSide: Self.previewSide)
-            }
-            return finish
         } catch let error as GeminiError {
             return Self.failure(error.attempts.isEmpty ? attempts : error.attempts, kind: error.kind, message: error.message, host: endpoint.host, started: started)
         }

@@ -73,21 +73,47 @@ read -r KEY MODEL < <("$BENCH" generation-setup "$EASEL" "$TENANT" admin@bench.t
 
 "$BENCH" generation-latency "$EASEL" "$SIMULATOR" "$KEY" "$MODEL"
 
-# In flight: queue the generations, then sample how many run at once until all have ended.
+counts() {
+    psql "$DB" -Atc "SELECT count(*) FILTER (WHERE status = 'running'),
+        count(*) FILTER (WHERE status IN ('succeeded', 'failed', 'blocked', 'canceled')),
+        count(*) FILTER (WHERE status = 'succeeded') FROM generations" | tr '|' ' '
+}
+rss_mb() { echo $(( $(awk "/$1/ {print \$2}" /proc/$EASEL_PID/status) / 1024 )); }
+
+# In flight against a 2 s upstream: queue the generations, sample how many run at once until all
+# have ended. Accepting requests on 2 shared cores bounds how many overlap.
 psql "$DB" -qc "DELETE FROM generations" > /dev/null
-BEFORE_KB=$(awk '/VmRSS/ {print $2}' /proc/$EASEL_PID/status)
-"$BENCH" generation-submit "$EASEL" "$KEY" "$MODEL" "$IN_FLIGHT" 2000
+"$BENCH" generation-submit "$EASEL" "$KEY" "$MODEL" "$IN_FLIGHT" latency=2000
 peak=0
 started=$(date +%s)
 while :; do
-    read -r running done < <(psql "$DB" -Atc \
-        "SELECT count(*) FILTER (WHERE status = 'running'), count(*) FILTER (WHERE status IN ('succeeded', 'failed', 'blocked', 'canceled')) FROM generations" | tr '|' ' ')
+    read -r running done succeeded < <(counts)
     [ "$running" -gt "$peak" ] && peak=$running
     [ "$done" -ge "$IN_FLIGHT" ] && break
     [ $(( $(date +%s) - started )) -gt 300 ] && die "in-flight run did not finish in 5 minutes ($done of $IN_FLIGHT)"
     sleep 0.2
 done
-succeeded=$(psql "$DB" -Atc "SELECT count(*) FROM generations WHERE status = 'succeeded'")
-PEAK_KB=$(awk '/VmHWM/ {print $2}' /proc/$EASEL_PID/status)
-printf '{"case":"in flight, 2 s upstream","generations":"%s","succeeded":"%s","peak_running":"%s","seconds":"%s","rss_before_mb":"%s","peak_rss_mb":"%s"}\n' \
-    "$IN_FLIGHT" "$succeeded" "$peak" "$(( $(date +%s) - started ))" "$((BEFORE_KB / 1024))" "$((PEAK_KB / 1024))"
+printf '{"case":"in flight, 2 s upstream","generations":"%s","succeeded":"%s","peak_running":"%s","peak_rss_mb":"%s"}\n' \
+    "$IN_FLIGHT" "$succeeded" "$peak" "$(rss_mb VmHWM)"
+
+# All at once: every upstream call is held open until all are running, then released together.
+psql "$DB" -qc "DELETE FROM generations" > /dev/null
+"$BENCH" generation-submit "$EASEL" "$KEY" "$MODEL" "$IN_FLIGHT" hold=bench-hold
+started=$(date +%s)
+while :; do
+    read -r running done succeeded < <(counts)
+    [ "$running" -ge "$IN_FLIGHT" ] && break
+    [ $(( $(date +%s) - started )) -gt 120 ] && die "only $running of $IN_FLIGHT generations ever ran at once"
+    sleep 0.2
+done
+held_running=$running
+held_rss=$(rss_mb VmRSS)
+curl -fs -X POST "$SIMULATOR/_sim/release/bench-hold"
+while :; do
+    read -r running done succeeded < <(counts)
+    [ "$done" -ge "$IN_FLIGHT" ] && break
+    [ $(( $(date +%s) - started )) -gt 300 ] && die "held run did not finish ($done of $IN_FLIGHT)"
+    sleep 0.2
+done
+printf '{"case":"in flight, all held at once","generations":"%s","running_at_once":"%s","succeeded":"%s","rss_while_held_mb":"%s","peak_rss_mb":"%s"}\n' \
+    "$IN_FLIGHT" "$held_running" "$succeeded" "$held_rss" "$(rss_mb VmHWM)"

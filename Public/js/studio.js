@@ -396,6 +396,9 @@ function renderCard(card) {
         h("span", { class: "muted small" }, "Sources"),
         h("ul", {}, g.groundingSources.sources.map((source) => h("li", {}, h("a", { href: source.uri, target: "_blank", rel: "noopener noreferrer" }, source.title || source.uri)))),
         g.groundingSources.webSearchQueries.length ? h("p", { class: "muted small" }, `Searched for: ${g.groundingSources.webSearchQueries.join(", ")}`) : null,
+        g.groundingSources.searchEntryPointHtml
+          ? h("iframe", { class: "search-entry", src: `/api/v1/generations/${g.id}/search-entry-point`, title: "Google Search suggestions", sandbox: "allow-popups allow-popups-to-escape-sandbox", loading: "lazy" })
+          : null,
       ),
     );
   }

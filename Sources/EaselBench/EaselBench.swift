@@ -39,7 +39,7 @@ struct EaselBench {
             try await generationLatency(easel: arguments[1], simulator: arguments[2], key: arguments[3], modelID: arguments[4])
         case "generation-submit" where arguments.count == 6:
             try await generationSubmit(
-                easel: arguments[1], key: arguments[2], modelID: arguments[3], count: Int(arguments[4]) ?? 2000, latencyMs: Int(arguments[5]) ?? 2000)
+                easel: arguments[1], key: arguments[2], modelID: arguments[3], count: Int(arguments[4]) ?? 2000, directive: arguments[5])
         default:
             print("usage: EaselBench decode MB | decode-memory MB client|baseline | roundtrip | generation-setup … | generation-latency … | generation-submit …")
             exit(2)

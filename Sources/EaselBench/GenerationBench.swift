@@ -12,8 +12,9 @@ import NIOHTTP1
 ///         creates a user and an API key; prints "KEY MODEL_ID" for the Nano Banana 2 config
 ///     EaselBench generation-latency EASEL_URL SIMULATOR_URL KEY MODEL_ID
 ///         Easel's added latency per generation over calling the simulator directly, p50/p99
-///     EaselBench generation-submit EASEL_URL KEY MODEL_ID COUNT LATENCY_MS
-///         queues COUNT generations against a slow upstream as fast as Easel accepts them
+///     EaselBench generation-submit EASEL_URL KEY MODEL_ID COUNT DIRECTIVE
+///         queues COUNT generations as fast as Easel accepts them, each prompt carrying the
+///         simulator DIRECTIVE (`latency=2000`: a slow upstream; `hold=T`: answers when released)
 extension EaselBench {
     static let http = HTTPClient.shared
 
@@ -115,9 +116,8 @@ extension EaselBench {
         }
     }
 
-    /// Queues `count` generations whose upstream answers after `latencyMs`, 100 requests at a
-    /// time; prints how long accepting them took.
-    static func generationSubmit(easel: String, key: String, modelID: String, count: Int, latencyMs: Int) async throws {
+    /// Queues `count` generations, 100 requests at a time; prints how long accepting them took.
+    static func generationSubmit(easel: String, key: String, modelID: String, count: Int, directive: String) async throws {
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<count {
@@ -125,7 +125,7 @@ extension EaselBench {
                 group.addTask {
                     let response = try await call(
                         .POST, "\(easel)/api/v1/generations",
-                        json: #"{"modelId":"\#(modelID)","prompt":"[sim:latency=\#(latencyMs)] in flight #\#(index)","imageSize":"512"}"#,
+                        json: #"{"modelId":"\#(modelID)","prompt":"[sim:\#(directive)] in flight #\#(index)","imageSize":"512"}"#,
                         headers: [("Authorization", "Bearer \(key)")])
                     guard response.status == 202 || response.status == 200 else {
                         throw BenchError("generation \(index) refused: \(response.status) \(String(buffer: response.body))")
@@ -134,7 +134,7 @@ extension EaselBench {
             }
             try await group.waitForAll()
         }
-        report(["case": "submit \(count) generations", "accept_all_ms": format((ContinuousClock.now - started).milliseconds)])
+        report(["case": "submit \(count) generations (\(directive))", "accept_all_ms": format((ContinuousClock.now - started).milliseconds)])
     }
 
     static func percentile(_ values: [Double], _ p: Double) -> Double {

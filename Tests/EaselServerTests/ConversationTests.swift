@@ -226,6 +226,15 @@ import Testing
             #expect(sources?["searchEntryPointHtml"]?.stringValue?.contains("sim-search") == true)
             let tools = try await studio.upstreamRequests().last?["body"]?["tools"]?.arrayValue ?? []
             #expect(tools.first?["googleSearch"] != nil)
+
+            // Google's search chip, served alone and sandboxed, to the owner only.
+            let id = try #require(grounded["id"]?.stringValue)
+            let chip = try await studio.client.call(.get, "/api/v1/generations/\(id)/search-entry-point", as: key)
+            #expect(chip.status == .ok && chip.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(chip.text.contains("sim-search"))
+            let policy = chip.headers[.contentSecurityPolicy] ?? ""
+            #expect(policy.contains("sandbox") && !policy.contains("allow-scripts") && policy.contains("frame-ancestors 'self'"))
+            #expect(try await studio.client.call(.get, "/api/v1/generations/\(id)/search-entry-point", as: .key(studio.world.globexMemberKey)).status == .notFound)
         }
     }
 

@@ -24,6 +24,7 @@ struct GenerationController {
             .get(":id", use: get)
             .post(":id/cancel", use: cancel)
             .get(":id/events", use: events)
+            .get(":id/search-entry-point", use: searchEntryPoint)
     }
 
     /// An input image: a base64 string (or `data:` URL), or `{"mimeType", "data"}` in JSON; a
@@ -316,6 +317,30 @@ struct GenerationController {
                 }
                 try await writer.finish(nil)
             })
+    }
+
+    /// Google's search entry point for a grounded result, which its display rules require to be
+    /// shown as sent. It is Google's HTML and CSS, so it is served alone, sandboxed (no script,
+    /// no same-origin access), to be framed by the console only.
+    @Sendable func searchEntryPoint(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let id = try request.uuidParameter("id", context: context, resource: "generation")
+        guard let record = try await generations.get(id, scope: .of(principal)) else {
+            throw AppError.notFound("No generation with that id.")
+        }
+        guard let html = GenerationView.GroundingView(json: record.groundingJSON)?.searchEntryPointHtml else {
+            throw AppError(.notFound, code: "no_search_entry_point", message: "This generation was not grounded with Google Search.")
+        }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/html; charset=utf-8",
+                .contentSecurityPolicy:
+                    "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox",
+                HTTPField.Name("X-Frame-Options")!: "SAMEORIGIN",
+                .cacheControl: "private, max-age=3600",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: "<!doctype html><meta charset=\"utf-8\"><base target=\"_blank\">" + html)))
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> PageView<GenerationView> {

@@ -182,18 +182,29 @@ final class GenerationWorker: Service, Sendable {
             attempts = stream.attempts
             var chunks: [GenerateContentResponse] = []
             var text = ""
-            var written = ""
-            var lastWrite = ContinuousClock.now - .seconds(1)
-            for try await chunk in stream {
-                chunks.append(chunk)
-                text += chunk.text
-                if text != written, ContinuousClock.now - lastWrite >= .milliseconds(200) || chunk.finalImages.isEmpty == false {
+            // Text still unseen 200 ms after it arrived is written for the console; an answer that
+            // completes sooner costs no extra write.
+            let pendingText = Mutex<String?>(nil)
+            let flusher = Task { [generations, owner, signals] in
+                var written = ""
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(200))
+                    guard !Task.isCancelled, let text = pendingText.withLock({ $0 }), text != written else { continue }
                     try? await generations.updatePartialText(job.id, owner: owner, text: text)
                     signals.signal(job.id)
                     written = text
-                    lastWrite = .now
                 }
             }
+            defer { flusher.cancel() }
+            for try await chunk in stream {
+                chunks.append(chunk)
+                let added = chunk.text
+                if !added.isEmpty {
+                    text += added
+                    pendingText.withLock { [text] in $0 = text }
+                }
+            }
+            flusher.cancel()
             return GenerationOutcomeMapper.finish(
                 .merge(chunks), attempts: attempts, host: endpoint.host, latency: ContinuousClock.now - started, options: job.options)
         } catch let error as GeminiError {

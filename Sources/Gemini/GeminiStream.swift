@@ -98,7 +98,10 @@ public struct GeminiStream: AsyncSequence, Sendable {
 
         func decode(_ data: String) throws -> GenerateContentResponse {
             let bytes = Data(data.utf8)
-            if let google = try? decoder.decode(GoogleErrorBody.self, from: bytes) {
+            // Only an error event names "error" near its start; an answer is not parsed twice.
+            if bytes.prefix(32).contains(UInt8(ascii: "e")), String(decoding: bytes.prefix(32), as: UTF8.self).contains("\"error\""),
+                let google = try? decoder.decode(GoogleErrorBody.self, from: bytes)
+            {
                 throw GeminiError(
                     .api(code: google.error.code, status: google.error.status, message: google.error.message),
                     attempts: stream.attempts)

@@ -22,6 +22,12 @@ import Testing
         #expect(parser.finish() == "last")
     }
 
+    @Test func handlesCRLineEndingsInsideAnEventAndNonASCIIData() throws {
+        var parser = ServerSentEventParser()
+        let events = try parser.append(ByteBuffer(string: "id: 1\rdata: über\r\ndata: 🍌 two\rretry: 5\r\r"))
+        #expect(events == ["über\n🍌 two"])
+    }
+
     @Test func refusesAnEventLargerThanTheLimit() throws {
         var parser = ServerSentEventParser(maxEventBytes: 10)
         #expect(throws: ServerSentEventParser.EventTooLarge.self) {

@@ -308,7 +308,7 @@ public struct GenerationStore: Sendable {
         guard let row = try await rows.collect().first else { return nil }
         let (id, tenantID, modelID, request, parentID) = try row.decode((UUID, UUID, UUID, String, UUID?).self)
         let options = try JSONDecoder().decode(GenerationOptions.self, from: Data(request.utf8))
-        let inputs = try await images(of: id, role: "input")
+        let inputs = options.inputImageIds.isEmpty ? [] : try await images(of: id, role: "input")
         var history: [Turn] = []
         if let parentID {
             // The branch this turn continues: its parent, the parent's parent, and so on.
@@ -406,24 +406,13 @@ public struct GenerationStore: Sendable {
     }
 
     /// Stores the terminal state, if this worker still holds the job; false when another took it.
+    /// The row is updated first (which locks it and proves the lease), then the images follow in
+    /// the same transaction.
     @discardableResult
-    public func finish(_ id: UUID, owner: String, _ finish: Finish) async throws -> Bool {
-        try await Transaction.run(client, logger: logger) { connection in
+    public func finish(_ id: UUID, tenantID: UUID, owner: String, _ finish: Finish) async throws -> Bool {
+        let answerJSON = try finish.answer.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        return try await Transaction.run(client, logger: logger) { connection in
             let rows = try await connection.query(
-                """
-                SELECT tenant_id FROM generations WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner) FOR UPDATE
-                """, logger: logger)
-            guard let tenantID = try await rows.collect().first?.decode(UUID.self) else { return false }
-            let answerJSON = try finish.answer.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-            for (position, output) in finish.outputs.enumerated() {
-                let imageID = try await Self.storeImage(output, tenantID: tenantID, on: connection, logger: logger)
-                try await connection.query(
-                    """
-                    INSERT INTO generation_images (tenant_id, generation_id, image_id, role, position, thought_signature)
-                    VALUES (\(tenantID), \(id), \(imageID), 'output', \(position), \(output.thoughtSignature))
-                    """, logger: logger)
-            }
-            try await connection.query(
                 """
                 UPDATE generations SET status = \(finish.status.rawValue), response_text = \(finish.responseText),
                     finish_reason = \(finish.finishReason), block_reason = \(finish.blockReason), error_code = \(finish.errorCode),
@@ -432,9 +421,26 @@ public struct GenerationStore: Sendable {
                     image_count = \(finish.outputs.count), attempts = attempts + \(finish.attempts), upstream_host = \(finish.upstreamHost),
                     latency_ms = \(finish.latencyMs), model_version = \(finish.modelVersion), response_id = \(finish.responseID),
                     honored_image_config = \(finish.honoredImageConfig), response_parts = \(answerJSON)::jsonb,
-                    grounding = \(finish.groundingJSON)::jsonb, partial_text = NULL, lease_owner = NULL, lease_expires_at = NULL, finished_at = now()
-                WHERE id = \(id)
+                    grounding = \(finish.groundingJSON)::jsonb, partial_text = NULL, lease_owner = NULL, lease_expires_at = NULL,
+                    finished_at = now()
+                WHERE id = \(id) AND tenant_id = \(tenantID) AND status = 'running' AND lease_owner = \(owner)
+                RETURNING id
                 """, logger: logger)
+            guard try await !rows.collect().isEmpty else { return false }
+            for (position, output) in finish.outputs.enumerated() {
+                let sha = ByteBuffer(bytes: SHA256.hash(data: output.data))
+                try await connection.query(
+                    """
+                    WITH image AS (
+                        INSERT INTO images (tenant_id, sha256, mime_type, width, height, byte_size, data)
+                        VALUES (\(tenantID), \(sha), \(output.mimeType), \(output.width), \(output.height), \(output.data.count),
+                                \(ByteBuffer(data: output.data)))
+                        ON CONFLICT (tenant_id, sha256) DO UPDATE SET tenant_id = EXCLUDED.tenant_id
+                        RETURNING id)
+                    INSERT INTO generation_images (tenant_id, generation_id, image_id, role, position, thought_signature)
+                    SELECT \(tenantID), \(id), image.id, 'output', \(position), \(output.thoughtSignature) FROM image
+                    """, logger: logger)
+            }
             return true
         }
     }

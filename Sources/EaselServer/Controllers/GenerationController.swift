@@ -107,8 +107,12 @@ struct GenerationController {
         worker.notify()
 
         let scope = GenerationScope.of(principal)
-        var record = try await generations.get(id, scope: scope)!
         let deadline = ContinuousClock.now + .seconds(wait)
+        if wait > 0 {
+            // Nothing to read before the worker has taken the job.
+            await worker.signals.wait(ticket, timeout: min(.milliseconds(500), deadline - .now))
+        }
+        var record = try await generations.get(id, scope: scope)!
         while !record.status.isTerminal, ContinuousClock.now < deadline {
             // Woken at once when this instance runs the job; polled when another one does.
             await worker.signals.wait(ticket, timeout: min(.milliseconds(500), deadline - .now))

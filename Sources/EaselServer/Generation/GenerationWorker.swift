@@ -154,7 +154,7 @@ final class GenerationWorker: Service, Sendable {
                 final.upstreamHost = finish.upstreamHost
                 final.latencyMs = finish.latencyMs
             }
-            if try await !generations.finish(job.id, owner: owner, final) {
+            if try await !generations.finish(job.id, tenantID: job.tenantID, owner: owner, final) {
                 log.warning("generation was taken over by another worker; result dropped")
             }
             signals.signal(job.id)

@@ -67,7 +67,7 @@ extension EaselBench {
     static func generationLatency(easel: String, simulator: String, key: String, modelID: String) async throws {
         let cases: [(name: String, size: String, directive: String)] = [
             ("small image (512, 16:9)", "512", ""),
-            ("large image (1K, 16:9, noisy)", "1K", "[sim:noise] "),
+            ("large image (1K, 16:9, noisy)", "1K", "[sim:noise=2] "),
         ]
         for benchCase in cases {
             var direct: [Double] = []

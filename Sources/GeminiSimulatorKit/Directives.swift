@@ -18,7 +18,7 @@
 /// | `[sim:no-image]` | text only, finish reason `NO_IMAGE` |
 /// | `[sim:text-only]` | text only, finish reason `STOP` |
 /// | `[sim:images=N]` | N images, interleaved with text |
-/// | `[sim:noise]` | noisy (large, realistic-size) images |
+/// | `[sim:noise]`, `[sim:noise=BITS]` | noisy (large, realistic-size) images: BITS (1–8, default 6) random low bits per channel |
 /// | `[sim:hold=TOKEN]` | streaming: hold the last chunk until `POST /_sim/release/TOKEN` |
 public struct Directives: Sendable, Equatable {
     public var latencyMilliseconds: Int?
@@ -33,7 +33,8 @@ public struct Directives: Sendable, Equatable {
     public var noImage = false
     public var textOnly = false
     public var imageCount = 1
-    public var noise = false
+    /// Random low bits per colour channel (0: a plain, highly compressible pattern).
+    public var noiseBits = 0
     public var holdToken: String?
 
     public init() {}
@@ -61,7 +62,7 @@ public struct Directives: Sendable, Equatable {
             case "no-image": noImage = true
             case "text-only": textOnly = true
             case "images": imageCount = max(0, min(number ?? 1, 8))
-            case "noise": noise = true
+            case "noise": noiseBits = min(8, max(1, number ?? 6))
             case "hold": holdToken = value
             default: continue
             }

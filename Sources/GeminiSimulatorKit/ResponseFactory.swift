@@ -76,7 +76,7 @@ struct ResponseFactory {
         for index in 0..<imagesWanted {
             var parts: [Part] = []
             if index > 0, wantsText { parts.append(Part(text: "\n\nVariation \(index + 1):\n\n")) }
-            let png = SimulatedImage.pattern(width: size.width, height: size.height, seed: seed(index), noise: directives.noise)
+            let png = SimulatedImage.pattern(width: size.width, height: size.height, seed: seed(index), noiseBits: directives.noiseBits)
             var image = Part.image(png, mimeType: "image/png")
             image.thoughtSignature = signs ? signature() : nil
             parts.append(image)

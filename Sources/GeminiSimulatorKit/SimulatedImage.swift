@@ -4,8 +4,8 @@ import ImageKit
 /// The simulator's images: real PNGs that any decoder opens.
 enum SimulatedImage {
     /// A PNG of `width` × `height` drawn from `seed`: bands of colour that differ between seeds,
-    /// or incompressible noise when `noise` is set (to produce realistically large files).
-    static func pattern(width: Int, height: Int, seed: UInt64, noise: Bool = false) -> Data {
+    /// with `noiseBits` random low bits per channel mixed in (to produce realistically large files).
+    static func pattern(width: Int, height: Int, seed: UInt64, noiseBits: Int = 0) -> Data {
         let rowBytes = 1 + width * 3
         var raw = [UInt8](repeating: 0, count: rowBytes * height)
         var rng = SplitMix(seed: seed)
@@ -35,14 +35,15 @@ enum SimulatedImage {
                 }
                 y = bandEnd
             }
-            if noise {
+            if noiseBits > 0 {
+                let mask = UInt8((1 << noiseBits) - 1)
                 for row in 0..<height {
                     var i = row * rowBytes + 1
                     let end = (row + 1) * rowBytes
                     while i + 8 <= end {
                         var value = rng.next()
                         withUnsafeBytes(of: &value) { bytes in
-                            for k in 0..<8 { pixels[i + k] ^= bytes[k] & 0x3F }
+                            for k in 0..<8 { pixels[i + k] ^= bytes[k] & mask }
                         }
                         i += 8
                     }

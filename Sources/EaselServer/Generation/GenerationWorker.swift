@@ -136,7 +136,13 @@ final class GenerationWorker: Service, Sendable {
         log[metadataKey: "generation"] = "\(job.id)"
         let finish: GenerationStore.Finish
         do {
-            finish = try await call.value
+            // The call runs in its own task (so housekeeping can cancel it by id); a cancelled
+            // worker cancels it too.
+            finish = try await withTaskCancellationHandler {
+                try await call.value
+            } onCancel: {
+                call.cancel()
+            }
         } catch {
             if !(error is CancellationError) {
                 log.error("generation failed inside Easel", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])

@@ -81,8 +81,15 @@ public func buildApplication(
         generations: generations, models: models, gemini: gemini,
         platformEndpoint: GeminiEndpoint(baseURL: configuration.geminiBaseURL, apiKey: configuration.geminiAPIKey),
         concurrency: configuration.workers, callTimeout: configuration.generationTimeout, logger: logger)
-    api.addRoutes(GenerationController(generations: generations, models: models, worker: worker).endpoints, atPath: "generations")
+    let quotas = QuotaGuard(tenants: tenants, generations: generations)
+    api.addRoutes(
+        GenerationController(generations: generations, models: models, worker: worker, quotas: quotas).endpoints, atPath: "generations")
     api.addRoutes(ImageController(generations: generations).endpoints, atPath: "images")
+    GeminiCompatController(
+        generations: generations, models: models, worker: worker, quotas: quotas, auth: auth, gemini: gemini,
+        platformEndpoint: GeminiEndpoint(baseURL: configuration.geminiBaseURL, apiKey: configuration.geminiAPIKey),
+        callTimeout: configuration.generationTimeout, logger: logger
+    ).addRoutes(to: router)
     api.addRoutes(
         ConversationController(conversations: ConversationStore(client: postgres, logger: logger), generations: generations).endpoints,
         atPath: "conversations")

@@ -148,6 +148,12 @@ public struct GenerationStore: Sendable {
         /// With `conversationID`: a first turn in that conversation, replaying nothing (re-running
         /// a conversation's opening turn on another model, say).
         public var fromStart: Bool
+        /// False for calls outside any conversation (the Gemini-compatible endpoint, whose
+        /// clients keep their own history).
+        public var inConversation = true
+        /// Stored as already `running` under this worker's lease (a call answered inline),
+        /// instead of `queued`.
+        public var runningUnder: (owner: String, lease: Duration)?
 
         public init(
             tenantID: UUID, userID: UUID, apiKeyID: UUID?, modelID: UUID, source: String, options: GenerationOptions,
@@ -219,7 +225,9 @@ public struct GenerationStore: Sendable {
                 (conversationID, parentID) = try row.decode((UUID?, UUID?).self)
                 if new.fromStart { parentID = nil }
             }
-            if let existing = conversationID {
+            if !new.inConversation {
+                conversationID = nil
+            } else if let existing = conversationID {
                 try await connection.query("UPDATE conversations SET updated_at = now() WHERE id = \(existing)", logger: logger)
             } else {
                 let title = ConversationStore.title(from: options.prompt)
@@ -231,12 +239,16 @@ public struct GenerationStore: Sendable {
             }
 
             let request = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+            let leaseSeconds = new.runningUnder.map { Double($0.lease.components.seconds) }
             let rows = try await connection.query(
                 """
                 INSERT INTO generations (tenant_id, user_id, api_key_id, model_id, conversation_id, parent_generation_id, source,
-                                         request, prompt, aspect_ratio, image_size)
+                                         request, prompt, aspect_ratio, image_size, status, lease_owner, lease_expires_at, started_at)
                 VALUES (\(new.tenantID), \(new.userID), \(new.apiKeyID), \(new.modelID), \(conversationID), \(parentID), \(new.source),
-                        \(request)::jsonb, \(options.prompt), \(options.aspectRatio), \(options.imageSize))
+                        \(request)::jsonb, \(options.prompt), \(options.aspectRatio), \(options.imageSize),
+                        CASE WHEN \(new.runningUnder?.owner)::text IS NULL THEN 'queued' ELSE 'running' END, \(new.runningUnder?.owner)::text,
+                        CASE WHEN \(leaseSeconds)::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => \(leaseSeconds)::float8) END,
+                        CASE WHEN \(new.runningUnder?.owner)::text IS NULL THEN NULL ELSE now() END)
                 RETURNING id
                 """, logger: logger)
             let id = try await rows.collect().first!.decode(UUID.self)
@@ -249,6 +261,25 @@ public struct GenerationStore: Sendable {
             }
             return id
         }
+    }
+
+    /// What a tenant has used this calendar month (UTC), and when the month ends.
+    public struct MonthlyUsage: Sendable, Equatable {
+        public var images: Int
+        public var tokens: Int
+        public var resetsAt: Date
+    }
+
+    public func monthlyUsage(tenantID: UUID) async throws -> MonthlyUsage {
+        let rows = try await client.query(
+            """
+            SELECT COALESCE(sum(image_count), 0)::bigint, COALESCE(sum(total_tokens), 0)::bigint,
+                   date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' + interval '1 month'
+            FROM generations WHERE tenant_id = \(tenantID)
+              AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+            """, logger: logger)
+        let (images, tokens, resets) = try await rows.collect().first!.decode((Int, Int, Date).self)
+        return MonthlyUsage(images: images, tokens: tokens, resetsAt: resets)
     }
 
     /// One earlier turn, replayed to the model: what the user sent and what the model answered.

@@ -203,6 +203,11 @@ public struct ModelStore: Sendable {
         try await queryUsable(tenantID: tenantID, id: nil, enabledOnly: true)
     }
 
+    /// Every config the users of `tenantID` can see, enabled or not.
+    public func listVisible(tenantID: UUID) async throws -> [ModelRecord] {
+        try await queryUsable(tenantID: tenantID, id: nil, enabledOnly: false)
+    }
+
     /// A config the users of `tenantID` may use (enabled or not: the caller decides what a
     /// disabled one means), or nil when it is not theirs to see.
     public func usable(_ id: UUID, tenantID: UUID) async throws -> ModelRecord? {

@@ -76,6 +76,19 @@ class Easel:
     owner_email: str
     member_email: str
     password: str
+    tenant_id: str = ""
+
+    def session(self, email, password=None):
+        """Logs in; returns the headers a browser would send (cookie and CSRF token)."""
+        status, body, headers = http_json("POST", f"{self.url}/api/v1/auth/login", {"email": email, "password": password or self.password})
+        assert status == 200, body
+        return {"Cookie": headers["Set-Cookie"].split(";")[0], "X-CSRF-Token": body["csrfToken"]}
+
+    def api_key(self, email, name="sdk"):
+        """A new API key of `email`: (secret, id)."""
+        status, body, _ = http_json("POST", f"{self.url}/api/v1/keys", {"name": name}, self.session(email))
+        assert status == 201, body
+        return body["secret"], body["id"]
 
 
 @pytest.fixture(scope="session")
@@ -133,7 +146,7 @@ def easel(tmp_path_factory, simulator):
             status, created, _ = http_json("POST", f"{url}/api/v1/users",
                                            {"email": email, "role": role, "password": password, "tenantId": tenant["id"]}, auth)
             assert status == 201, created
-        yield Easel(url, "root@easel.test", root_password, "owner@acme.test", "member@acme.test", password)
+        yield Easel(url, "root@easel.test", root_password, "owner@acme.test", "member@acme.test", password, tenant["id"])
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -14,6 +14,7 @@ struct GenerationController {
     let generations: GenerationStore
     let models: ModelStore
     let worker: GenerationWorker
+    let quotas: QuotaGuard
     static let maxImageBytes = 15 * 1024 * 1024
     static let maxBodyBytes = 64 * 1024 * 1024
 
@@ -90,6 +91,12 @@ struct GenerationController {
             grounding: body.grounding ?? false)
         try options.validate(against: model.capabilities, inputImageCount: uploads.count + reused.count)
 
+        if let refusal = try await quotas.check(tenantID: tenantID) {
+            throw AppError(
+                .tooManyRequests, code: "quota_exceeded", message: refusal.message,
+                headers: [.retryAfter: "\(refusal.retryAfterSeconds)"])
+        }
+
         var apiKeyID: UUID? = nil
         if case .apiKey(let id) = principal.credential { apiKeyID = id }
         let id: UUID
@@ -126,6 +133,10 @@ struct GenerationController {
     /// The model a request names, as the caller's tenant may use it today: unknown and disabled
     /// models are refused, a retired one is replaced by its successor or refused.
     func resolveModel(_ id: UUID, tenantID: UUID) async throws -> ModelRecord {
+        try await Self.resolveModel(id, tenantID: tenantID, models: models)
+    }
+
+    static func resolveModel(_ id: UUID, tenantID: UUID, models: ModelStore) async throws -> ModelRecord {
         guard var model = try await models.usable(id, tenantID: tenantID) else {
             throw AppError(.notFound, code: "unknown_model", message: "No model with id \(id.uuidString.lowercased()) is available to you.", field: "modelId")
         }

@@ -22,8 +22,9 @@ final class GenerationWorker: Service, Sendable {
     /// Wakes idle slots when a job is queued in this process (others find it by polling).
     let wakeUps: AsyncStream<Void>
     let wake: AsyncStream<Void>.Continuation
-    /// Jobs running now in this process, by id, with the task that calls Gemini for each.
-    let running = Mutex<[UUID: Task<GenerationStore.Finish, any Error>]>([:])
+    /// Jobs running now in this process, by id, with what stops each (queued jobs and calls
+    /// answered inline alike).
+    let running = Mutex<[UUID: @Sendable () -> Void]>([:])
     /// How often running jobs are checked for a cancel request.
     let cancelPoll: Duration
     /// Wakes local waiters when a job changes.
@@ -73,7 +74,7 @@ final class GenerationWorker: Service, Sendable {
             if ids.isEmpty { continue }
             do {
                 for id in try await generations.cancelRequested(among: ids) {
-                    running.withLock { $0[id] }?.cancel()
+                    running.withLock { $0[id] }?()
                 }
                 if ContinuousClock.now - lastRenewal >= lease / 3 {
                     try await generations.renewAll(owner: owner, lease: lease)
@@ -101,7 +102,7 @@ final class GenerationWorker: Service, Sendable {
                     if let job = try await withTimeout(.seconds(10), operation: { try await generations.claim(owner: owner, lease: lease) }) {
                         // Registered before the next claim, so the count above is never behind.
                         let call = Task { try await self.execute(job) }
-                        running.withLock { $0[job.id] = call }
+                        running.withLock { $0[job.id] = { call.cancel() } }
                         signals.signal(job.id)
                         group.addTask {
                             await self.run(job, call: call)
@@ -128,6 +129,19 @@ final class GenerationWorker: Service, Sendable {
             await group.next()
             group.cancelAll()
         }
+    }
+
+    /// Runs `body` for a generation stored `running` under this worker's lease by a request that
+    /// waits on it: the lease is renewed and a cancel request stops it like any queued job.
+    /// `body` runs in its own task; cancelling the caller cancels it too.
+    func runInlineResult<T: Sendable>(_ id: UUID, _ body: @escaping @Sendable () async -> T) async -> T {
+        let task = Task { await body() }
+        running.withLock { $0[id] = { task.cancel() } }
+        defer {
+            running.withLock { $0[id] = nil }
+            wake.yield()
+        }
+        return await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
     }
 
     /// Waits for the Gemini call of `job` and stores how it ended.

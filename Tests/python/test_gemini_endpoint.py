@@ -1,0 +1,144 @@
+"""Google's official Python SDK (google-genai) pointed at Easel's Gemini-compatible endpoint:
+only the base URL and the key change. Each test checks what the SDK returns and what Easel's
+history holds."""
+import json
+import struct
+import uuid
+
+import pytest
+from google import genai
+from google.genai import errors, types
+
+from conftest import http_json
+
+NANO_BANANA_2 = "gemini-3.1-flash-image-preview"
+
+
+def png_size(data: bytes):
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def images(response):
+    return [p.inline_data for p in response.candidates[0].content.parts if p.inline_data and not p.thought]
+
+
+@pytest.fixture(scope="module")
+def member_key(easel):
+    secret, _ = easel.api_key(easel.member_email, "sdk tests")
+    return secret
+
+
+@pytest.fixture
+def sdk(easel, member_key):
+    return genai.Client(api_key=member_key, http_options=types.HttpOptions(base_url=easel.url))
+
+
+def history(easel, key, **filters):
+    query = "&".join(f"{k}={v}" for k, v in filters.items())
+    status, body, _ = http_json("GET", f"{easel.url}/api/v1/generations?{query}", headers={"Authorization": f"Bearer {key}"})
+    assert status == 200, body
+    return body["items"]
+
+
+def small_image():
+    return types.GenerateContentConfig(
+        response_modalities=["TEXT", "IMAGE"], image_config=types.ImageConfig(aspect_ratio="16:9", image_size="512"))
+
+
+def test_text_to_image_is_answered_and_recorded(easel, sdk, member_key):
+    prompt = f"a red kite over the sea {uuid.uuid4().hex[:6]}"
+    response = sdk.models.generate_content(model=NANO_BANANA_2, contents=prompt, config=small_image())
+    [image] = images(response)
+    assert png_size(image.data) == (688, 384)
+    assert response.usage_metadata.total_token_count > 0
+    assert response.model_version
+    assert any(p.thought_signature for p in response.candidates[0].content.parts)
+
+    [stored] = history(easel, member_key, q=prompt.split()[-1])
+    assert stored["status"] == "succeeded" and stored["source"] == "api"
+    assert stored["prompt"] == prompt and stored["aspectRatio"] == "16:9" and stored["imageSize"] == "512"
+    assert len(stored["images"]) == 1 and stored["conversationId"] is None
+    assert stored["usage"]["totalTokens"] == response.usage_metadata.total_token_count
+
+
+def test_a_model_can_be_named_by_its_display_name_and_models_are_listed(easel, sdk):
+    listed = {m.display_name: m.name for m in sdk.models.list()}
+    assert listed["Nano Banana 2"] == f"models/{NANO_BANANA_2}"
+    response = sdk.models.generate_content(model="Nano Banana 2", contents="a display-name call", config=small_image())
+    assert len(images(response)) == 1
+    assert sdk.models.get(model="Nano Banana 2").display_name == "Nano Banana 2"
+
+
+def test_an_edit_sends_the_input_image(easel, sdk, member_key, recorded):
+    source = images(sdk.models.generate_content(model=NANO_BANANA_2, contents="a plain mug", config=small_image()))[0].data
+    tag = uuid.uuid4().hex[:6]
+    response = sdk.models.generate_content(
+        model=NANO_BANANA_2,
+        contents=[types.Part.from_bytes(data=source, mime_type="image/png"), f"put a hat on it {tag}"],
+        config=small_image(),
+    )
+    assert len(images(response)) == 1
+    # The image reached the upstream, and history keeps it as the generation's input.
+    sent = recorded()[-1]["body"]["contents"][-1]["parts"]
+    assert any("inlineData" in part for part in sent)
+    [stored] = history(easel, member_key, q=tag)
+    assert len(stored["inputImageIds"]) == 1
+
+
+def test_a_chat_replays_the_first_turn_with_its_signature(easel, sdk, recorded):
+    chat = sdk.chats.create(model=NANO_BANANA_2, config=small_image())
+    chat.send_message("a cabin in the woods")
+    second = chat.send_message("now add snow")
+    assert len(images(second)) == 1
+    body = recorded()[-1]["body"]
+    contents = body["contents"]
+    assert [c["role"] for c in contents] == ["user", "model", "user"]
+    model_image = [p for p in contents[1]["parts"] if "inlineData" in p]
+    assert model_image and model_image[0].get("thoughtSignature")
+
+
+def test_streaming_passes_chunks_through(easel, sdk, member_key):
+    tag = uuid.uuid4().hex[:6]
+    chunks = list(sdk.models.generate_content_stream(model=NANO_BANANA_2, contents=f"a streamed lighthouse {tag}", config=small_image()))
+    assert len(chunks) >= 2
+    assert any(p.inline_data for c in chunks for p in (c.candidates[0].content.parts or []))
+    assert chunks[-1].usage_metadata.total_token_count > 0
+    [stored] = history(easel, member_key, q=tag)
+    assert stored["status"] == "succeeded" and len(stored["images"]) == 1
+
+
+def test_an_unknown_model_is_googles_404(sdk):
+    with pytest.raises(errors.ClientError) as raised:
+        sdk.models.generate_content(model="gemini-0-imaginary", contents="x")
+    assert raised.value.code == 404
+    assert raised.value.status == "NOT_FOUND"
+
+
+def test_a_revoked_key_is_refused(easel):
+    secret, key_id = easel.api_key(easel.member_email, "to revoke")
+    status, _, _ = http_json("DELETE", f"{easel.url}/api/v1/keys/{key_id}", headers=easel.session(easel.member_email))
+    assert status == 204
+    revoked = genai.Client(api_key=secret, http_options=types.HttpOptions(base_url=easel.url))
+    with pytest.raises(errors.ClientError) as raised:
+        revoked.models.generate_content(model=NANO_BANANA_2, contents="x")
+    assert raised.value.code == 400
+    assert "API key not valid" in raised.value.message
+
+
+def test_a_used_up_quota_is_refused_before_the_upstream(easel, sdk, member_key, recorded):
+    root = easel.session(easel.root_email, easel.root_password)
+    tenant = f"{easel.url}/api/v1/tenants/{easel.tenant_id}"
+    status, body, _ = http_json("PATCH", tenant, {"limits": {"monthlyImageQuota": 0}}, root)
+    assert status == 200, body
+    try:
+        tag = uuid.uuid4().hex[:6]
+        with pytest.raises(errors.ClientError) as raised:
+            sdk.models.generate_content(model=NANO_BANANA_2, contents=f"over quota {tag}", config=small_image())
+        assert raised.value.code == 429
+        assert raised.value.status == "RESOURCE_EXHAUSTED"
+        assert "monthly image quota" in raised.value.message
+        assert history(easel, member_key, q=tag) == []
+        assert not any(tag in json.dumps(request) for request in recorded())
+    finally:
+        http_json("PATCH", tenant, {"limits": {"monthlyImageQuota": None}}, root)

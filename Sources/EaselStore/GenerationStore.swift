@@ -338,7 +338,18 @@ public struct GenerationStore: Sendable {
             """, logger: logger)
         guard let row = try await rows.collect().first else { return nil }
         let (id, tenantID, modelID, request, parentID) = try row.decode((UUID, UUID, UUID, String, UUID?).self)
-        let options = try JSONDecoder().decode(GenerationOptions.self, from: Data(request.utf8))
+        guard let options = try? JSONDecoder().decode(GenerationOptions.self, from: Data(request.utf8)) else {
+            // Not something this version wrote: end it now rather than claim it again forever.
+            try await client.query(
+                """
+                UPDATE generations SET status = 'failed', error_code = 'unreadable_request',
+                    error_message = 'The stored request could not be read by this version of Easel.',
+                    lease_owner = NULL, lease_expires_at = NULL, finished_at = now()
+                WHERE id = \(id) AND lease_owner = \(owner)
+                """, logger: logger)
+            logger.error("a stored generation request could not be read; marked failed", metadata: ["generation": "\(id)"])
+            return try await claim(owner: owner, lease: lease)
+        }
         let inputs = options.inputImageIds.isEmpty ? [] : try await images(of: id, role: "input")
         var history: [Turn] = []
         if let parentID {

@@ -192,6 +192,27 @@ import Testing
         }
     }
 
+    @Test func aStoredRequestThisVersionCannotReadEndsFailedNotClaimedForever() async throws {
+        try await withStudio(workers: 1) { client, world, db, models in
+            let id = try await db.query(
+                """
+                INSERT INTO generations (tenant_id, user_id, model_id, source, request, prompt)
+                VALUES (\(world.acme), \(world.acmeMember.id), \(UUID(uuidString: models["gemini-2.5-flash-image"]!)!), 'api',
+                        '{"written": "by another version"}'::jsonb, 'x')
+                RETURNING id
+                """, logger: TestDatabase.logger
+            ).collect().first!.decode(UUID.self)
+            var json = JSONValue.null
+            for _ in 0..<100 {
+                json = try await client.call(.get, "/api/v1/generations/\(id)", as: .key(world.acmeMemberKey)).json
+                if json["status"] == .string("failed") { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(json["status"] == .string("failed"))
+            #expect(json["error"]?["code"] == .string("unreadable_request"))
+        }
+    }
+
     @Test func aQueuedGenerationCanBeCanceled() async throws {
         try await withStudio { client, world, db, models in
             // Hold the workers off: the tenant may run nothing at once while this is queued.

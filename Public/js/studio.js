@@ -386,7 +386,7 @@ function renderCard(card) {
   if (g.status === "canceled") body.push(h("p", { class: "muted" }, "Canceled."));
   if (!terminal.has(g.status) && !g.text) body.push(h("div", { class: "placeholder skeleton", "aria-hidden": "true" }));
   if (g.honoredImageConfig === false) {
-    body.push(h("p", { class: "alert alert-info small" }, "The returned image does not have the requested aspect ratio: the route may have ignored it."));
+    body.push(h("p", { class: "alert alert-info small" }, "The returned image does not have the requested aspect ratio or size: the route may have ignored the image settings."));
   }
   if (g.groundingSources?.sources?.length) {
     body.push(

@@ -18,6 +18,7 @@
 /// | `[sim:no-image]` | text only, finish reason `NO_IMAGE` |
 /// | `[sim:text-only]` | text only, finish reason `STOP` |
 /// | `[sim:images=N]` | N images, interleaved with text |
+/// | `[sim:ignore-image-config]` | answer at the model's default size, as relays that drop `imageConfig` do |
 /// | `[sim:noise]`, `[sim:noise=BITS]` | noisy (large, realistic-size) images: BITS (1–8, default 6) random low bits per channel |
 /// | `[sim:hold=TOKEN]` | streaming: hold the last chunk until `POST /_sim/release/TOKEN` |
 public struct Directives: Sendable, Equatable {
@@ -35,6 +36,8 @@ public struct Directives: Sendable, Equatable {
     public var imageCount = 1
     /// Random low bits per colour channel (0: a plain, highly compressible pattern).
     public var noiseBits = 0
+    /// Behave like a relay that drops `imageConfig`.
+    public var ignoreImageConfig = false
     public var holdToken: String?
 
     public init() {}
@@ -64,6 +67,7 @@ public struct Directives: Sendable, Equatable {
             case "images": imageCount = max(0, min(number ?? 1, 8))
             case "noise": noiseBits = min(8, max(1, number ?? 6))
             case "hold": holdToken = value
+            case "ignore-image-config": ignoreImageConfig = true
             default: continue
             }
         }

@@ -71,8 +71,8 @@ struct ResponseFactory {
 
         var imageChunks: [[Part]] = []
         var imageTokens = 0
-        let size = family.dimensions(aspectRatio: config?.imageConfig?.aspectRatio, imageSize: config?.imageConfig?.imageSize)
-            ?? (1024, 1024)
+        let imageConfig = directives.ignoreImageConfig ? nil : config?.imageConfig
+        let size = family.dimensions(aspectRatio: imageConfig?.aspectRatio, imageSize: imageConfig?.imageSize) ?? (1024, 1024)
         for index in 0..<imagesWanted {
             var parts: [Part] = []
             if index > 0, wantsText { parts.append(Part(text: "\n\nVariation \(index + 1):\n\n")) }

@@ -85,6 +85,27 @@ import Testing
         }
     }
 
+    @Test func aRouteThatDropsTheImageConfigIsNoticed() async throws {
+        try await withStudio { client, world, _, models in
+            let key = Caller.key(world.acmeMemberKey)
+            let model = models["gemini-3.1-flash-image-preview"]!
+            // A relay that ignores imageConfig answers 1024×1024 instead of 688×384.
+            let dropped = try await client.call(
+                .post, "/api/v1/generations?wait=30", as: key,
+                json: #"{"modelId":"\#(model)","prompt":"[sim:ignore-image-config] a kite","aspectRatio":"16:9","imageSize":"512"}"#)
+            #expect(dropped.json["images"]?[0]?["width"] == .number(1024))
+            #expect(dropped.json["honoredImageConfig"] == .bool(false))
+            // Only a size asked for, and honoured: 512 at the default 1:1.
+            let sized = try await client.call(
+                .post, "/api/v1/generations?wait=30", as: key, json: #"{"modelId":"\#(model)","prompt":"a kite","imageSize":"512"}"#)
+            #expect(sized.json["honoredImageConfig"] == .bool(true), "\(sized.text)")
+            let wrongSize = try await client.call(
+                .post, "/api/v1/generations?wait=30", as: key,
+                json: #"{"modelId":"\#(model)","prompt":"[sim:ignore-image-config] a kite","imageSize":"2K"}"#)
+            #expect(wrongSize.json["honoredImageConfig"] == .bool(false))
+        }
+    }
+
     @Test func safetyBlocksFailuresAndRetriesEndInTheirStates() async throws {
         try await withStudio { client, world, _, models in
             let key = Caller.key(world.acmeMemberKey)
@@ -116,6 +137,7 @@ import Testing
                 (#"{"modelId":"\#(flash)","prompt":"x","images":[{"mimeType":"image/jpeg","data":"\#(Self.tinyPNG)"}]}"#, 400, "invalid_field"),
                 (#"{"modelId":"\#(flash)","prompt":"x","images":["\#(Self.tinyPNG)","\#(Self.tinyPNG)","\#(Self.tinyPNG)","\#(Self.tinyPNG)"]}"#, 400, "invalid_field"),
                 (#"{"modelId":"\#(flash)","prompt":"x","grounding":true}"#, 400, "invalid_field"),
+                (#"{"modelId":"\#(flash)","prompt":"x","images":["\#(String(repeating: "A", count: 21 * 1024 * 1024))"]}"#, 413, "image_too_large"),
             ]
             for (body, status, code) in cases {
                 let response = try await client.call(.post, "/api/v1/generations", as: key, json: body)

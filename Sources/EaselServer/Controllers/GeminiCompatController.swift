@@ -233,7 +233,7 @@ struct UpstreamCall: Sendable {
         switch outcome {
         case .success(let result):
             await store(GenerationOutcomeMapper.finish(
-                result.response, attempts: result.attempts, host: endpoint.host, latency: .now - started, options: options))
+                result.response, attempts: result.attempts, host: endpoint.host, latency: .now - started, options: options, apiModel: apiModel))
             let data = try JSONEncoder.google.encode(result.response)
             return Response(
                 status: .ok, headers: [.contentType: "application/json; charset=UTF-8"], body: .init(byteBuffer: ByteBuffer(data: data)))
@@ -276,7 +276,7 @@ struct UpstreamCall: Sendable {
                     }
                     if !sse { continuation.yield(ByteBuffer(string: first ? "[]" : "]")) }
                     return GenerationOutcomeMapper.finish(
-                        .merge(chunks), attempts: attempts, host: endpoint.host, latency: .now - started, options: options)
+                        .merge(chunks), attempts: attempts, host: endpoint.host, latency: .now - started, options: options, apiModel: apiModel)
                 } catch let error as GeminiError {
                     if chunks.isEmpty {
                         // Nothing sent yet: the client gets Google's error as the only event.

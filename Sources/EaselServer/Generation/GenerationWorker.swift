@@ -226,7 +226,8 @@ final class GenerationWorker: Service, Sendable {
             }
             flusher.cancel()
             return GenerationOutcomeMapper.finish(
-                .merge(chunks), attempts: attempts, host: endpoint.host, latency: ContinuousClock.now - started, options: job.options)
+                .merge(chunks), attempts: attempts, host: endpoint.host, latency: ContinuousClock.now - started, options: job.options,
+                apiModel: model.apiModel)
         } catch let error as GeminiError {
             return Self.failure(error.attempts.isEmpty ? attempts : error.attempts, kind: error.kind, message: error.message, host: endpoint.host, started: started)
         }
@@ -302,7 +303,8 @@ enum GenerationRequestBuilder {
 /// Turns Gemini's answer into the stored terminal state.
 enum GenerationOutcomeMapper {
     static func finish(
-        _ response: GenerateContentResponse, attempts: [GeminiAttempt], host: String, latency: Duration, options: GenerationOptions
+        _ response: GenerateContentResponse, attempts: [GeminiAttempt], host: String, latency: Duration, options: GenerationOptions,
+        apiModel: String
     ) -> GenerationStore.Finish {
         var finish = GenerationStore.Finish(status: .succeeded, attempts: attempts.count)
         finish.upstreamHost = host
@@ -328,8 +330,8 @@ enum GenerationOutcomeMapper {
                 GenerationStore.ImageData(data: $0.data, mimeType: $0.mimeType, width: $0.width, height: $0.height, thoughtSignature: $0.thoughtSignature)
             }
             finish.answer = answerParts(response)
-            if let ratio = options.aspectRatio, let first = response.finalImages.first, let w = first.width, let h = first.height {
-                finish.honoredImageConfig = AspectRatioCheck.matches(width: w, height: h, ratio: ratio)
+            if let first = response.finalImages.first, let width = first.width, let height = first.height {
+                finish.honoredImageConfig = honored(width: width, height: height, options: options, apiModel: apiModel)
             }
         case .promptBlocked(let reason, let message):
             finish.status = .blocked
@@ -350,6 +352,23 @@ enum GenerationOutcomeMapper {
             finish.errorMessage = "The model answered without an image\(reason.map { " (finish reason \($0))" } ?? "")."
         }
         return finish
+    }
+
+    /// Whether the image has what was asked: the aspect ratio (within rounding), and for a
+    /// requested size of a known model family, Google's pixel dimensions for it (within 2%).
+    /// Nil when nothing was asked. Relays are known to drop `imageConfig` silently.
+    static func honored(width: Int, height: Int, options: GenerationOptions, apiModel: String) -> Bool? {
+        var honored: Bool? = nil
+        if let ratio = options.aspectRatio {
+            honored = AspectRatioCheck.matches(width: width, height: height, ratio: ratio)
+        }
+        if let size = options.imageSize, let family = ImageModelFamily.family(ofModel: apiModel),
+            let expected = family.dimensions(aspectRatio: options.aspectRatio, imageSize: size)
+        {
+            let close = abs(width - expected.width) <= expected.width / 50 && abs(height - expected.height) <= expected.height / 50
+            honored = (honored ?? true) && close
+        }
+        return honored
     }
 
     /// The answer as later turns replay it: its non-thought parts in order, images by position.

@@ -59,7 +59,7 @@ SIMULATOR="http://127.0.0.1:$(head -1 "$WORK/simulator.out")"
 EASEL_PORT=$(free_port)
 export EASEL_DATABASE_URL="$DB" EASEL_PORT EASEL_SECRET_KEY="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" \
     GEMINI_BASE_URL="$SIMULATOR" GEMINI_API_KEY=bench EASEL_BCRYPT_COST=4 EASEL_LOG_LEVEL=error \
-    EASEL_WORKERS=$((IN_FLIGHT + 100))
+    EASEL_WORKERS=$((IN_FLIGHT + 100)) EASEL_USER_REQUESTS_PER_MINUTE=0 EASEL_API_KEY_REQUESTS_PER_MINUTE=0
 "$BIN/easel" migrate > /dev/null
 echo "bench admin password" | "$BIN/easel" create-admin --email admin@bench.test --password-stdin > /dev/null
 TENANT=$("$BIN/easel" create-tenant --name Bench --slug bench | awk '{print $NF}')

@@ -36,6 +36,9 @@ public struct AppConfiguration: Sendable {
     public var workers: Int
     /// The longest one generation may take upstream, retries included.
     public var generationTimeout: Duration
+    /// Generation requests per minute per user and per API key, across all instances (0: no limit).
+    public var userRequestsPerMinute: Int
+    public var apiKeyRequestsPerMinute: Int
 
     public init(
         databaseURL: DatabaseURL,
@@ -75,6 +78,8 @@ public struct AppConfiguration: Sendable {
         self.allowPrivateUpstreams = false
         self.workers = 8
         self.generationTimeout = .seconds(180)
+        self.userRequestsPerMinute = 60
+        self.apiKeyRequestsPerMinute = 120
     }
 
     public static let googleBaseURL = "https://generativelanguage.googleapis.com"
@@ -120,6 +125,8 @@ public struct AppConfiguration: Sendable {
         configuration.allowPrivateUpstreams = try reader.boolean("EASEL_ALLOW_PRIVATE_UPSTREAMS", default: false)
         configuration.workers = try reader.integer("EASEL_WORKERS", default: 8, in: 1...4096)
         configuration.generationTimeout = .seconds(try reader.integer("EASEL_GENERATION_TIMEOUT_SECONDS", default: 180, in: 1...3600))
+        configuration.userRequestsPerMinute = try reader.integer("EASEL_USER_REQUESTS_PER_MINUTE", default: 60, in: 0...1_000_000)
+        configuration.apiKeyRequestsPerMinute = try reader.integer("EASEL_API_KEY_REQUESTS_PER_MINUTE", default: 120, in: 0...1_000_000)
         return configuration
     }
 }

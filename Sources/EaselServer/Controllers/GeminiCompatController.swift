@@ -25,6 +25,7 @@ struct GeminiCompatController {
     let models: ModelStore
     let worker: GenerationWorker
     let quotas: QuotaGuard
+    let rateLimiter: RateLimiter
     let auth: AuthService
     let gemini: GeminiClient
     let platformEndpoint: GeminiEndpoint
@@ -123,6 +124,9 @@ struct GeminiCompatController {
             throw GoogleError(404, "NOT_FOUND", "Method \(method) is not found; Easel serves generateContent and streamGenerateContent.")
         }
         let principal = try await principal(request)
+        if let refusal = try await rateLimiter.check(principal) {
+            throw GoogleError(429, "RESOURCE_EXHAUSTED", refusal.message, retryAfter: refusal.retryAfterSeconds)
+        }
         let tenantID = principal.tenantID!
         let model = try await config(named: String(target[..<colon]), tenantID: tenantID)
 

@@ -15,6 +15,7 @@ struct GenerationController {
     let models: ModelStore
     let worker: GenerationWorker
     let quotas: QuotaGuard
+    let rateLimiter: RateLimiter
     static let maxImageBytes = 15 * 1024 * 1024
     static let maxBodyBytes = 64 * 1024 * 1024
 
@@ -78,6 +79,10 @@ struct GenerationController {
         let principal = try context.requirePrincipal()
         guard let tenantID = principal.tenantID else {
             throw AppError(.forbidden, code: "forbidden", message: "Generations belong to a tenant's users; platform admins have no tenant.")
+        }
+        if let refusal = try await rateLimiter.check(principal) {
+            throw AppError(
+                .tooManyRequests, code: "rate_limited", message: refusal.message, headers: [.retryAfter: "\(refusal.retryAfterSeconds)"])
         }
         let wait = try Self.waitSeconds(request)
         let body = try await Self.readCreateBody(request, context: context)

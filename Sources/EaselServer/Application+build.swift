@@ -67,6 +67,7 @@ public func buildApplication(
             policy: passwordPolicy, publicURL: configuration.publicURL
         ).endpoints, atPath: "users")
     api.addRoutes(AuditController(audits: audits).endpoints, atPath: "audit")
+    api.addRoutes(UsageController(usage: UsageStore(client: postgres, logger: logger)).endpoints)
     // Every worker may hold one upstream call; model tests add a few more.
     let gemini = GeminiClient(httpClient: GeminiClient.makeHTTPClient(connectionsPerHost: max(64, configuration.workers + 16)), logger: logger)
     let models = ModelStore(client: postgres, logger: logger, box: SecretBox(secret: configuration.secretKey))

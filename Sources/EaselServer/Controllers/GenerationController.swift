@@ -495,8 +495,9 @@ struct GenerationView: ResponseEncodable {
         try c.encode(record.outputs.map(ImageView.init), forKey: .images)
         try c.encode(GroundingView(json: record.groundingJSON), forKey: .groundingSources)
         try c.encode(
-            ["promptTokens": record.promptTokens, "outputTokens": record.outputTokens, "thoughtTokens": record.thoughtTokens,
-             "totalTokens": record.totalTokens], forKey: .usage)
+            ["promptTokens": record.promptTokens, "outputTokens": record.outputTokens, "imageTokens": record.imageTokens,
+             "thoughtTokens": record.thoughtTokens, "totalTokens": record.totalTokens], forKey: .usage)
+        try c.encode(record.costMicros.map { Double($0) / 1_000_000 }, forKey: .costUsd)
         try c.encode(record.attempts, forKey: .attempts)
         try c.encode(record.upstreamHost, forKey: .upstreamHost)
         try c.encode(record.latencyMs, forKey: .latencyMs)
@@ -513,7 +514,8 @@ struct GenerationView: ResponseEncodable {
 
     enum Keys: String, CodingKey {
         case id, status, modelId, modelName, userId, userEmail, conversationId, parentId, source, prompt, aspectRatio, imageSize
-        case responseModalities, thinkingLevel, grounding, inputImageIds, inputImages, text, images, groundingSources, usage, attempts, upstreamHost
+        case responseModalities, thinkingLevel, grounding, inputImageIds, inputImages, text, images, groundingSources, usage, costUsd, attempts
+        case upstreamHost
         case latencyMs, honoredImageConfig, blockReason, finishReason, error, createdAt, startedAt, finishedAt
     }
 }

@@ -10,44 +10,34 @@ final class GenerationSignals: Sendable {
     struct Ticket: Sendable {
         let id: UUID
         let key: UUID
-        let stream: AsyncStream<Void>
+        let signal: WakeSignal
     }
 
-    private let waiters = Mutex<[UUID: [UUID: AsyncStream<Void>.Continuation]]>([:])
+    private let waiters = Mutex<[UUID: [UUID: WakeSignal]]>([:])
 
     /// Registers interest in `id`; register before reading the state you wait to change.
     func register(_ id: UUID) -> Ticket {
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let key = UUID()
-        waiters.withLock { $0[id, default: [:]][key] = continuation }
-        return Ticket(id: id, key: key, stream: stream)
+        let ticket = Ticket(id: id, key: UUID(), signal: WakeSignal())
+        waiters.withLock { $0[id, default: [:]][ticket.key] = ticket.signal }
+        return ticket
     }
 
     func unregister(_ ticket: Ticket) {
-        let continuation = waiters.withLock { waiters -> AsyncStream<Void>.Continuation? in
-            let removed = waiters[ticket.id]?.removeValue(forKey: ticket.key)
+        waiters.withLock { waiters in
+            waiters[ticket.id]?.removeValue(forKey: ticket.key)
             if waiters[ticket.id]?.isEmpty == true { waiters[ticket.id] = nil }
-            return removed
         }
-        continuation?.finish()
     }
 
     /// Wakes everyone waiting on `id`.
     func signal(_ id: UUID) {
-        for continuation in waiters.withLock({ $0[id].map { Array($0.values) } ?? [] }) {
-            continuation.yield()
+        for signal in waiters.withLock({ $0[id].map { Array($0.values) } ?? [] }) {
+            signal.signal()
         }
     }
 
     /// Returns when `ticket`'s generation was signalled since the last wait, or after `timeout`.
     func wait(_ ticket: Ticket, timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await _ in ticket.stream { return }
-            }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
-        }
+        await ticket.signal.wait(timeout: timeout)
     }
 }

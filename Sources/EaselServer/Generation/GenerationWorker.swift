@@ -19,9 +19,9 @@ final class GenerationWorker: Service, Sendable {
     let callTimeout: Duration
     let logger: Logger
     let owner: String
-    /// Wakes idle slots when a job is queued in this process (others find it by polling).
-    let wakeUps: AsyncStream<Void>
-    let wake: AsyncStream<Void>.Continuation
+    /// Wakes the dispatcher when a job is queued in this process or a slot frees up (others
+    /// find work by polling).
+    let wake = WakeSignal()
     /// Jobs running now in this process, by id, with what stops each (queued jobs and calls
     /// answered inline alike).
     let running = Mutex<[UUID: @Sendable () -> Void]>([:])
@@ -46,11 +46,10 @@ final class GenerationWorker: Service, Sendable {
         self.signals = signals
         self.logger = logger
         self.owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
-        (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Tells an idle slot there is work.
-    func notify() { wake.yield() }
+    func notify() { wake.signal() }
 
     func run() async throws {
         await withGracefulShutdownHandler {
@@ -60,7 +59,7 @@ final class GenerationWorker: Service, Sendable {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            self.wake.finish()
+            self.wake.close()
         }
     }
 
@@ -99,7 +98,7 @@ final class GenerationWorker: Service, Sendable {
                 do {
                     // Bounded, so an unreachable database cannot hold the loop (and shutdown) forever.
                     let generations = self.generations, owner = self.owner, lease = self.lease
-                    if let job = try await withTimeout(.seconds(10), operation: { try await generations.claim(owner: owner, lease: lease) }) {
+                    if let job = try await withAbandoningTimeout(.seconds(10), operation: { try await generations.claim(owner: owner, lease: lease) }) {
                         // Registered before the next claim, so the count above is never behind.
                         let call = Task { try await self.execute(job) }
                         running.withLock { $0[job.id] = { call.cancel() } }
@@ -107,7 +106,7 @@ final class GenerationWorker: Service, Sendable {
                         group.addTask {
                             await self.run(job, call: call)
                             self.running.withLock { $0[job.id] = nil }
-                            self.wake.yield()
+                            self.wake.signal()
                         }
                         continue
                     }
@@ -121,14 +120,7 @@ final class GenerationWorker: Service, Sendable {
 
     /// Waits for a wake-up (a job queued here, or a slot freed) or half a second.
     func idle() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [wakeUps] in
-                for await _ in wakeUps { return }
-            }
-            group.addTask { try? await Task.sleep(for: .milliseconds(500)) }
-            await group.next()
-            group.cancelAll()
-        }
+        await wake.wait(timeout: .milliseconds(500))
     }
 
     /// Runs `body` for a generation stored `running` under this worker's lease by a request that
@@ -139,7 +131,7 @@ final class GenerationWorker: Service, Sendable {
         running.withLock { $0[id] = { task.cancel() } }
         defer {
             running.withLock { $0[id] = nil }
-            wake.yield()
+            wake.signal()
         }
         return await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
     }
@@ -319,6 +311,8 @@ enum GenerationOutcomeMapper {
             finish.outputTokens = usage.candidatesTokenCount
             finish.thoughtTokens = usage.thoughtsTokenCount
             finish.totalTokens = usage.totalTokenCount
+            finish.imageTokens = usage.candidatesTokensDetails?.filter { $0.modality?.rawValue.uppercased() == "IMAGE" }
+                .reduce(0) { $0 + ($1.tokenCount ?? 0) }
             finish.usageJSON = (try? JSONEncoder().encode(usage)).map { String(decoding: $0, as: UTF8.self) }
         }
         if let grounding = response.candidates.first?.groundingMetadata {

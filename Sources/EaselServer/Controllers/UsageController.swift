@@ -1,0 +1,198 @@
+import EaselCore
+import EaselStore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Usage figures (JSON and CSV) for tenant owners and admins (their tenant) and platform admins
+/// (every tenant, or one with `?tenantId=`), and the price table they are costed with.
+struct UsageController {
+    let usage: UsageStore
+
+    var endpoints: RouteCollection<AppRequestContext> {
+        RouteCollection(context: AppRequestContext.self)
+            .get("usage", use: json)
+            .get("usage.csv", use: csv)
+            .get("prices", use: prices)
+            .post("prices", use: setPrice)
+    }
+
+    struct Query {
+        var tenantID: UUID?
+        var from: Date
+        var to: Date
+        var groupBy: UsageStore.Grouping
+    }
+
+    /// `from`/`to` as dates or times (UTC; `to` exclusive; default: this calendar month so far),
+    /// `groupBy` one of total, day, month, model, user, tenant, reason.
+    func query(_ request: Request, context: AppRequestContext) throws -> Query {
+        let principal = try context.requirePrincipal()
+        let parameters = request.uri.queryParameters
+        var tenantID: UUID?
+        switch principal.role {
+        case .platformAdmin:
+            tenantID = try request.uuidQuery("tenantId")
+        case .owner, .admin:
+            tenantID = principal.tenantID
+        case .member:
+            throw AppError(.forbidden, code: "forbidden", message: "Usage figures are for tenant owners and admins.")
+        }
+        func date(_ name: String) throws -> Date? {
+            guard let raw = parameters.get(name), !raw.isEmpty else { return nil }
+            if let date = try? Date(raw, strategy: .iso8601) { return date }
+            if let day = try? Date(raw, strategy: Date.ISO8601FormatStyle().year().month().day()) { return day }
+            throw AppError.validation(ValidationError(field: name, message: "is not an ISO-8601 date such as 2026-11-01"))
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let now = Date()
+        let from = try date("from") ?? calendar.date(from: calendar.dateComponents([.year, .month], from: now))!
+        let to = try date("to") ?? calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: now))!
+        guard from < to else { throw AppError.validation(ValidationError(field: "to", message: "must be after from")) }
+        guard to.timeIntervalSince(from) <= 3 * 366 * 86400 else {
+            throw AppError.validation(ValidationError(field: "to", message: "must be at most three years after from"))
+        }
+        let requested: String? = parameters.get("groupBy")
+        let rawGrouping = requested ?? "total"
+        guard let groupBy = UsageStore.Grouping(rawValue: rawGrouping) else {
+            throw AppError.validation(
+                ValidationError(field: "groupBy", message: "must be one of \(UsageStore.Grouping.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        return Query(tenantID: tenantID, from: from, to: to, groupBy: groupBy)
+    }
+
+    struct FiguresView: Encodable {
+        var key: String
+        var label: String
+        var requests: Int
+        var succeeded: Int
+        var blocked: Int
+        var failed: Int
+        var canceled: Int
+        var images: Int
+        var promptTokens: Int
+        var outputTokens: Int
+        var imageTokens: Int
+        var thoughtTokens: Int
+        var costUsd: Double
+        var unpriced: Int
+        var latencyP50Ms: Double?
+        var latencyP95Ms: Double?
+
+        init(_ f: UsageStore.Figures) {
+            (key, label, requests, succeeded, blocked, failed, canceled) = (f.key, f.label, f.requests, f.succeeded, f.blocked, f.failed, f.canceled)
+            (images, promptTokens, outputTokens, imageTokens, thoughtTokens) = (f.images, f.promptTokens, f.outputTokens, f.imageTokens, f.thoughtTokens)
+            costUsd = Double(f.costMicros) / 1_000_000
+            unpriced = f.unpriced
+            latencyP50Ms = f.latencyP50Ms
+            latencyP95Ms = f.latencyP95Ms
+        }
+    }
+
+    struct UsageView: ResponseEncodable {
+        var tenantId: UUID?
+        var from: Date
+        var to: Date
+        var groupBy: String
+        var totals: FiguresView?
+        var groups: [FiguresView]
+    }
+
+    @Sendable func json(_ request: Request, context: AppRequestContext) async throws -> UsageView {
+        let query = try query(request, context: context)
+        let groups = try await usage.figures(tenantID: query.tenantID, from: query.from, to: query.to, groupBy: query.groupBy)
+        let totals = query.groupBy == .total
+            ? groups.first : try await usage.figures(tenantID: query.tenantID, from: query.from, to: query.to, groupBy: .total).first
+        return UsageView(
+            tenantId: query.tenantID, from: query.from, to: query.to, groupBy: query.groupBy.rawValue, totals: totals.map(FiguresView.init),
+            groups: groups.map(FiguresView.init))
+    }
+
+    static let csvColumns = [
+        "key", "label", "requests", "succeeded", "blocked", "failed", "canceled", "images", "prompt_tokens", "output_tokens",
+        "image_tokens", "thought_tokens", "cost_usd", "unpriced", "latency_p50_ms", "latency_p95_ms",
+    ]
+
+    /// The same figures as CSV, one row per group.
+    @Sendable func csv(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let query = try query(request, context: context)
+        let groups = try await usage.figures(tenantID: query.tenantID, from: query.from, to: query.to, groupBy: query.groupBy)
+        var text = Self.csvColumns.joined(separator: ",") + "\r\n"
+        for f in groups {
+            let fields: [String] = [
+                Self.csvField(f.key), Self.csvField(f.label), "\(f.requests)", "\(f.succeeded)", "\(f.blocked)", "\(f.failed)", "\(f.canceled)",
+                "\(f.images)", "\(f.promptTokens)", "\(f.outputTokens)", "\(f.imageTokens)", "\(f.thoughtTokens)",
+                String(format: "%.6f", Double(f.costMicros) / 1_000_000), "\(f.unpriced)",
+                f.latencyP50Ms.map { String(format: "%.1f", $0) } ?? "", f.latencyP95Ms.map { String(format: "%.1f", $0) } ?? "",
+            ]
+            text += fields.joined(separator: ",") + "\r\n"
+        }
+        let day = Date.ISO8601FormatStyle().year().month().day()
+        let name = "easel-usage-\(query.groupBy.rawValue)-\(query.from.formatted(day))-\(query.to.formatted(day)).csv"
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\"", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Quotes a field when needed, and defuses text a spreadsheet would run as a formula.
+    static func csvField(_ value: String) -> String {
+        var value = value
+        if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    struct PriceView: ResponseEncodable {
+        var id: UUID
+        var apiModel: String
+        var kind: String
+        var usdPerMillionTokens: Double
+        var effectiveFrom: String
+
+        init(_ r: PriceRecord) {
+            (id, apiModel, kind, usdPerMillionTokens, effectiveFrom) = (r.id, r.apiModel, r.kind, r.usdPerMillionTokens, r.effectiveFrom)
+        }
+    }
+
+    struct PriceList: ResponseEncodable { var items: [PriceView] }
+
+    @Sendable func prices(_ request: Request, context: AppRequestContext) async throws -> PriceList {
+        let principal = try context.requirePrincipal()
+        guard principal.role != .member else {
+            throw AppError(.forbidden, code: "forbidden", message: "Prices are for tenant owners, admins and platform admins.")
+        }
+        return PriceList(items: try await usage.prices().map(PriceView.init))
+    }
+
+    struct PriceBody: Decodable {
+        var apiModel: String
+        var kind: String
+        var usdPerMillionTokens: Double
+        var effectiveFrom: String
+    }
+
+    @Sendable func setPrice(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<PriceView> {
+        let principal = try context.requirePrincipal()
+        guard principal.role == .platformAdmin else {
+            throw AppError(.forbidden, code: "forbidden", message: "Only platform admins set prices.")
+        }
+        let body = try await request.decodeJSON(as: PriceBody.self, context: context)
+        guard body.apiModel.range(of: "^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$", options: .regularExpression) != nil else {
+            throw AppError.validation(ValidationError(field: "apiModel", message: "is not a model name such as gemini-2.5-flash-image"))
+        }
+        guard UsageStore.priceKinds.contains(body.kind) else {
+            throw AppError.validation(ValidationError(field: "kind", message: "must be one of \(UsageStore.priceKinds.joined(separator: ", "))"))
+        }
+        guard body.usdPerMillionTokens.isFinite, (0...100_000).contains(body.usdPerMillionTokens) else {
+            throw AppError.validation(ValidationError(field: "usdPerMillionTokens", message: "must be from 0 to 100000"))
+        }
+        guard (try? Date(body.effectiveFrom, strategy: Date.ISO8601FormatStyle().year().month().day())) != nil else {
+            throw AppError.validation(ValidationError(field: "effectiveFrom", message: "is not a date such as 2026-12-01"))
+        }
+        let record = try await usage.setPrice(
+            apiModel: body.apiModel, kind: body.kind, usdPerMillionTokens: body.usdPerMillionTokens, effectiveFrom: body.effectiveFrom)
+        return EditedResponse(status: .created, response: PriceView(record))
+    }
+}

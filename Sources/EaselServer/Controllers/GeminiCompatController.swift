@@ -299,8 +299,9 @@ struct UpstreamCall: Sendable {
                     return canceled
                 }
             }
-            continuation.finish()
+            // Stored before the stream ends, so a client that looks at its history next finds it.
             await store(finish)
+            continuation.finish()
         }
         return Response(
             status: .ok,

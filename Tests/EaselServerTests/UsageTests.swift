@@ -1,0 +1,156 @@
+@testable import EaselServer
+import EaselStore
+import EaselTestSupport
+import Gemini
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import PostgresNIO
+import Testing
+
+/// Usage figures and costs, checked against counts made by hand over a known data set.
+@Suite struct UsageTests {
+    struct Row {
+        var tenant: UUID
+        var user: UUID
+        var model: String
+        var status: String
+        var day: String
+        var images = 0
+        var promptTokens = 0
+        var outputTokens = 0
+        var imageTokens = 0
+        var thoughtTokens = 0
+        var costMicros: Int? = nil
+        var latencyMs: Int? = nil
+        var reason: String? = nil
+    }
+
+    func insert(_ rows: [Row], _ db: PostgresClient) async throws {
+        for row in rows {
+            let total = row.promptTokens + row.outputTokens + row.thoughtTokens
+            try await db.query(
+                """
+                INSERT INTO generations (tenant_id, user_id, model_id, source, request, prompt, status, image_count, prompt_tokens,
+                    output_tokens, image_tokens, thought_tokens, total_tokens, cost_micros, latency_ms, error_code, block_reason,
+                    created_at, started_at, finished_at)
+                VALUES (\(row.tenant), \(row.user), \(UUID(uuidString: row.model)!), 'api', '{"prompt": "x", "grounding": false, "inputImageIds": []}',
+                    'x', \(row.status), \(row.images), \(row.promptTokens), \(row.outputTokens), \(row.imageTokens), \(row.thoughtTokens), \(total),
+                    \(row.costMicros)::bigint, \(row.latencyMs)::int,
+                    \(row.status == "failed" ? row.reason : nil)::text, \(row.status == "blocked" ? row.reason : nil)::text,
+                    \(row.day)::timestamptz, \(row.day)::timestamptz, \(row.day)::timestamptz + interval '1 second')
+                """, logger: TestDatabase.logger)
+        }
+    }
+
+    @Test func figuresEqualAHandCountAndStayInTheirTenant() async throws {
+        try await withStudioEnvironment { studio in
+            let w = studio.world
+            let flash = studio.models["gemini-2.5-flash-image"]!, pro = studio.models["gemini-3-pro-image-preview"]!
+            let rows: [Row] = [
+                Row(tenant: w.acme, user: w.acmeMember.id, model: flash, status: "succeeded", day: "2026-03-01T10:00:00Z", images: 1, promptTokens: 10, outputTokens: 1290, imageTokens: 1290, costMicros: 38703, latencyMs: 100),
+                Row(tenant: w.acme, user: w.acmeMember.id, model: flash, status: "succeeded", day: "2026-03-01T11:00:00Z", images: 2, promptTokens: 20, outputTokens: 2580, imageTokens: 2580, costMicros: 77406, latencyMs: 300),
+                Row(tenant: w.acme, user: w.acmeOwner.id, model: pro, status: "succeeded", day: "2026-03-02T09:00:00Z", images: 1, promptTokens: 100, outputTokens: 1200, imageTokens: 1120, thoughtTokens: 400, costMicros: 140000, latencyMs: 200),
+                Row(tenant: w.acme, user: w.acmeMember.id, model: flash, status: "blocked", day: "2026-03-02T10:00:00Z", promptTokens: 5, reason: "IMAGE_SAFETY"),
+                Row(tenant: w.acme, user: w.acmeMember.id, model: pro, status: "failed", day: "2026-03-02T11:00:00Z", reason: "deadline_exceeded"),
+                // Outside the range, and another tenant's: in no acme figure.
+                Row(tenant: w.acme, user: w.acmeMember.id, model: flash, status: "succeeded", day: "2026-04-01T00:00:00Z", images: 1, costMicros: 1),
+                Row(tenant: w.globex, user: w.globexMember.id, model: flash, status: "succeeded", day: "2026-03-01T12:00:00Z", images: 7, costMicros: 999),
+            ]
+            try await insert(rows, studio.db)
+            let owner = try await studio.client.login(w.acmeOwner.email)
+            func usage(_ query: String, as caller: Caller) async throws -> JSONValue {
+                let response = try await studio.client.call(.get, "/api/v1/usage?from=2026-03-01&to=2026-04-01&\(query)", as: caller)
+                #expect(response.status == .ok, "\(query): \(response.text)")
+                return response.json
+            }
+            let totals = try await usage("groupBy=total", as: owner)["totals"]
+            #expect(totals?["requests"] == .number(5) && totals?["succeeded"] == .number(3))
+            #expect(totals?["blocked"] == .number(1) && totals?["failed"] == .number(1))
+            #expect(totals?["images"] == .number(4))
+            #expect(totals?["promptTokens"] == .number(135) && totals?["imageTokens"] == .number(4990) && totals?["thoughtTokens"] == .number(400))
+            #expect(totals?["costUsd"] == .number(0.256109))
+            #expect(totals?["latencyP50Ms"] == .number(200))
+
+            let byModel = try await usage("groupBy=model", as: owner)["groups"]?.arrayValue ?? []
+            let flashGroup = byModel.first { $0["label"] == .string("gemini-2.5-flash-image") }
+            #expect(flashGroup?["requests"] == .number(3) && flashGroup?["images"] == .number(3) && flashGroup?["blocked"] == .number(1))
+            let byDay = try await usage("groupBy=day", as: owner)["groups"]?.arrayValue ?? []
+            #expect(byDay.map { $0["key"]?.stringValue } == ["2026-03-01", "2026-03-02"])
+            #expect(byDay.map { $0["requests"] } == [.number(2), .number(3)])
+            let byUser = try await usage("groupBy=user", as: owner)["groups"]?.arrayValue ?? []
+            #expect(Set(byUser.compactMap { $0["label"]?.stringValue }) == [w.acmeMember.email, w.acmeOwner.email])
+            let reasons = try await usage("groupBy=reason", as: owner)["groups"]?.arrayValue ?? []
+            #expect(Set(reasons.compactMap { $0["key"]?.stringValue }) == ["IMAGE_SAFETY", "deadline_exceeded", "succeeded"])
+
+            // The platform admin sees every tenant, or one; members see none.
+            let root = try await studio.client.login(w.root.email)
+            let everyone = try await usage("groupBy=tenant", as: root)["groups"]?.arrayValue ?? []
+            #expect(everyone.count == 2)
+            let globex = try await usage("tenantId=\(w.globex)", as: root)["totals"]
+            #expect(globex?["images"] == .number(7))
+            let member = try await studio.client.call(.get, "/api/v1/usage", as: .key(w.acmeMemberKey))
+            #expect(member.status == .forbidden)
+            let bad = try await studio.client.call(.get, "/api/v1/usage?groupBy=week", as: owner)
+            #expect(bad.status == .badRequest && bad.json["error"]?["field"] == .string("groupBy"))
+
+            // The CSV of a range has the API's figures, row for row.
+            let csv = try await studio.client.call(.get, "/api/v1/usage.csv?from=2026-03-01&to=2026-04-01&groupBy=model", as: owner)
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            let lines = csv.text.split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            #expect(lines.first?.prefix(3) == ["key", "label", "requests"])
+            for group in byModel {
+                let line = lines.first { $0.first == group["key"]?.stringValue }
+                #expect(line?[2] == group["requests"].map { "\(Int($0.doubleValue ?? -1))" })
+                #expect(Double(line?[12] ?? "") == group["costUsd"]?.doubleValue)
+            }
+        }
+    }
+
+    @Test func generationsArePricedAtTheirDaysPrices() async throws {
+        try await withStudioEnvironment { studio in
+            // 2.5 Flash Image: 10 prompt tokens at $0.30/M and 1290 image tokens at $30/M.
+            let cost = try await studio.db.query(
+                "SELECT generation_cost_micros('gemini-2.5-flash-image', '2026-01-01', 10, 1290, 1290, 0)", logger: TestDatabase.logger
+            ).collect().first!.decode(Int.self)
+            #expect(cost == 38703)
+            let root = try await studio.client.login(studio.world.root.email)
+            let raised = try await studio.client.call(
+                .post, "/api/v1/prices", as: root,
+                json: #"{"apiModel":"gemini-2.5-flash-image","kind":"output_image","usdPerMillionTokens":40,"effectiveFrom":"2026-06-01"}"#)
+            #expect(raised.status == .created, "\(raised.text)")
+            let (before, after) = try await studio.db.query(
+                """
+                SELECT generation_cost_micros('gemini-2.5-flash-image', '2026-05-31', 10, 1290, 1290, 0),
+                       generation_cost_micros('gemini-2.5-flash-image', '2026-06-01', 10, 1290, 1290, 0)
+                """, logger: TestDatabase.logger
+            ).collect().first!.decode((Int, Int).self)
+            #expect(before == 38703 && after == 51603)
+            let refused = try await studio.client.call(
+                .post, "/api/v1/prices", as: .key(studio.world.acmeMemberKey),
+                json: #"{"apiModel":"x","kind":"input","usdPerMillionTokens":1,"effectiveFrom":"2026-06-01"}"#)
+            #expect(refused.status == .forbidden)
+            let badKind = try await studio.client.call(
+                .post, "/api/v1/prices", as: root, json: #"{"apiModel":"gemini-2.5-flash-image","kind":"audio","usdPerMillionTokens":1,"effectiveFrom":"2026-06-01"}"#)
+            #expect(badKind.status == .badRequest && badKind.json["error"]?["field"] == .string("kind"))
+
+            // A real generation is priced when it ends, from its usageMetadata, at today's prices
+            // (the $40 image price, effective since June).
+            let generated = try await studio.client.call(
+                .post, "/api/v1/generations?wait=30", as: .key(studio.world.acmeMemberKey),
+                json: #"{"modelId":"\#(studio.models["gemini-2.5-flash-image"]!)","prompt":"a priced banana"}"#)
+            #expect(generated.json["usage"]?["imageTokens"] == .number(1290))
+            let promptTokens = generated.json["usage"]?["promptTokens"]?.doubleValue ?? 0
+            let expected = (promptTokens * 0.30 + 1290 * 40 + ((generated.json["usage"]?["outputTokens"]?.doubleValue ?? 1290) - 1290) * 2.50).rounded() / 1_000_000
+            #expect(generated.json["costUsd"]?.doubleValue == expected, "\(generated.text)")
+        }
+    }
+}
+
+extension JSONValue {
+    var doubleValue: Double? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
+}

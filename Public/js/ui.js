@@ -31,7 +31,7 @@ export function formatDate(value) {
 export function renderShell(me, current) {
   const links = me.tenant ? [["/studio.html", "Studio"], ["/account.html", "Account"]] : [["/account.html", "Account"]];
   if (me.role === "platform_admin" || me.role === "owner" || me.role === "admin") {
-    links.push(["/admin/users.html", "Users"], ["/admin/models.html", "Models"]);
+    links.push(["/admin/users.html", "Users"], ["/admin/models.html", "Models"], ["/admin/usage.html", "Usage"]);
   }
   if (me.role === "platform_admin") links.push(["/admin/tenants.html", "Tenants"]);
   const nav = h(

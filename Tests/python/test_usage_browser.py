@@ -1,0 +1,48 @@
+"""The usage dashboard in headless Chromium: totals, the per-day chart and the breakdowns,
+drawn from generations made through the API first."""
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+
+from conftest import http_json
+from test_console_browser import log_in, screenshot, wait
+
+
+def seed_generations(easel, count=2):
+    key, _ = easel.api_key(easel.member_email, "usage seed")
+    auth = {"Authorization": f"Bearer {key}"}
+    status, models, _ = http_json("GET", f"{easel.url}/api/v1/models", headers=auth)
+    assert status == 200, models
+    model = next(m for m in models["items"] if m["name"] == "Nano Banana")
+    for index in range(count):
+        status, body, _ = http_json("POST", f"{easel.url}/api/v1/generations?wait=30",
+                                    {"modelId": model["id"], "prompt": f"usage seed {index}"}, auth)
+        assert status == 200 and body["status"] == "succeeded", body
+
+
+def test_the_dashboard_draws_its_charts_from_stored_generations(browser, easel):
+    seed_generations(easel)
+    log_in(browser, easel, easel.owner_email, easel.password, next_page="/admin/usage.html")
+    wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "#chart svg rect.chart-bar")))
+    bars = browser.find_elements(By.CSS_SELECTOR, "#chart svg rect.chart-bar")
+    assert any(float(bar.get_attribute("height")) > 0 for bar in bars)
+    assert int(browser.find_element(By.ID, "total-requests").text.replace(",", "")) >= 2
+    assert browser.find_element(By.ID, "total-cost").text.startswith("$")
+    assert "Nano Banana" in browser.find_element(By.ID, "by-model").text
+    assert easel.member_email in browser.find_element(By.ID, "by-user").text
+    assert "succeeded" in browser.find_element(By.ID, "by-reason").text
+    screenshot(browser, "usage")
+
+    # Switching the measure redraws the chart; the CSV link carries the range.
+    browser.find_element(By.CSS_SELECTOR, "[data-measure=images]").click()
+    assert browser.find_element(By.ID, "chart").get_attribute("aria-label") == "Images per day"
+    assert "/api/v1/usage.csv?from=" in browser.find_element(By.ID, "csv-link").get_attribute("href")
+
+    browser.set_window_size(390, 844)
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(browser, "usage-phone")
+
+
+def test_members_are_told_the_dashboard_is_not_for_them(browser, easel):
+    log_in(browser, easel, easel.member_email, easel.password, next_page="/admin/usage.html")
+    message = wait(browser, EC.visibility_of_element_located((By.ID, "page-message")))
+    assert "owners and admins" in message.text

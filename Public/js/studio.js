@@ -94,6 +94,7 @@ function applyCapabilities() {
   fillSelect(thinkingSelect, caps.thinkingLevels, null);
   $("grounding-field").hidden = !caps.groundingAllowed;
   if (!caps.groundingAllowed) $("grounding").checked = false;
+  refreshEstimate();
   $("attach-limit").textContent =
     caps.maxInputImages === 0 ? "This model takes no input images." : `Up to ${caps.maxInputImages} images, 15 MB each.`;
   renderAttachments();
@@ -274,6 +275,29 @@ form.addEventListener("keydown", (event) => {
   }
 });
 modelSelect.addEventListener("change", applyCapabilities);
+sizeSelect.addEventListener("change", refreshEstimate);
+
+// What one image costs at today's prices, and what is left of the tenant's monthly quota.
+let usage = me.usage;
+async function refreshEstimate() {
+  const model = currentModel();
+  if (!model) return;
+  const parts = [];
+  try {
+    const size = sizeSelect.disabled ? "" : sizeSelect.value;
+    const estimate = await api("GET", `/api/v1/prices/estimate?modelId=${model.id}&imageSize=${encodeURIComponent(size)}`);
+    if (estimate.costUsd != null) parts.push(`≈ $${estimate.costUsd.toFixed(3)} per image`);
+  } catch {
+    // An estimate is a courtesy; the form works without it.
+  }
+  if (usage?.imagesLeft != null) parts.push(`${usage.imagesLeft} images left this month`);
+  $("estimate").textContent = parts.join(" · ");
+}
+
+async function refreshUsage() {
+  usage = (await api("GET", "/api/v1/me").catch(() => null))?.usage ?? usage;
+  refreshEstimate();
+}
 
 // Follows one generation over server-sent events until it ends; polls if the stream breaks.
 function follow(id) {
@@ -287,6 +311,7 @@ function follow(id) {
       source.close();
       state.streams.delete(id);
       refreshGallery();
+      refreshUsage();
     }
   };
   for (const name of ["queued", "running", "progress", ...terminal]) source.addEventListener(name, update);

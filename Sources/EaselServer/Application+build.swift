@@ -58,7 +58,9 @@ public func buildApplication(
             auth: auth, users: users, sessions: sessions, passwordTokens: passwordTokens, policy: passwordPolicy,
             cookieSecure: configuration.cookieSecure
         ).endpoints, atPath: "auth")
-    api.addRoutes(MeController(auth: auth, users: users, tenants: tenants, policy: passwordPolicy).endpoints, atPath: "me")
+    let generations = GenerationStore(client: postgres, logger: logger)
+    api.addRoutes(
+        MeController(auth: auth, users: users, tenants: tenants, generations: generations, policy: passwordPolicy).endpoints, atPath: "me")
     api.addRoutes(KeyController(keys: keys).endpoints, atPath: "keys")
     api.addRoutes(TenantController(tenants: tenants).endpoints, atPath: "tenants")
     api.addRoutes(
@@ -67,17 +69,16 @@ public func buildApplication(
             policy: passwordPolicy, publicURL: configuration.publicURL
         ).endpoints, atPath: "users")
     api.addRoutes(AuditController(audits: audits).endpoints, atPath: "audit")
-    api.addRoutes(UsageController(usage: UsageStore(client: postgres, logger: logger)).endpoints)
     // Every worker may hold one upstream call; model tests add a few more.
     let gemini = GeminiClient(httpClient: GeminiClient.makeHTTPClient(connectionsPerHost: max(64, configuration.workers + 16)), logger: logger)
     let models = ModelStore(client: postgres, logger: logger, box: SecretBox(secret: configuration.secretKey))
+    api.addRoutes(UsageController(usage: UsageStore(client: postgres, logger: logger), models: models).endpoints)
     api.addRoutes(
         ModelController(
             models: models, tenants: tenants, gemini: gemini,
             platformEndpoint: GeminiEndpoint(baseURL: configuration.geminiBaseURL, apiKey: configuration.geminiAPIKey),
             addressGuard: UpstreamAddressGuard(), allowPrivateUpstreams: configuration.allowPrivateUpstreams
         ).endpoints, atPath: "models")
-    let generations = GenerationStore(client: postgres, logger: logger)
     let worker = GenerationWorker(
         generations: generations, models: models, gemini: gemini,
         platformEndpoint: GeminiEndpoint(baseURL: configuration.geminiBaseURL, apiKey: configuration.geminiAPIKey),

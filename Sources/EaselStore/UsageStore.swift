@@ -118,6 +118,15 @@ extension UsageStore {
         return result
     }
 
+    /// What `imageTokens` output image tokens of `apiModel` cost at today's prices (UTC).
+    public func costMicros(apiModel: String, imageTokens: Int) async throws -> Int? {
+        let rows = try await client.query(
+            """
+            SELECT generation_cost_micros(\(apiModel), (now() AT TIME ZONE 'UTC')::date, 0, \(imageTokens)::int, \(imageTokens)::int, 0)
+            """, logger: logger)
+        return try await rows.collect().first?.decode(Int?.self)
+    }
+
     /// Adds a price from a date on (the same model, kind and date replaces the old figure).
     /// Generations already priced keep their cost.
     public func setPrice(apiModel: String, kind: String, usdPerMillionTokens: Double, effectiveFrom: String) async throws -> PriceRecord {

@@ -135,6 +135,14 @@ import Testing
                 .post, "/api/v1/prices", as: root, json: #"{"apiModel":"gemini-2.5-flash-image","kind":"audio","usdPerMillionTokens":1,"effectiveFrom":"2026-06-01"}"#)
             #expect(badKind.status == .badRequest && badKind.json["error"]?["field"] == .string("kind"))
 
+            // The studio's estimate: one 2.5 Flash Image image is 1290 tokens, at today's $40/M.
+            let estimate = try await studio.client.call(
+                .get, "/api/v1/prices/estimate?modelId=\(studio.models["gemini-2.5-flash-image"]!)", as: .key(studio.world.acmeMemberKey))
+            #expect(estimate.json["imageTokens"] == .number(1290) && estimate.json["costUsd"] == .number(0.0516), "\(estimate.text)")
+            let pro = try await studio.client.call(
+                .get, "/api/v1/prices/estimate?modelId=\(studio.models["gemini-3-pro-image-preview"]!)&imageSize=4K", as: .key(studio.world.acmeMemberKey))
+            #expect(pro.json["imageTokens"] == .number(2000) && pro.json["costUsd"] == .number(0.24))
+
             // A real generation is priced when it ends, from its usageMetadata, at today's prices
             // (the $40 image price, effective since June).
             let generated = try await studio.client.call(
@@ -144,6 +152,12 @@ import Testing
             let promptTokens = generated.json["usage"]?["promptTokens"]?.doubleValue ?? 0
             let expected = (promptTokens * 0.30 + 1290 * 40 + ((generated.json["usage"]?["outputTokens"]?.doubleValue ?? 1290) - 1290) * 2.50).rounded() / 1_000_000
             #expect(generated.json["costUsd"]?.doubleValue == expected, "\(generated.text)")
+
+            // GET /api/v1/me shows the month's use against the tenant's limits.
+            try await studio.db.query("UPDATE tenants SET monthly_image_quota = 10 WHERE id = \(studio.world.acme)", logger: TestDatabase.logger)
+            let me = try await studio.client.call(.get, "/api/v1/me", as: .key(studio.world.acmeMemberKey)).json
+            #expect(me["usage"]?["monthlyImages"] == .number(1) && me["usage"]?["imagesLeft"] == .number(9), "\(me)")
+            #expect(me["usage"]?["tokensLeft"] == .null && me["usage"]?["resetsAt"]?.stringValue?.hasSuffix("-01T00:00:00Z") == true)
         }
     }
 }

@@ -9,6 +9,7 @@ struct MeController {
     let auth: AuthService
     let users: UserStore
     let tenants: TenantStore
+    let generations: GenerationStore
     let policy: PasswordPolicy
 
     var endpoints: RouteCollection<AppRequestContext> {
@@ -22,6 +23,8 @@ struct MeController {
         var tenant: TenantView?
         var role: Role
         var limits: LimitsView?
+        /// This calendar month's use against the tenant's limits.
+        var usage: UsageView?
         /// Present for cookie sessions: the token state-changing requests must send as X-CSRF-Token.
         var csrfToken: String?
         var authenticatedBy: String
@@ -32,11 +35,32 @@ struct MeController {
             try c.encode(tenant, forKey: .tenant)
             try c.encode(role, forKey: .role)
             try c.encode(limits, forKey: .limits)
+            try c.encode(usage, forKey: .usage)
             try c.encode(csrfToken, forKey: .csrfToken)
             try c.encode(authenticatedBy, forKey: .authenticatedBy)
         }
 
-        enum CodingKeys: String, CodingKey { case user, tenant, role, limits, csrfToken, authenticatedBy }
+        enum CodingKeys: String, CodingKey { case user, tenant, role, limits, usage, csrfToken, authenticatedBy }
+    }
+
+    struct UsageView: Encodable {
+        var monthlyImages: Int
+        var monthlyTokens: Int
+        var imagesLeft: Int?
+        var tokensLeft: Int?
+        var resetsAt: Date
+
+        /// Nulls are written: "no limit" is a value, not a missing field.
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(monthlyImages, forKey: .monthlyImages)
+            try c.encode(monthlyTokens, forKey: .monthlyTokens)
+            try c.encode(imagesLeft, forKey: .imagesLeft)
+            try c.encode(tokensLeft, forKey: .tokensLeft)
+            try c.encode(resetsAt, forKey: .resetsAt)
+        }
+
+        enum CodingKeys: String, CodingKey { case monthlyImages, monthlyTokens, imagesLeft, tokensLeft, resetsAt }
     }
 
     @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -44,9 +68,17 @@ struct MeController {
         guard let user = try await users.get(principal.userID, scope: .all) else { throw AppError.notFound() }
         let tenant = try await principal.tenantID.asyncMap { try await tenants.get($0) } ?? nil
         let csrf = context.identity?.sessionToken.map { SecureToken.csrfToken(forSession: $0, key: auth.csrfKey) }
+        var usage: UsageView? = nil
+        if let tenant {
+            let month = try await generations.monthlyUsage(tenantID: tenant.id)
+            usage = UsageView(
+                monthlyImages: month.images, monthlyTokens: month.tokens,
+                imagesLeft: tenant.monthlyImageQuota.map { max(0, $0 - month.images) },
+                tokensLeft: tenant.monthlyTokenBudget.map { max(0, $0 - month.tokens) }, resetsAt: month.resetsAt)
+        }
         let view = MeView(
             user: UserView(user), tenant: tenant.map(TenantView.init), role: user.role, limits: tenant.map { TenantView($0).limits },
-            csrfToken: csrf, authenticatedBy: csrf == nil ? "api_key" : "session")
+            usage: usage, csrfToken: csrf, authenticatedBy: csrf == nil ? "api_key" : "session")
         var response = try context.responseEncoder.encode(view, from: request, context: context)
         response.headers[.cacheControl] = "no-store"
         return response

@@ -1,6 +1,7 @@
 import EaselCore
 import EaselStore
 import Foundation
+import Gemini
 import Hummingbird
 import NIOCore
 
@@ -8,12 +9,14 @@ import NIOCore
 /// (every tenant, or one with `?tenantId=`), and the price table they are costed with.
 struct UsageController {
     let usage: UsageStore
+    let models: ModelStore
 
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
             .get("usage", use: json)
             .get("usage.csv", use: csv)
             .get("prices", use: prices)
+            .get("prices/estimate", use: estimate)
             .post("prices", use: setPrice)
     }
 
@@ -164,6 +167,34 @@ struct UsageController {
             throw AppError(.forbidden, code: "forbidden", message: "Prices are for tenant owners, admins and platform admins.")
         }
         return PriceList(items: try await usage.prices().map(PriceView.init))
+    }
+
+    struct EstimateView: ResponseEncodable {
+        var modelId: UUID
+        var imageSize: String?
+        var imageTokens: Int
+        /// Nil when the model has no price for today.
+        var costUsd: Double?
+    }
+
+    /// What one image of `modelId` at `imageSize` costs at today's prices (output image tokens
+    /// from Google's tables; prompt and thinking tokens come on top).
+    @Sendable func estimate(_ request: Request, context: AppRequestContext) async throws -> EstimateView {
+        let principal = try context.requirePrincipal()
+        guard let tenantID = principal.tenantID else {
+            throw AppError(.forbidden, code: "forbidden", message: "Estimates are for a tenant's users.")
+        }
+        guard let modelID = try request.uuidQuery("modelId"), let model = try await models.usable(modelID, tenantID: tenantID) else {
+            throw AppError(.notFound, code: "unknown_model", message: "No model with that id is available to you.", field: "modelId")
+        }
+        let parameter: String? = request.uri.queryParameters.get("imageSize")
+        let size = parameter.flatMap { $0.isEmpty ? nil : $0 }
+        if let size, !model.capabilities.imageSizes.contains(size) {
+            throw AppError.validation(ValidationError(field: "imageSize", message: "'\(size)' is not offered by this model"))
+        }
+        let tokens = ImageModelFamily.family(ofModel: model.apiModel)?.outputTokensPerImage(imageSize: size ?? model.capabilities.defaultImageSize) ?? 0
+        let micros = try await usage.costMicros(apiModel: model.apiModel, imageTokens: tokens)
+        return EstimateView(modelId: model.id, imageSize: size, imageTokens: tokens, costUsd: micros.map { Double($0) / 1_000_000 })
     }
 
     struct PriceBody: Decodable {

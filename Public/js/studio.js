@@ -87,7 +87,7 @@ function applyCapabilities() {
     fillSelect(sizeSelect, caps.imageSizes, caps.defaultImageSize);
     sizeSelect.disabled = false;
   } else {
-    sizeSelect.replaceChildren(h("option", { value: "" }, "Fixed by the model"));
+    sizeSelect.replaceChildren(h("option", { value: "" }, "Fixed"));
     sizeSelect.disabled = true;
   }
   $("thinking-field").hidden = caps.thinkingLevels.length === 0;

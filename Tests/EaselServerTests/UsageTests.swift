@@ -168,3 +168,41 @@ extension JSONValue {
         return nil
     }
 }
+
+@Suite struct QuotaTests {
+    @Test func theLastAllowedImagePassesTheNextIsRefusedAndLastMonthDoesNotCount() async throws {
+        try await withStudioEnvironment { studio in
+            let key = Caller.key(studio.world.acmeMemberKey)
+            let model = studio.models["gemini-2.5-flash-image"]!
+            // Last month's images are in the past window: they count for nothing now.
+            try await studio.db.query(
+                """
+                INSERT INTO generations (tenant_id, user_id, model_id, source, request, prompt, status, image_count, created_at, started_at, finished_at)
+                SELECT \(studio.world.acme), \(studio.world.acmeMember.id), \(UUID(uuidString: model)!), 'api', '{}', 'old', 'succeeded', 5,
+                       date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '1 second',
+                       date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '1 second',
+                       date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '1 second'
+                """, logger: TestDatabase.logger)
+            try await studio.db.query("UPDATE tenants SET monthly_image_quota = 2 WHERE id = \(studio.world.acme)", logger: TestDatabase.logger)
+            for index in 1...2 {
+                let allowed = try await studio.client.call(
+                    .post, "/api/v1/generations?wait=30", as: key, json: #"{"modelId":"\#(model)","prompt":"quota \#(index)"}"#)
+                #expect(allowed.json["status"] == .string("succeeded"), "image \(index): \(allowed.text)")
+            }
+            let refused = try await studio.client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"one too many"}"#)
+            #expect(refused.status == .tooManyRequests && refused.errorCode == "quota_exceeded")
+            let message = refused.json["error"]?["message"]?.stringValue ?? ""
+            #expect(message.contains("2 of 2 images") && message.contains("resets at"), "\(message)")
+            #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 > 0)
+            let stored = try await studio.db.query(
+                "SELECT count(*)::int FROM generations WHERE prompt = 'one too many'", logger: TestDatabase.logger
+            ).collect().first!.decode(Int.self)
+            #expect(stored == 0)
+            // A budget of tokens refuses the same way once used up.
+            try await studio.db.query(
+                "UPDATE tenants SET monthly_image_quota = NULL, monthly_token_budget = 100 WHERE id = \(studio.world.acme)", logger: TestDatabase.logger)
+            let overBudget = try await studio.client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"tokens"}"#)
+            #expect(overBudget.status == .tooManyRequests && overBudget.json["error"]?["message"]?.stringValue?.contains("token budget") == true)
+        }
+    }
+}

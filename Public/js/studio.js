@@ -404,6 +404,9 @@ function renderCard(card) {
       ),
     );
   }
+  if (g.status === "succeeded" && g.imageCount > g.images.length) {
+    body.push(h("p", { class: "muted" }, "The images were removed after your organisation's retention period."));
+  }
   if (g.status === "blocked") body.push(h("p", { class: "alert alert-error" }, blockedWords[g.blockReason] ?? g.error?.message ?? "Google blocked this request."));
   if (g.status === "failed") {
     body.push(h("p", { class: "alert alert-error" }, failedWords[g.error?.code] ?? g.error?.message ?? "The generation failed.", g.error?.code ? h("span", { class: "muted small" }, ` (${g.error.code})`) : null));

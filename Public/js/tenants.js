@@ -93,6 +93,7 @@ function openEditor(tenant) {
   editForm.quota.value = tenant.limits.monthlyImageQuota ?? "";
   editForm.budget.value = tenant.limits.monthlyTokenBudget ?? "";
   editForm.concurrency.value = tenant.limits.maxConcurrentGenerations ?? "";
+  editForm.retention.value = tenant.limits.imageRetentionDays ?? "";
   dialog.showModal();
 }
 document.getElementById("edit-cancel").addEventListener("click", () => dialog.close());
@@ -102,7 +103,10 @@ editForm.addEventListener("submit", async (event) => {
     try {
       await api("PATCH", `/api/v1/tenants/${editing.id}`, {
         name: editForm.name.value,
-        limits: { monthlyImageQuota: number(editForm.quota), monthlyTokenBudget: number(editForm.budget), maxConcurrentGenerations: number(editForm.concurrency) },
+        limits: {
+          monthlyImageQuota: number(editForm.quota), monthlyTokenBudget: number(editForm.budget),
+          maxConcurrentGenerations: number(editForm.concurrency), imageRetentionDays: number(editForm.retention),
+        },
       });
       dialog.close();
       message.show("ok", "Saved.");

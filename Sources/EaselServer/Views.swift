@@ -46,15 +46,17 @@ struct LimitsView: Codable, Sendable {
     var monthlyImageQuota: Int?
     var monthlyTokenBudget: Int?
     var maxConcurrentGenerations: Int?
+    var imageRetentionDays: Int?
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(monthlyImageQuota, forKey: .monthlyImageQuota)
         try c.encode(monthlyTokenBudget, forKey: .monthlyTokenBudget)
         try c.encode(maxConcurrentGenerations, forKey: .maxConcurrentGenerations)
+        try c.encode(imageRetentionDays, forKey: .imageRetentionDays)
     }
 
-    enum CodingKeys: String, CodingKey { case monthlyImageQuota, monthlyTokenBudget, maxConcurrentGenerations }
+    enum CodingKeys: String, CodingKey { case monthlyImageQuota, monthlyTokenBudget, maxConcurrentGenerations, imageRetentionDays }
 }
 
 struct TenantView: ResponseEncodable {
@@ -73,7 +75,7 @@ struct TenantView: ResponseEncodable {
         status = tenant.status
         limits = LimitsView(
             monthlyImageQuota: tenant.monthlyImageQuota, monthlyTokenBudget: tenant.monthlyTokenBudget,
-            maxConcurrentGenerations: tenant.maxConcurrentGenerations)
+            maxConcurrentGenerations: tenant.maxConcurrentGenerations, imageRetentionDays: tenant.imageRetentionDays)
         createdAt = tenant.createdAt
         updatedAt = tenant.updatedAt
     }

@@ -645,6 +645,37 @@ public struct GenerationStore: Sendable {
         return PreviewSource(preview: preview, original: original, mimeType: mime, sha256: sha, width: width, height: height)
     }
 
+    /// Deletes, in batches, the images that tenants' retention periods have expired (an image
+    /// still used by a generation inside the period stays) and images no generation uses (left by
+    /// deleted users' generations). Generations and their usage figures are kept. One instance at
+    /// a time does this (an advisory lock); returns how many images went.
+    @discardableResult
+    public func purgeImages(batch: Int = 500) async throws -> Int {
+        try await Transaction.run(client, logger: logger) { connection in
+            let locked = try await connection.query(
+                "SELECT pg_try_advisory_xact_lock(hashtext('easel.purge_images'))", logger: logger
+            ).collect().first!.decode(Bool.self)
+            guard locked else { return 0 }
+            let rows = try await connection.query(
+                """
+                DELETE FROM images WHERE id IN (
+                    SELECT i.id FROM images i JOIN tenants t ON t.id = i.tenant_id
+                    WHERE t.image_retention_days IS NOT NULL
+                      AND i.created_at < now() - make_interval(days => t.image_retention_days)
+                      AND NOT EXISTS (
+                          SELECT 1 FROM generation_images gi JOIN generations g ON g.id = gi.generation_id
+                          WHERE gi.image_id = i.id AND g.created_at >= now() - make_interval(days => t.image_retention_days))
+                    UNION ALL
+                    SELECT i.id FROM images i
+                    WHERE i.created_at < now() - interval '1 hour'
+                      AND NOT EXISTS (SELECT 1 FROM generation_images gi WHERE gi.image_id = i.id)
+                    LIMIT \(batch))
+                RETURNING id
+                """, logger: logger)
+            return try await rows.collect().count
+        }
+    }
+
     /// Keeps a preview made on first request, so it is made once per image.
     public func storePreview(_ id: UUID, png: Data) async throws {
         try await client.query(

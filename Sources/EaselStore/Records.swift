@@ -12,6 +12,8 @@ public struct TenantRecord: Sendable, Equatable {
     public var monthlyImageQuota: Int?
     public var monthlyTokenBudget: Int?
     public var maxConcurrentGenerations: Int?
+    /// Days after which images are deleted; nil keeps them.
+    public var imageRetentionDays: Int?
     public var createdAt: Date
     public var updatedAt: Date
 }

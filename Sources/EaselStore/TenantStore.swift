@@ -14,16 +14,17 @@ public struct TenantStore: Sendable {
     }
 
     static let columns = """
-        id, name, slug, status, monthly_image_quota, monthly_token_budget, max_concurrent_generations, created_at, updated_at
+        id, name, slug, status, monthly_image_quota, monthly_token_budget, max_concurrent_generations, created_at, updated_at,
+        image_retention_days
         """
 
     static func record(_ row: PostgresRow) throws -> TenantRecord {
-        let (id, name, slug, status, quota, budget, concurrency, created, updated) = try row.decode(
-            (UUID, String, String, String, Int?, Int?, Int?, Date, Date).self)
+        let (id, name, slug, status, quota, budget, concurrency, created, updated, retention) = try row.decode(
+            (UUID, String, String, String, Int?, Int?, Int?, Date, Date, Int?).self)
         return TenantRecord(
             id: id, name: name, slug: slug, status: TenantRecord.Status(rawValue: status) ?? .suspended,
             monthlyImageQuota: quota, monthlyTokenBudget: budget, maxConcurrentGenerations: concurrency,
-            createdAt: created, updatedAt: updated)
+            imageRetentionDays: retention, createdAt: created, updatedAt: updated)
     }
 
     public struct NewTenant: Sendable {
@@ -75,7 +76,7 @@ public struct TenantStore: Sendable {
                OR (created_at, id) > (timestamptz 'epoch' + \(afterMicros)::bigint * interval '1 microsecond', \(afterID))
             ORDER BY created_at, id LIMIT \(limit + 1)
             """, logger: logger)
-        return try await Page(rows, limit: limit, cursorColumn: 9, decode: Self.record) { $0.id.uuidString }
+        return try await Page(rows, limit: limit, cursorColumn: 10, decode: Self.record) { $0.id.uuidString }
     }
 
     /// Changes to a tenant; nil fields stay as they are. Limits use `.some(nil)` to mean "unlimited".
@@ -85,6 +86,7 @@ public struct TenantStore: Sendable {
         public var monthlyImageQuota: Int??
         public var monthlyTokenBudget: Int??
         public var maxConcurrentGenerations: Int??
+        public var imageRetentionDays: Int??
         public init() {}
     }
 
@@ -101,11 +103,13 @@ public struct TenantStore: Sendable {
             if let quota = patch.monthlyImageQuota { after.monthlyImageQuota = quota }
             if let budget = patch.monthlyTokenBudget { after.monthlyTokenBudget = budget }
             if let concurrency = patch.maxConcurrentGenerations { after.maxConcurrentGenerations = concurrency }
+            if let retention = patch.imageRetentionDays { after.imageRetentionDays = retention }
             let rows = try await connection.query(
                 """
                 UPDATE tenants SET name = \(after.name), status = \(after.status.rawValue),
                     monthly_image_quota = \(after.monthlyImageQuota), monthly_token_budget = \(after.monthlyTokenBudget),
-                    max_concurrent_generations = \(after.maxConcurrentGenerations), updated_at = now()
+                    max_concurrent_generations = \(after.maxConcurrentGenerations),
+                    image_retention_days = \(after.imageRetentionDays), updated_at = now()
                 WHERE id = \(id) RETURNING \(unescaped: Self.columns)
                 """, logger: logger)
             let updated = try Self.record(try await rows.collect().first!)
@@ -125,6 +129,7 @@ public struct TenantStore: Sendable {
             "monthlyImageQuota": tenant.monthlyImageQuota.map(String.init) ?? "unlimited",
             "monthlyTokenBudget": tenant.monthlyTokenBudget.map(String.init) ?? "unlimited",
             "maxConcurrentGenerations": tenant.maxConcurrentGenerations.map(String.init) ?? "unlimited",
+            "imageRetentionDays": tenant.imageRetentionDays.map(String.init) ?? "forever",
         ]
     }
 }

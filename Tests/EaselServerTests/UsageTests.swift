@@ -206,3 +206,51 @@ extension JSONValue {
         }
     }
 }
+
+@Suite struct RetentionTests {
+    @Test func expiredAndUnusedImagesGoWhileGenerationsAndUsageStay() async throws {
+        try await withStudioEnvironment { studio in
+            let key = Caller.key(studio.world.acmeMemberKey)
+            let model = studio.models["gemini-2.5-flash-image"]!
+            var ids: [String] = []
+            for prompt in ["kept forever", "too old"] {
+                let generated = try await studio.client.call(.post, "/api/v1/generations?wait=30", as: key, json: #"{"modelId":"\#(model)","prompt":"\#(prompt)"}"#)
+                ids.append(try #require(generated.json["images"]?[0]?["id"]?.stringValue))
+            }
+            let root = try await studio.client.login(studio.world.root.email)
+            let set = try await studio.client.call(
+                .patch, "/api/v1/tenants/\(studio.world.acme)", as: root, json: #"{"limits":{"imageRetentionDays":30}}"#)
+            #expect(set.json["limits"]?["imageRetentionDays"] == .number(30), "\(set.text)")
+            let refused = try await studio.client.call(
+                .patch, "/api/v1/tenants/\(studio.world.acme)", as: root, json: #"{"limits":{"imageRetentionDays":0}}"#)
+            #expect(refused.status == .badRequest && refused.json["error"]?["field"] == .string("limits.imageRetentionDays"))
+
+            // One generation and its image are 40 days old; one image belongs to no generation.
+            try await studio.db.query(
+                """
+                UPDATE generations SET created_at = created_at - interval '40 days', started_at = started_at - interval '40 days',
+                    finished_at = finished_at - interval '40 days' WHERE prompt = 'too old'
+                """, logger: TestDatabase.logger)
+            try await studio.db.query(
+                "UPDATE images SET created_at = created_at - interval '40 days' WHERE id = \(UUID(uuidString: ids[1])!)", logger: TestDatabase.logger)
+            try await studio.db.query(
+                """
+                INSERT INTO images (tenant_id, sha256, mime_type, byte_size, data, created_at)
+                VALUES (\(studio.world.globex), sha256('orphan'::bytea), 'image/png', 6, 'orphan'::bytea, now() - interval '2 hours')
+                """, logger: TestDatabase.logger)
+
+            let purged = try await GenerationStore(client: studio.db, logger: TestDatabase.logger).purgeImages()
+            #expect(purged == 2)
+            #expect(try await studio.client.call(.get, "/api/v1/images/\(ids[1])", as: key).status == .notFound)
+            #expect(try await studio.client.call(.get, "/api/v1/images/\(ids[0])", as: key).status == .ok)
+            let old = (try await studio.client.call(.get, "/api/v1/generations?q=too%20old", as: key)).json["items"]?[0]
+            #expect(old?["status"] == .string("succeeded") && old?["images"]?.arrayValue.isEmpty == true && old?["imageCount"] == .number(1))
+            let owner = try await studio.client.login(studio.world.acmeOwner.email)
+            let day = Date.ISO8601FormatStyle().year().month().day()
+            let from = Date().addingTimeInterval(-100 * 86400).formatted(day), to = Date().addingTimeInterval(86400).formatted(day)
+            let usage = try await studio.client.call(.get, "/api/v1/usage?from=\(from)&to=\(to)", as: owner).json
+            #expect(usage["totals"]?["images"] == .number(2))
+            #expect(try await GenerationStore(client: studio.db, logger: TestDatabase.logger).purgeImages() == 0)
+        }
+    }
+}

@@ -493,6 +493,8 @@ struct GenerationView: ResponseEncodable {
         // While it runs, the text streamed so far.
         try c.encode(record.responseText ?? record.partialText, forKey: .text)
         try c.encode(record.outputs.map(ImageView.init), forKey: .images)
+        // More than `images` when the tenant's retention period has removed them.
+        try c.encode(record.imageCount, forKey: .imageCount)
         try c.encode(GroundingView(json: record.groundingJSON), forKey: .groundingSources)
         try c.encode(
             ["promptTokens": record.promptTokens, "outputTokens": record.outputTokens, "imageTokens": record.imageTokens,
@@ -514,7 +516,8 @@ struct GenerationView: ResponseEncodable {
 
     enum Keys: String, CodingKey {
         case id, status, modelId, modelName, userId, userEmail, conversationId, parentId, source, prompt, aspectRatio, imageSize
-        case responseModalities, thinkingLevel, grounding, inputImageIds, inputImages, text, images, groundingSources, usage, costUsd, attempts
+        case responseModalities, thinkingLevel, grounding, inputImageIds, inputImages, text, images, imageCount, groundingSources, usage, costUsd
+        case attempts
         case upstreamHost
         case latencyMs, honoredImageConfig, blockReason, finishReason, error, createdAt, startedAt, finishedAt
     }

@@ -64,9 +64,10 @@ struct TenantController {
         var monthlyImageQuota: Patchable<Int> = .absent
         var monthlyTokenBudget: Patchable<Int> = .absent
         var maxConcurrentGenerations: Patchable<Int> = .absent
+        var imageRetentionDays: Patchable<Int> = .absent
 
         enum CodingKeys: String, CodingKey { case name, status, limits }
-        enum LimitKeys: String, CodingKey { case monthlyImageQuota, monthlyTokenBudget, maxConcurrentGenerations }
+        enum LimitKeys: String, CodingKey { case monthlyImageQuota, monthlyTokenBudget, maxConcurrentGenerations, imageRetentionDays }
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -77,6 +78,7 @@ struct TenantController {
                 monthlyImageQuota = try limits.decodePatchable(Int.self, forKey: .monthlyImageQuota)
                 monthlyTokenBudget = try limits.decodePatchable(Int.self, forKey: .monthlyTokenBudget)
                 maxConcurrentGenerations = try limits.decodePatchable(Int.self, forKey: .maxConcurrentGenerations)
+                imageRetentionDays = try limits.decodePatchable(Int.self, forKey: .imageRetentionDays)
             }
         }
     }
@@ -92,9 +94,13 @@ struct TenantController {
         if case .value(let value) = body.monthlyImageQuota { _ = try TenantRules.limit(value, field: "limits.monthlyImageQuota") }
         if case .value(let value) = body.monthlyTokenBudget { _ = try TenantRules.limit(value, field: "limits.monthlyTokenBudget") }
         if case .value(let value) = body.maxConcurrentGenerations { _ = try Self.concurrency(value) }
+        if case .value(let days) = body.imageRetentionDays, !(1...36500).contains(days) {
+            throw ValidationError(field: "limits.imageRetentionDays", message: "must be from 1 to 36500 days (or null to keep images)")
+        }
         patch.monthlyImageQuota = body.monthlyImageQuota.patch
         patch.monthlyTokenBudget = body.monthlyTokenBudget.patch
         patch.maxConcurrentGenerations = body.maxConcurrentGenerations.patch
+        patch.imageRetentionDays = body.imageRetentionDays.patch
         let action = body.status == .suspended ? "tenant.suspend" : body.status == .active ? "tenant.activate" : "tenant.update"
         guard let updated = try await tenants.update(id, patch, audit: context.audit(action)) else {
             throw AppError.notFound("No tenant with that id.")

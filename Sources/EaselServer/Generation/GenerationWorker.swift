@@ -67,8 +67,18 @@ final class GenerationWorker: Service, Sendable {
     /// many run: stops jobs whose users canceled them, and renews every lease held here.
     func housekeeping() async {
         var lastRenewal = ContinuousClock.now
+        var lastPurge = ContinuousClock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: cancelPoll)
+            if ContinuousClock.now - lastPurge >= .seconds(600) {
+                // Images past their tenant's retention, and images nothing uses.
+                lastPurge = .now
+                do {
+                    while try await generations.purgeImages() > 0, !Task.isCancelled {}
+                } catch {
+                    logger.warning("purging expired images failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
+                }
+            }
             let ids = running.withLock { Array($0.keys) }
             if ids.isEmpty { continue }
             do {

@@ -83,16 +83,15 @@ public func buildApplication(
         generations: generations, models: models, gemini: gemini,
         platformEndpoint: GeminiEndpoint(baseURL: configuration.geminiBaseURL, apiKey: configuration.geminiAPIKey),
         concurrency: configuration.workers, callTimeout: configuration.generationTimeout, logger: logger)
-    let quotas = QuotaGuard(tenants: tenants, generations: generations)
     let rateLimiter = RateLimiter(
         store: RateLimitStore(client: postgres, logger: logger), perUser: configuration.userRequestsPerMinute,
         perAPIKey: configuration.apiKeyRequestsPerMinute)
     api.addRoutes(
-        GenerationController(generations: generations, models: models, worker: worker, quotas: quotas, rateLimiter: rateLimiter).endpoints,
+        GenerationController(generations: generations, models: models, worker: worker, rateLimiter: rateLimiter).endpoints,
         atPath: "generations")
     api.addRoutes(ImageController(generations: generations).endpoints, atPath: "images")
     GeminiCompatController(
-        generations: generations, models: models, worker: worker, quotas: quotas, rateLimiter: rateLimiter, auth: auth, gemini: gemini,
+        generations: generations, models: models, worker: worker, rateLimiter: rateLimiter, auth: auth, gemini: gemini,
         platformEndpoint: GeminiEndpoint(baseURL: configuration.geminiBaseURL, apiKey: configuration.geminiAPIKey),
         callTimeout: configuration.generationTimeout, logger: logger
     ).addRoutes(to: router)

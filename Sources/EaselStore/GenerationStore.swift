@@ -177,18 +177,58 @@ public struct GenerationStore: Sendable {
         }
     }
 
+    /// A monthly limit a request would go past.
+    public struct QuotaRefusal: Error, Sendable, Equatable {
+        public enum Limit: String, Sendable { case images, tokens }
+        public var limit: Limit
+        public var used: Int
+        public var allowed: Int
+        public var tenantName: String
+        public var resetsAt: Date
+    }
+
     /// Why a request could not be placed where it asked to be.
     public enum EnqueueError: Error, Sendable, Equatable {
         case conversationNotFound
         case parentNotFound
         case parentNotFinished(GenerationStatus)
         case imageNotFound(index: Int)
+        case quotaExceeded(QuotaRefusal)
+    }
+
+    /// Refuses the request if the tenant's month is used up. Under a per-tenant advisory lock
+    /// held to the end of the enqueue transaction, so concurrent requests are counted one after
+    /// another; queued and running generations count as one image each until they end.
+    static func checkQuota(tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        let limits = try await connection.query(
+            "SELECT name, monthly_image_quota, monthly_token_budget FROM tenants WHERE id = \(tenantID)", logger: logger
+        ).collect().first?.decode((String, Int?, Int?).self)
+        guard let (name, quota, budget) = limits, quota != nil || budget != nil else { return }
+        try await connection.query(
+            "SELECT pg_advisory_xact_lock(hashtext('easel.quota'), hashtext(\(tenantID.uuidString.lowercased())))", logger: logger)
+        let rows = try await connection.query(
+            """
+            SELECT (COALESCE(sum(image_count) FILTER (WHERE finished_at IS NOT NULL), 0)
+                    + count(*) FILTER (WHERE status IN ('queued', 'running')))::bigint,
+                   COALESCE(sum(total_tokens), 0)::bigint,
+                   date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' + interval '1 month'
+            FROM generations WHERE tenant_id = \(tenantID)
+              AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+            """, logger: logger)
+        let (images, tokens, resets) = try await rows.collect().first!.decode((Int, Int, Date).self)
+        if let quota, images >= quota {
+            throw EnqueueError.quotaExceeded(QuotaRefusal(limit: .images, used: images, allowed: quota, tenantName: name, resetsAt: resets))
+        }
+        if let budget, tokens >= budget {
+            throw EnqueueError.quotaExceeded(QuotaRefusal(limit: .tokens, used: tokens, allowed: budget, tenantName: name, resetsAt: resets))
+        }
     }
 
     /// Stores the inputs and a `queued` generation in one transaction: from here on, the request
     /// always reaches a terminal state. A request outside any conversation starts one.
     public func enqueue(_ new: NewGeneration) async throws -> UUID {
         try await Transaction.run(client, logger: logger) { connection in
+            try await Self.checkQuota(tenantID: new.tenantID, on: connection, logger: logger)
             var options = new.options
             options.inputImageIds = []
             for (index, imageID) in new.reusedImageIDs.enumerated() {

@@ -207,6 +207,32 @@ extension JSONValue {
     }
 }
 
+extension QuotaTests {
+    @Test func concurrentRequestsAtTheBoundaryAreCountedOneAfterAnother() async throws {
+        try await withStudioEnvironment { studio in
+            try await studio.db.query("UPDATE tenants SET monthly_image_quota = 3 WHERE id = \(studio.world.acme)", logger: TestDatabase.logger)
+            let model = studio.models["gemini-2.5-flash-image"]!
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for index in 0..<10 {
+                    group.addTask {
+                        try await studio.client.call(
+                            .post, "/api/v1/generations", as: .key(studio.world.acmeMemberKey),
+                            json: #"{"modelId":"\#(model)","prompt":"[sim:latency=500] race \#(index)"}"#
+                        ).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .accepted || $0 == .ok }.count == 3, "\(statuses)")
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 7)
+            let stored = try await studio.db.query(
+                "SELECT count(*)::int FROM generations WHERE prompt LIKE '%race%'", logger: TestDatabase.logger
+            ).collect().first!.decode(Int.self)
+            #expect(stored == 3)
+        }
+    }
+}
+
 @Suite struct RetentionTests {
     @Test func expiredAndUnusedImagesGoWhileGenerationsAndUsageStay() async throws {
         try await withStudioEnvironment { studio in

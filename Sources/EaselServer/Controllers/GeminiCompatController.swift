@@ -24,7 +24,6 @@ struct GeminiCompatController {
     let generations: GenerationStore
     let models: ModelStore
     let worker: GenerationWorker
-    let quotas: QuotaGuard
     let rateLimiter: RateLimiter
     let auth: AuthService
     let gemini: GeminiClient
@@ -143,9 +142,6 @@ struct GeminiCompatController {
             throw GoogleError(400, "INVALID_ARGUMENT", "* GenerateContentRequest.contents: contents is not specified")
         }
         let uploads = try Self.lastTurnImages(body)
-        if let refusal = try await quotas.check(tenantID: tenantID) {
-            throw GoogleError(429, "RESOURCE_EXHAUSTED", refusal.message, retryAfter: refusal.retryAfterSeconds)
-        }
 
         // The config's instruction first, then the client's own.
         if !model.systemInstruction.isEmpty {
@@ -165,7 +161,12 @@ struct GeminiCompatController {
             uploads: uploads)
         new.inConversation = false
         new.runningUnder = (worker.owner, worker.lease)
-        let id = try await generations.enqueue(new)
+        let id: UUID
+        do {
+            id = try await generations.enqueue(new)
+        } catch GenerationStore.EnqueueError.quotaExceeded(let refusal) {
+            throw GoogleError(429, "RESOURCE_EXHAUSTED", QuotaMessage.text(refusal), retryAfter: QuotaMessage.retryAfterSeconds(refusal))
+        }
 
         let call = UpstreamCall(
             id: id, tenantID: tenantID, apiModel: model.apiModel, request: body, endpoint: endpoint, options: options,

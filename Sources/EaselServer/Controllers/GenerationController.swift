@@ -14,7 +14,6 @@ struct GenerationController {
     let generations: GenerationStore
     let models: ModelStore
     let worker: GenerationWorker
-    let quotas: QuotaGuard
     let rateLimiter: RateLimiter
     static let maxImageBytes = 15 * 1024 * 1024
     static let maxBodyBytes = 64 * 1024 * 1024
@@ -96,12 +95,6 @@ struct GenerationController {
             grounding: body.grounding ?? false)
         try options.validate(against: model.capabilities, inputImageCount: uploads.count + reused.count)
 
-        if let refusal = try await quotas.check(tenantID: tenantID) {
-            throw AppError(
-                .tooManyRequests, code: "quota_exceeded", message: refusal.message,
-                headers: [.retryAfter: "\(refusal.retryAfterSeconds)"])
-        }
-
         var apiKeyID: UUID? = nil
         if case .apiKey(let id) = principal.credential { apiKeyID = id }
         let id: UUID
@@ -177,6 +170,10 @@ struct GenerationController {
                 message: "A turn can only continue from a succeeded generation; that one is \(status.rawValue).", field: "parentId")
         case .imageNotFound(let index):
             return AppError(.notFound, code: "unknown_image", message: "No image of your tenant has that id.", field: "inputImageIds[\(index)]")
+        case .quotaExceeded(let refusal):
+            return AppError(
+                .tooManyRequests, code: "quota_exceeded", message: QuotaMessage.text(refusal),
+                headers: [.retryAfter: "\(QuotaMessage.retryAfterSeconds(refusal))"])
         }
     }
 

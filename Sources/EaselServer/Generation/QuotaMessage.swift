@@ -1,0 +1,20 @@
+import EaselStore
+import Foundation
+
+/// How a used-up monthly limit is told to callers. The check itself runs inside the enqueue
+/// transaction (`GenerationStore.checkQuota`), before any upstream call.
+enum QuotaMessage {
+    static func text(_ refusal: GenerationStore.QuotaRefusal) -> String {
+        let resets = refusal.resetsAt.formatted(.iso8601)
+        switch refusal.limit {
+        case .images:
+            return "\(refusal.tenantName) has used its monthly image quota (\(refusal.used) of \(refusal.allowed) images this calendar month, UTC, counting generations still running); it resets at \(resets)."
+        case .tokens:
+            return "\(refusal.tenantName) has used its monthly token budget (\(refusal.used) of \(refusal.allowed) tokens this calendar month, UTC); it resets at \(resets)."
+        }
+    }
+
+    static func retryAfterSeconds(_ refusal: GenerationStore.QuotaRefusal) -> Int {
+        max(1, Int(refusal.resetsAt.timeIntervalSinceNow.rounded(.up)))
+    }
+}

@@ -616,13 +616,14 @@ const gallery = $("gallery");
 const galleryMore = $("gallery-more");
 let galleryCursor = null;
 
+// Percent-encoded (a space is %20): the API takes "+" as a plus sign, not a space.
 function galleryPath() {
-  const params = new URLSearchParams({ limit: "24" });
+  const parts = ["limit=24"];
   const q = $("gallery-q").value.trim();
-  if (q) params.set("q", q);
-  if ($("gallery-status").value) params.set("status", $("gallery-status").value);
-  if ($("gallery-model").value) params.set("modelId", $("gallery-model").value);
-  return `/api/v1/generations?${params}`;
+  if (q) parts.push(`q=${encodeURIComponent(q)}`);
+  if ($("gallery-status").value) parts.push(`status=${$("gallery-status").value}`);
+  if ($("gallery-model").value) parts.push(`modelId=${$("gallery-model").value}`);
+  return `/api/v1/generations?${parts.join("&")}`;
 }
 
 function galleryItem(g) {
@@ -643,9 +644,13 @@ function galleryItem(g) {
   );
 }
 
+let galleryRequest = 0;
 async function loadGallery(reset) {
+  // Only the newest request fills the gallery: answers can arrive out of order while filters change.
+  const ticket = reset ? ++galleryRequest : galleryRequest;
   try {
     const page = await api("GET", `${galleryPath()}${!reset && galleryCursor ? `&cursor=${galleryCursor}` : ""}`);
+    if (ticket !== galleryRequest) return;
     galleryCursor = page.nextCursor;
     galleryMore.hidden = !galleryCursor;
     const items = page.items.map(galleryItem);
@@ -656,6 +661,7 @@ async function loadGallery(reset) {
       gallery.replaceChildren(h("li", { class: "empty" }, filtered ? "Nothing matches these filters." : "Your generations will appear here."));
     }
   } catch (error) {
+    if (ticket !== galleryRequest) return;
     gallery.replaceChildren(h("li", { class: "empty error" }, errorText(error)));
   }
 }

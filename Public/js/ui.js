@@ -31,7 +31,7 @@ export function formatDate(value) {
 export function renderShell(me, current) {
   const links = me.tenant ? [["/studio.html", "Studio"], ["/account.html", "Account"]] : [["/account.html", "Account"]];
   if (me.role === "platform_admin" || me.role === "owner" || me.role === "admin") {
-    links.push(["/admin/users.html", "Users"], ["/admin/models.html", "Models"], ["/admin/usage.html", "Usage"]);
+    links.push(["/admin/users.html", "Users"], ["/admin/models.html", "Models"], ["/admin/usage.html", "Usage"], ["/admin/history.html", "History"]);
   }
   if (me.role === "platform_admin") links.push(["/admin/tenants.html", "Tenants"]);
   const nav = h(
@@ -90,10 +90,14 @@ export function errorText(error) {
 // `path()` gives the list URL without cursor; `row(item)` builds a <tr>.
 export function pagedTable({ body, more, columns, path, row, emptyText }) {
   let cursor = null;
+  let latest = 0;
   async function load(reset) {
+    // Only the newest request may fill the table: answers can arrive out of order while filters change.
+    const ticket = reset ? ++latest : latest;
     try {
       const separator = path().includes("?") ? "&" : "?";
       const page = await api("GET", `${path()}${separator}limit=50${!reset && cursor ? `&cursor=${cursor}` : ""}`);
+      if (ticket !== latest) return;
       cursor = page.nextCursor;
       more.hidden = !cursor;
       const rows = page.items.map(row);
@@ -101,6 +105,7 @@ export function pagedTable({ body, more, columns, path, row, emptyText }) {
       else body.append(...rows);
       if (reset && rows.length === 0) body.replaceChildren(h("tr", {}, h("td", { colspan: columns, class: "empty" }, emptyText)));
     } catch (error) {
+      if (ticket !== latest) return;
       body.replaceChildren(h("tr", {}, h("td", { colspan: columns, class: "empty error" }, errorText(error))));
     }
   }

@@ -72,7 +72,7 @@ public func buildApplication(
     // Every worker may hold one upstream call; model tests add a few more.
     let gemini = GeminiClient(httpClient: GeminiClient.makeHTTPClient(connectionsPerHost: max(64, configuration.workers + 16)), logger: logger)
     let models = ModelStore(client: postgres, logger: logger, box: SecretBox(secret: configuration.secretKey))
-    api.addRoutes(UsageController(usage: UsageStore(client: postgres, logger: logger), models: models).endpoints)
+    api.addRoutes(UsageController(usage: UsageStore(client: postgres, logger: logger), models: models, generations: generations).endpoints)
     api.addRoutes(
         ModelController(
             models: models, tenants: tenants, gemini: gemini,

@@ -233,6 +233,34 @@ extension QuotaTests {
     }
 }
 
+@Suite struct HistoryExportTests {
+    @Test func theHistoryCSVHasTheAPIsRowsFiltersAndScope() async throws {
+        try await withStudioEnvironment { studio in
+            let member = Caller.key(studio.world.acmeMemberKey)
+            let model = studio.models["gemini-2.5-flash-image"]!
+            for prompt in ["a lamp, with a comma", "=HYPERLINK(\\\"x\\\")", "a chair"] {
+                _ = try await studio.client.call(.post, "/api/v1/generations?wait=30", as: member, json: #"{"modelId":"\#(model)","prompt":"\#(prompt)"}"#)
+            }
+            _ = try await studio.client.call(.post, "/api/v1/generations?wait=30", as: .key(studio.world.globexMemberKey), json: #"{"modelId":"\#(model)","prompt":"globex"}"#)
+            let owner = try await studio.client.login(studio.world.acmeOwner.email)
+            let api = try await studio.client.call(.get, "/api/v1/generations", as: owner).json["items"]?.arrayValue ?? []
+            let csv = try await studio.client.call(.get, "/api/v1/generations.csv", as: owner)
+            #expect(csv.status == .ok && csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            let lines = csv.text.split(separator: "\r\n").map(String.init)
+            #expect(lines.first?.hasPrefix("id,created_at,user,model,status,prompt") == true)
+            #expect(lines.count == api.count + 1 && api.count == 3)
+            #expect(lines.dropFirst().map { String($0.prefix(36)) } == api.compactMap { $0["id"]?.stringValue?.lowercased() })
+            #expect(!csv.text.contains("globex"))
+            // Commas are quoted and formulas defused.
+            #expect(csv.text.contains("\"a lamp, with a comma\""))
+            #expect(csv.text.contains("'=HYPERLINK"))
+            // Filters apply as on the API.
+            let filtered = try await studio.client.call(.get, "/api/v1/generations.csv?q=chair", as: owner)
+            #expect(filtered.text.split(separator: "\r\n").count == 2)
+        }
+    }
+}
+
 @Suite struct RetentionTests {
     @Test func expiredAndUnusedImagesGoWhileGenerationsAndUsageStay() async throws {
         try await withStudioEnvironment { studio in

@@ -46,3 +46,24 @@ def test_members_are_told_the_dashboard_is_not_for_them(browser, easel):
     log_in(browser, easel, easel.member_email, easel.password, next_page="/admin/usage.html")
     message = wait(browser, EC.visibility_of_element_located((By.ID, "page-message")))
     assert "owners and admins" in message.text
+
+
+def test_the_history_browser_filters_and_shows_one_generations_metadata(browser, easel):
+    seed_generations(easel, count=1)
+    log_in(browser, easel, easel.owner_email, easel.password, next_page="/admin/history.html")
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "history-body"), "usage seed"))
+    rows = browser.find_elements(By.CSS_SELECTOR, "#history-body tr")
+    assert len(rows) >= 1
+    # A filter narrows the list and the CSV link follows it.
+    search = browser.find_element(By.NAME, "q")
+    search.send_keys("no prompt says this")
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "history-body"), "No generations match."))
+    assert "q=no%20prompt%20says%20this" in browser.find_element(By.ID, "csv-link").get_attribute("href")
+    search.clear()
+    search.send_keys("usage seed")
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "history-body"), "usage seed"))
+    browser.find_element(By.CSS_SELECTOR, "#history-body tr button").click()
+    facts = wait(browser, EC.visibility_of_element_located((By.ID, "detail-facts")))
+    assert "Nano Banana" in facts.text and "succeeded" in facts.text
+    assert '"costUsd"' in browser.execute_script("return document.getElementById('detail-json').textContent")
+    screenshot(browser, "history-detail")

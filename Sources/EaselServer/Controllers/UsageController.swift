@@ -10,11 +10,13 @@ import NIOCore
 struct UsageController {
     let usage: UsageStore
     let models: ModelStore
+    let generations: GenerationStore
 
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
             .get("usage", use: json)
             .get("usage.csv", use: csv)
+            .get("generations.csv", use: historyCSV)
             .get("prices", use: prices)
             .get("prices/estimate", use: estimate)
             .post("prices", use: setPrice)
@@ -145,6 +147,49 @@ struct UsageController {
         if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static let historyColumns = [
+        "id", "created_at", "user", "model", "status", "prompt", "aspect_ratio", "image_size", "images", "prompt_tokens",
+        "output_tokens", "image_tokens", "thought_tokens", "cost_usd", "latency_ms", "attempts", "error_code", "block_reason",
+        "upstream_host", "conversation_id",
+    ]
+    static let maxHistoryRows = 100_000
+
+    /// History as CSV, with the filters and scope of `GET /api/v1/generations` (members: their
+    /// own; admins: their tenant's; platform admins: all), newest first, at most 100,000 rows.
+    @Sendable func historyCSV(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let filter = try GenerationController.filter(request)
+        let scope = GenerationScope.of(principal)
+        var text = Self.historyColumns.joined(separator: ",") + "\r\n"
+        var cursor: Cursor? = nil
+        var written = 0
+        let iso = Date.ISO8601FormatStyle()
+        repeat {
+            let page = try await generations.list(scope: scope, filter: filter, limit: 200, before: cursor)
+            for g in page.items {
+                let fields: [String] = [
+                    g.id.uuidString.lowercased(), g.createdAt.formatted(iso), Self.csvField(g.userEmail), Self.csvField(g.modelName),
+                    g.status.rawValue, Self.csvField(g.options.prompt), g.options.aspectRatio ?? "", g.options.imageSize ?? "",
+                    "\(g.imageCount)", g.promptTokens.map(String.init) ?? "", g.outputTokens.map(String.init) ?? "",
+                    g.imageTokens.map(String.init) ?? "", g.thoughtTokens.map(String.init) ?? "",
+                    g.costMicros.map { String(format: "%.6f", Double($0) / 1_000_000) } ?? "", g.latencyMs.map(String.init) ?? "",
+                    "\(g.attempts)", Self.csvField(g.errorCode ?? ""), Self.csvField(g.blockReason ?? ""), Self.csvField(g.upstreamHost ?? ""),
+                    g.conversationID?.uuidString.lowercased() ?? "",
+                ]
+                text += fields.joined(separator: ",") + "\r\n"
+            }
+            written += page.items.count
+            cursor = try page.nextCursor.map { try Cursor(decoding: $0) }
+        } while cursor != nil && written < Self.maxHistoryRows
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"easel-history.csv\"",
+                .cacheControl: "no-store",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     struct PriceView: ResponseEncodable {

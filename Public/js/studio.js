@@ -290,7 +290,8 @@ async function refreshEstimate() {
   } catch {
     // An estimate is a courtesy; the form works without it.
   }
-  if (usage?.imagesLeft != null) parts.push(`${usage.imagesLeft} images left this month`);
+  const left = [usage?.imagesLeft, usage?.userImagesLeft].filter((n) => n != null);
+  if (left.length) parts.push(`${Math.min(...left)} images left this month`);
   $("estimate").textContent = parts.join(" · ");
 }
 

@@ -9,13 +9,17 @@ let tenantId = me.tenant?.id ?? new URLSearchParams(location.search).get("tenant
 const table = pagedTable({
   body: document.getElementById("users-body"),
   more: document.getElementById("more"),
-  columns: 5,
+  columns: 6,
   path: () => `/api/v1/users?tenantId=${tenantId}`,
   row,
   emptyText: "No users yet. Invite the first one above.",
 });
+// Per-user monthly image limits (within the tenant's quota), by user id.
+let limits = {};
 async function load() {
-  if (tenantId) await table.reload();
+  if (!tenantId) return;
+  limits = (await api("GET", `/api/v1/users/limits?tenantId=${tenantId}`).catch(() => null))?.monthlyImageLimits ?? {};
+  await table.reload();
 }
 
 const isAdmin = ["platform_admin", "owner", "admin"].includes(me.role);
@@ -64,6 +68,24 @@ async function patch(user, change, done) {
   }
 }
 
+function limitInput(user) {
+  const input = h("input", {
+    type: "number", min: 0, class: "limit-input", placeholder: "none", value: limits[user.id] ?? "",
+    "aria-label": `Monthly image limit of ${user.email}`,
+  });
+  input.addEventListener("change", async () => {
+    const value = input.value === "" ? null : Number(input.value);
+    try {
+      await api("PUT", `/api/v1/users/${user.id}/limits`, { monthlyImageLimit: value });
+      message.show("ok", value == null ? `${user.email} has no limit of their own.` : `${user.email} may make ${value} images a month.`);
+    } catch (error) {
+      message.show("error", errorText(error));
+      input.value = limits[user.id] ?? "";
+    }
+  });
+  return input;
+}
+
 function row(user) {
   const self = user.id === me.user.id;
   const roles = me.role === "admin" && user.role !== "owner" ? ["member", "admin"] : ["member", "admin", "owner"];
@@ -104,6 +126,7 @@ function row(user) {
     h("td", {}, roleSelect),
     h("td", {}, h("span", { class: `badge badge-${status[0]}` }, status[1])),
     h("td", {}, formatDate(user.lastLoginAt)),
+    h("td", {}, limitInput(user)),
     h("td", { class: "actions" }, actions),
   );
 }

@@ -66,7 +66,7 @@ public func buildApplication(
     api.addRoutes(
         UserController(
             users: users, tenants: tenants, passwordTokens: passwordTokens, audits: audits, hasher: hasher,
-            policy: passwordPolicy, publicURL: configuration.publicURL
+            policy: passwordPolicy, publicURL: configuration.publicURL, generations: generations
         ).endpoints, atPath: "users")
     api.addRoutes(AuditController(audits: audits).endpoints, atPath: "audit")
     // Every worker may hold one upstream call; model tests add a few more.

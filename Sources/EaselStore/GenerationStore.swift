@@ -179,7 +179,7 @@ public struct GenerationStore: Sendable {
 
     /// A monthly limit a request would go past.
     public struct QuotaRefusal: Error, Sendable, Equatable {
-        public enum Limit: String, Sendable { case images, tokens }
+        public enum Limit: String, Sendable { case images, tokens, userImages }
         public var limit: Limit
         public var used: Int
         public var allowed: Int
@@ -199,11 +199,15 @@ public struct GenerationStore: Sendable {
     /// Refuses the request if the tenant's month is used up. Under a per-tenant advisory lock
     /// held to the end of the enqueue transaction, so concurrent requests are counted one after
     /// another; queued and running generations count as one image each until they end.
-    static func checkQuota(tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+    static func checkQuota(tenantID: UUID, userID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
         let limits = try await connection.query(
-            "SELECT name, monthly_image_quota, monthly_token_budget FROM tenants WHERE id = \(tenantID)", logger: logger
-        ).collect().first?.decode((String, Int?, Int?).self)
-        guard let (name, quota, budget) = limits, quota != nil || budget != nil else { return }
+            """
+            SELECT t.name, t.monthly_image_quota, t.monthly_token_budget,
+                   (SELECT monthly_image_limit FROM user_limits WHERE user_id = \(userID) AND tenant_id = t.id)
+            FROM tenants t WHERE t.id = \(tenantID)
+            """, logger: logger
+        ).collect().first?.decode((String, Int?, Int?, Int?).self)
+        guard let (name, quota, budget, userLimit) = limits, quota != nil || budget != nil || userLimit != nil else { return }
         try await connection.query(
             "SELECT pg_advisory_xact_lock(hashtext('easel.quota'), hashtext(\(tenantID.uuidString.lowercased())))", logger: logger)
         let rows = try await connection.query(
@@ -211,16 +215,56 @@ public struct GenerationStore: Sendable {
             SELECT (COALESCE(sum(image_count) FILTER (WHERE finished_at IS NOT NULL), 0)
                     + count(*) FILTER (WHERE status IN ('queued', 'running')))::bigint,
                    COALESCE(sum(total_tokens), 0)::bigint,
+                   (COALESCE(sum(image_count) FILTER (WHERE finished_at IS NOT NULL AND user_id = \(userID)), 0)
+                    + count(*) FILTER (WHERE status IN ('queued', 'running') AND user_id = \(userID)))::bigint,
                    date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' + interval '1 month'
             FROM generations WHERE tenant_id = \(tenantID)
               AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
             """, logger: logger)
-        let (images, tokens, resets) = try await rows.collect().first!.decode((Int, Int, Date).self)
+        let (images, tokens, userImages, resets) = try await rows.collect().first!.decode((Int, Int, Int, Date).self)
         if let quota, images >= quota {
             throw EnqueueError.quotaExceeded(QuotaRefusal(limit: .images, used: images, allowed: quota, tenantName: name, resetsAt: resets))
         }
         if let budget, tokens >= budget {
             throw EnqueueError.quotaExceeded(QuotaRefusal(limit: .tokens, used: tokens, allowed: budget, tenantName: name, resetsAt: resets))
+        }
+        if let userLimit, userImages >= userLimit {
+            throw EnqueueError.quotaExceeded(QuotaRefusal(limit: .userImages, used: userImages, allowed: userLimit, tenantName: name, resetsAt: resets))
+        }
+    }
+
+    /// A user's own monthly image limit (nil: none) and images this month.
+    public func userLimit(_ userID: UUID, tenantID: UUID) async throws -> (limit: Int?, images: Int) {
+        let rows = try await client.query(
+            """
+            SELECT (SELECT monthly_image_limit FROM user_limits WHERE user_id = \(userID) AND tenant_id = \(tenantID)),
+                   COALESCE(sum(image_count), 0)::bigint
+            FROM generations WHERE tenant_id = \(tenantID) AND user_id = \(userID)
+              AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+            """, logger: logger)
+        let (limit, images) = try await rows.collect().first!.decode((Int?, Int).self)
+        return (limit, images)
+    }
+
+    /// The users of a tenant that have a monthly image limit of their own.
+    public func userLimits(tenantID: UUID) async throws -> [UUID: Int] {
+        let rows = try await client.query(
+            "SELECT user_id, monthly_image_limit FROM user_limits WHERE tenant_id = \(tenantID)", logger: logger)
+        var result: [UUID: Int] = [:]
+        for try await (user, limit) in rows.decode((UUID, Int).self) { result[user] = limit }
+        return result
+    }
+
+    /// Sets (or, with nil, removes) a user's own monthly image limit.
+    public func setUserLimit(_ userID: UUID, tenantID: UUID, monthlyImages: Int?) async throws {
+        if let monthlyImages {
+            try await client.query(
+                """
+                INSERT INTO user_limits (user_id, tenant_id, monthly_image_limit) VALUES (\(userID), \(tenantID), \(monthlyImages))
+                ON CONFLICT (user_id) DO UPDATE SET monthly_image_limit = EXCLUDED.monthly_image_limit, updated_at = now()
+                """, logger: logger)
+        } else {
+            try await client.query("DELETE FROM user_limits WHERE user_id = \(userID) AND tenant_id = \(tenantID)", logger: logger)
         }
     }
 
@@ -228,7 +272,7 @@ public struct GenerationStore: Sendable {
     /// always reaches a terminal state. A request outside any conversation starts one.
     public func enqueue(_ new: NewGeneration) async throws -> UUID {
         try await Transaction.run(client, logger: logger) { connection in
-            try await Self.checkQuota(tenantID: new.tenantID, on: connection, logger: logger)
+            try await Self.checkQuota(tenantID: new.tenantID, userID: new.userID, on: connection, logger: logger)
             var options = new.options
             options.inputImageIds = []
             for (index, imageID) in new.reusedImageIDs.enumerated() {

@@ -261,6 +261,40 @@ extension QuotaTests {
     }
 }
 
+extension QuotaTests {
+    @Test func tenantAdminsSetPerUserLimitsWithinTheTenantsQuota() async throws {
+        try await withStudioEnvironment { studio in
+            let w = studio.world
+            let owner = try await studio.client.login(w.acmeOwner.email)
+            let model = studio.models["gemini-2.5-flash-image"]!
+            try await studio.db.query("UPDATE tenants SET monthly_image_quota = 10 WHERE id = \(w.acme)", logger: TestDatabase.logger)
+            let tooHigh = try await studio.client.call(.put, "/api/v1/users/\(w.acmeMember.id)/limits", as: owner, json: #"{"monthlyImageLimit":11}"#)
+            #expect(tooHigh.status == .badRequest && tooHigh.json["error"]?["field"] == .string("monthlyImageLimit"))
+            let set = try await studio.client.call(.put, "/api/v1/users/\(w.acmeMember.id)/limits", as: owner, json: #"{"monthlyImageLimit":1}"#)
+            #expect(set.status == .ok && set.json["monthlyImageLimit"] == .number(1), "\(set.text)")
+            // Members cannot set limits, and another tenant's admin cannot see this user.
+            #expect(try await studio.client.call(.put, "/api/v1/users/\(w.acmeMember.id)/limits", as: .key(w.acmeMemberKey), json: #"{"monthlyImageLimit":5}"#).status == .forbidden)
+            let listed = try await studio.client.call(.get, "/api/v1/users/limits", as: owner)
+            #expect(listed.json["monthlyImageLimits"]?[w.acmeMember.id.uuidString.lowercased()] == .number(1))
+
+            let member = Caller.key(w.acmeMemberKey)
+            let first = try await studio.client.call(.post, "/api/v1/generations?wait=30", as: member, json: #"{"modelId":"\#(model)","prompt":"mine"}"#)
+            #expect(first.json["status"] == .string("succeeded"))
+            let second = try await studio.client.call(.post, "/api/v1/generations", as: member, json: #"{"modelId":"\#(model)","prompt":"one more"}"#)
+            #expect(second.status == .tooManyRequests && second.json["error"]?["message"]?.stringValue?.contains("your monthly image limit") == true)
+            // The owner has no limit of their own and the tenant has room left.
+            let ownerKey = try await studio.client.call(.post, "/api/v1/keys", as: owner, json: #"{"name":"owner"}"#).json["secret"]?.stringValue ?? ""
+            let theirs = try await studio.client.call(.post, "/api/v1/generations", as: .key(ownerKey), json: #"{"modelId":"\#(model)","prompt":"owner's"}"#)
+            #expect(theirs.status == .accepted || theirs.status == .ok)
+            let me = try await studio.client.call(.get, "/api/v1/me", as: member).json
+            #expect(me["usage"]?["userImageLimit"] == .number(1) && me["usage"]?["userImagesLeft"] == .number(0))
+            // null removes the limit.
+            let removed = try await studio.client.call(.put, "/api/v1/users/\(w.acmeMember.id)/limits", as: owner, json: #"{"monthlyImageLimit":null}"#)
+            #expect(removed.json["monthlyImageLimit"] == .null)
+        }
+    }
+}
+
 @Suite struct RetentionTests {
     @Test func expiredAndUnusedImagesGoWhileGenerationsAndUsageStay() async throws {
         try await withStudioEnvironment { studio in

@@ -48,6 +48,9 @@ struct MeController {
         var monthlyTokens: Int
         var imagesLeft: Int?
         var tokensLeft: Int?
+        /// The caller's own limit, when their admins set one, and what is left of it.
+        var userImageLimit: Int?
+        var userImagesLeft: Int?
         var resetsAt: Date
 
         /// Nulls are written: "no limit" is a value, not a missing field.
@@ -57,10 +60,12 @@ struct MeController {
             try c.encode(monthlyTokens, forKey: .monthlyTokens)
             try c.encode(imagesLeft, forKey: .imagesLeft)
             try c.encode(tokensLeft, forKey: .tokensLeft)
+            try c.encode(userImageLimit, forKey: .userImageLimit)
+            try c.encode(userImagesLeft, forKey: .userImagesLeft)
             try c.encode(resetsAt, forKey: .resetsAt)
         }
 
-        enum CodingKeys: String, CodingKey { case monthlyImages, monthlyTokens, imagesLeft, tokensLeft, resetsAt }
+        enum CodingKeys: String, CodingKey { case monthlyImages, monthlyTokens, imagesLeft, tokensLeft, userImageLimit, userImagesLeft, resetsAt }
     }
 
     @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -71,10 +76,12 @@ struct MeController {
         var usage: UsageView? = nil
         if let tenant {
             let month = try await generations.monthlyUsage(tenantID: tenant.id)
+            let own = try await generations.userLimit(user.id, tenantID: tenant.id)
             usage = UsageView(
                 monthlyImages: month.images, monthlyTokens: month.tokens,
                 imagesLeft: tenant.monthlyImageQuota.map { max(0, $0 - month.images) },
-                tokensLeft: tenant.monthlyTokenBudget.map { max(0, $0 - month.tokens) }, resetsAt: month.resetsAt)
+                tokensLeft: tenant.monthlyTokenBudget.map { max(0, $0 - month.tokens) },
+                userImageLimit: own.limit, userImagesLeft: own.limit.map { max(0, $0 - own.images) }, resetsAt: month.resetsAt)
         }
         let view = MeView(
             user: UserView(user), tenant: tenant.map(TenantView.init), role: user.role, limits: tenant.map { TenantView($0).limits },

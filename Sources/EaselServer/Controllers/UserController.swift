@@ -13,6 +13,7 @@ struct UserController {
     let hasher: PasswordHasher
     let policy: PasswordPolicy
     let publicURL: String
+    let generations: GenerationStore
     static let linkLifetime: Duration = .seconds(7 * 24 * 3600)
 
     var endpoints: RouteCollection<AppRequestContext> {
@@ -22,6 +23,73 @@ struct UserController {
             .get(":id", use: get)
             .patch(":id", use: update)
             .post(":id/reset-password", use: resetPassword)
+            .get("limits", use: limits)
+            .put(":id/limits", use: setLimit)
+    }
+
+    struct LimitsList: ResponseEncodable {
+        /// User id → monthly image limit, for the users that have one.
+        var monthlyImageLimits: [String: Int]
+    }
+
+    /// The per-user monthly image limits of a tenant (`?tenantId=` for platform admins).
+    @Sendable func limits(_ request: Request, context: AppRequestContext) async throws -> LimitsList {
+        let principal = try context.requirePrincipal()
+        guard let tenantID = try principal.tenantID ?? request.uuidQuery("tenantId") else {
+            throw AppError.validation(ValidationError(field: "tenantId", message: "is required for platform admins"))
+        }
+        try authorize(.manageUsers(tenantID: tenantID), principal)
+        let limits = try await generations.userLimits(tenantID: tenantID)
+        return LimitsList(monthlyImageLimits: Dictionary(uniqueKeysWithValues: limits.map { ($0.key.uuidString.lowercased(), $0.value) }))
+    }
+
+    struct LimitBody: Decodable {
+        var monthlyImageLimit: Int?
+    }
+
+    struct LimitView: ResponseEncodable {
+        var userId: UUID
+        var monthlyImageLimit: Int?
+        var monthlyImages: Int
+
+        /// `monthlyImageLimit` is written as null when there is none.
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(userId, forKey: .userId)
+            try c.encode(monthlyImageLimit, forKey: .monthlyImageLimit)
+            try c.encode(monthlyImages, forKey: .monthlyImages)
+        }
+
+        enum CodingKeys: String, CodingKey { case userId, monthlyImageLimit, monthlyImages }
+    }
+
+    /// Sets a user's own monthly image limit (null removes it), within the tenant's quota.
+    @Sendable func setLimit(_ request: Request, context: AppRequestContext) async throws -> LimitView {
+        let principal = try context.requirePrincipal()
+        let user = try await visibleUser(request, context: context, principal: principal)
+        guard let tenantID = user.tenantID else {
+            throw AppError(.forbidden, code: "forbidden", message: "Platform admins have no tenant limits.")
+        }
+        try authorize(.manageUsers(tenantID: tenantID), principal)
+        let body = try await request.decodeJSON(as: LimitBody.self, context: context)
+        if let limit = body.monthlyImageLimit {
+            guard limit >= 0, limit <= 10_000_000 else {
+                throw AppError.validation(ValidationError(field: "monthlyImageLimit", message: "must be from 0 to 10000000 (or null for none)"))
+            }
+            if let quota = try await tenants.get(tenantID)?.monthlyImageQuota, limit > quota {
+                throw AppError.validation(
+                    ValidationError(field: "monthlyImageLimit", message: "must be within the tenant's quota of \(quota) images a month"))
+            }
+        }
+        try await generations.setUserLimit(user.id, tenantID: tenantID, monthlyImages: body.monthlyImageLimit)
+        var audit = context.audit("user.set_limit")
+        audit.tenantID = tenantID
+        audit.targetType = "user"
+        audit.targetID = user.id.uuidString.lowercased()
+        audit.detailsJSON = AuditDetails.change(before: [:], after: ["monthlyImageLimit": body.monthlyImageLimit.map(String.init) ?? "none"])
+        try await audits.record(audit)
+        let current = try await generations.userLimit(user.id, tenantID: tenantID)
+        return LimitView(userId: user.id, monthlyImageLimit: current.limit, monthlyImages: current.images)
     }
 
     func authorize(_ action: Policy.Action, _ principal: Principal) throws {

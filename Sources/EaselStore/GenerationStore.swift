@@ -120,14 +120,24 @@ public struct GenerationStore: Sendable {
     }
 
     /// Stores an image once per tenant (by SHA-256) and returns its id.
-    static func storeImage(_ image: ImageData, tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> UUID {
+    static func storeImage(
+        _ image: ImageData, tenantID: UUID, on connection: PostgresConnection, logger: Logger,
+        asOutput output: (generationID: UUID, position: Int)? = nil
+    ) async throws -> UUID {
         let sha = ByteBuffer(bytes: SHA256.hash(data: image.data))
+        // With `asOutput`, the link to the generation goes in the same statement.
         let rows = try await connection.query(
             """
-            INSERT INTO images (tenant_id, sha256, mime_type, width, height, byte_size, data)
-            VALUES (\(tenantID), \(sha), \(image.mimeType), \(image.width), \(image.height), \(image.data.count), \(ByteBuffer(data: image.data)))
-            ON CONFLICT (tenant_id, sha256) DO UPDATE SET tenant_id = EXCLUDED.tenant_id
-            RETURNING id
+            WITH image AS (
+                INSERT INTO images (tenant_id, sha256, mime_type, width, height, byte_size, data)
+                VALUES (\(tenantID), \(sha), \(image.mimeType), \(image.width), \(image.height), \(image.data.count), \(ByteBuffer(data: image.data)))
+                ON CONFLICT (tenant_id, sha256) DO UPDATE SET tenant_id = EXCLUDED.tenant_id
+                RETURNING id),
+            link AS (
+                INSERT INTO generation_images (tenant_id, generation_id, image_id, role, position, thought_signature)
+                SELECT \(tenantID), \(output?.generationID)::uuid, image.id, 'output', \(output?.position)::int, \(image.thoughtSignature)::text
+                FROM image WHERE \(output?.generationID)::uuid IS NOT NULL)
+            SELECT id FROM image
             """, logger: logger)
         return try await rows.collect().first!.decode(UUID.self)
     }
@@ -210,18 +220,9 @@ public struct GenerationStore: Sendable {
         guard let (name, quota, budget, userLimit) = limits, quota != nil || budget != nil || userLimit != nil else { return }
         try await connection.query(
             "SELECT pg_advisory_xact_lock(hashtext('easel.quota'), hashtext(\(tenantID.uuidString.lowercased())))", logger: logger)
-        let rows = try await connection.query(
-            """
-            SELECT (COALESCE(sum(image_count) FILTER (WHERE finished_at IS NOT NULL), 0)
-                    + count(*) FILTER (WHERE status IN ('queued', 'running')))::bigint,
-                   COALESCE(sum(total_tokens), 0)::bigint,
-                   (COALESCE(sum(image_count) FILTER (WHERE finished_at IS NOT NULL AND user_id = \(userID)), 0)
-                    + count(*) FILTER (WHERE status IN ('queued', 'running') AND user_id = \(userID)))::bigint,
-                   date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' + interval '1 month'
-            FROM generations WHERE tenant_id = \(tenantID)
-              AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-            """, logger: logger)
-        let (images, tokens, userImages, resets) = try await rows.collect().first!.decode((Int, Int, Int, Date).self)
+        let month = try await Self.monthlyUsage(
+            try await connection.query(Self.monthlyUsageQuery(tenantID: tenantID, userID: userID), logger: logger))
+        let (images, tokens, userImages, resets) = (month.images, month.tokens, month.userImages, month.resetsAt)
         if let quota, images >= quota {
             throw EnqueueError.quotaExceeded(QuotaRefusal(limit: .images, used: images, allowed: quota, tenantName: name, resetsAt: resets))
         }
@@ -233,17 +234,11 @@ public struct GenerationStore: Sendable {
         }
     }
 
-    /// A user's own monthly image limit (nil: none) and images this month.
-    public func userLimit(_ userID: UUID, tenantID: UUID) async throws -> (limit: Int?, images: Int) {
+    /// A user's own monthly image limit; nil when they have none.
+    public func userLimit(_ userID: UUID, tenantID: UUID) async throws -> Int? {
         let rows = try await client.query(
-            """
-            SELECT (SELECT monthly_image_limit FROM user_limits WHERE user_id = \(userID) AND tenant_id = \(tenantID)),
-                   COALESCE(sum(image_count), 0)::bigint
-            FROM generations WHERE tenant_id = \(tenantID) AND user_id = \(userID)
-              AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-            """, logger: logger)
-        let (limit, images) = try await rows.collect().first!.decode((Int?, Int).self)
-        return (limit, images)
+            "SELECT monthly_image_limit FROM user_limits WHERE user_id = \(userID) AND tenant_id = \(tenantID)", logger: logger)
+        return try await rows.collect().first?.decode(Int.self)
     }
 
     /// The users of a tenant that have a monthly image limit of their own.
@@ -350,23 +345,36 @@ public struct GenerationStore: Sendable {
         }
     }
 
-    /// What a tenant has used this calendar month (UTC), and when the month ends.
+    /// What a tenant, and one of its users, have used this calendar month (UTC), counted as the
+    /// quota check counts: finished generations by their images, queued and running ones as one
+    /// image each.
     public struct MonthlyUsage: Sendable, Equatable {
         public var images: Int
         public var tokens: Int
+        public var userImages: Int
         public var resetsAt: Date
     }
 
-    public func monthlyUsage(tenantID: UUID) async throws -> MonthlyUsage {
-        let rows = try await client.query(
-            """
-            SELECT COALESCE(sum(image_count), 0)::bigint, COALESCE(sum(total_tokens), 0)::bigint,
-                   date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' + interval '1 month'
-            FROM generations WHERE tenant_id = \(tenantID)
-              AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-            """, logger: logger)
-        let (images, tokens, resets) = try await rows.collect().first!.decode((Int, Int, Date).self)
-        return MonthlyUsage(images: images, tokens: tokens, resetsAt: resets)
+    static func monthlyUsageQuery(tenantID: UUID, userID: UUID) -> PostgresQuery {
+        """
+        SELECT (COALESCE(sum(image_count) FILTER (WHERE finished_at IS NOT NULL), 0)
+                + count(*) FILTER (WHERE status IN ('queued', 'running')))::bigint,
+               COALESCE(sum(total_tokens), 0)::bigint,
+               (COALESCE(sum(image_count) FILTER (WHERE finished_at IS NOT NULL AND user_id = \(userID)), 0)
+                + count(*) FILTER (WHERE status IN ('queued', 'running') AND user_id = \(userID)))::bigint,
+               date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' + interval '1 month'
+        FROM generations WHERE tenant_id = \(tenantID)
+          AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+        """
+    }
+
+    static func monthlyUsage(_ rows: PostgresRowSequence) async throws -> MonthlyUsage {
+        let (images, tokens, userImages, resets) = try await rows.collect().first!.decode((Int, Int, Int, Date).self)
+        return MonthlyUsage(images: images, tokens: tokens, userImages: userImages, resetsAt: resets)
+    }
+
+    public func monthlyUsage(tenantID: UUID, userID: UUID) async throws -> MonthlyUsage {
+        try await Self.monthlyUsage(try await client.query(Self.monthlyUsageQuery(tenantID: tenantID, userID: userID), logger: logger))
     }
 
     /// One earlier turn, replayed to the model: what the user sent and what the model answered.
@@ -562,18 +570,7 @@ public struct GenerationStore: Sendable {
                 """, logger: logger)
             guard try await !rows.collect().isEmpty else { return false }
             for (position, output) in finish.outputs.enumerated() {
-                let sha = ByteBuffer(bytes: SHA256.hash(data: output.data))
-                try await connection.query(
-                    """
-                    WITH image AS (
-                        INSERT INTO images (tenant_id, sha256, mime_type, width, height, byte_size, data)
-                        VALUES (\(tenantID), \(sha), \(output.mimeType), \(output.width), \(output.height), \(output.data.count),
-                                \(ByteBuffer(data: output.data)))
-                        ON CONFLICT (tenant_id, sha256) DO UPDATE SET tenant_id = EXCLUDED.tenant_id
-                        RETURNING id)
-                    INSERT INTO generation_images (tenant_id, generation_id, image_id, role, position, thought_signature)
-                    SELECT \(tenantID), \(id), image.id, 'output', \(position), \(output.thoughtSignature) FROM image
-                    """, logger: logger)
+                _ = try await Self.storeImage(output, tenantID: tenantID, on: connection, logger: logger, asOutput: (id, position))
             }
             return true
         }

@@ -22,17 +22,33 @@ public struct RateLimitStore: Sendable {
 
     /// Counts one request for `scope` and says whether it is within `limit` per minute.
     public func hit(_ scope: String, limit: Int) async throws -> Decision {
+        try await hit([(scope, limit)])[0]
+    }
+
+    /// Counts one request against each scope in one statement, and says for each, in order,
+    /// whether it is within its limit per minute.
+    public func hit(_ limits: [(scope: String, limit: Int)]) async throws -> [Decision] {
+        guard !limits.isEmpty else { return [] }
+        let scopes = limits.map(\.scope)
         let rows = try await client.query(
             """
-            INSERT INTO rate_limit_counters AS c (scope, window_start, count) VALUES (\(scope), date_trunc('minute', now()), 1)
+            INSERT INTO rate_limit_counters AS c (scope, window_start, count)
+            SELECT scope, date_trunc('minute', now()), 1 FROM unnest(\(scopes)::text[]) AS scope
             ON CONFLICT (scope, window_start) DO UPDATE SET count = c.count + 1
-            RETURNING count, ceil(extract(epoch FROM date_trunc('minute', now()) + interval '1 minute' - now()))::int
+            RETURNING scope, count, ceil(extract(epoch FROM date_trunc('minute', now()) + interval '1 minute' - now()))::int
             """, logger: logger)
-        let (count, seconds) = try await rows.collect().first!.decode((Int, Int).self)
-        if count == 1 {
+        var counted: [String: (count: Int, seconds: Int)] = [:]
+        for try await (scope, count, seconds) in rows.decode((String, Int, Int).self) { counted[scope] = (count, seconds) }
+        let opened = counted.filter { $0.value.count == 1 }.map(\.key)
+        if !opened.isEmpty {
+            // A window just opened for these scopes: their older windows are done with.
             try await client.query(
-                "DELETE FROM rate_limit_counters WHERE scope = \(scope) AND window_start < date_trunc('minute', now())", logger: logger)
+                "DELETE FROM rate_limit_counters WHERE scope = ANY(\(opened)::text[]) AND window_start < date_trunc('minute', now())",
+                logger: logger)
         }
-        return Decision(count: count, allowed: count <= limit, retryAfterSeconds: max(1, seconds))
+        return limits.map { scope, limit in
+            let (count, seconds) = counted[scope] ?? (1, 60)
+            return Decision(count: count, allowed: count <= limit, retryAfterSeconds: max(1, seconds))
+        }
     }
 }

@@ -166,18 +166,11 @@ struct GeminiSimulator: Sendable {
         let factory = ResponseFactory(family: family, model: model, request: generateRequest, prompt: prompt, directives: directives)
         let chunks = factory.chunks()
         if method == "generateContent" {
-            let data = try Self.encoder.encode(GenerateContentResponse.merge(chunks))
+            let data = try JSONEncoder.google.encode(GenerateContentResponse.merge(chunks))
             return jsonResponse(data, truncate: directives.truncate)
         }
         let sse = request.uri.queryParameters.get("alt") == "sse"
         return streamResponse(chunks, sse: sse, directives: directives)
-    }
-
-    /// Answers are written as Google writes them: `/` in base64 is not escaped as `\/`.
-    static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
     }
 
     func jsonResponse(_ data: Data, truncate: Bool) -> Response {
@@ -202,7 +195,7 @@ struct GeminiSimulator: Sendable {
         return Response(
             status: .ok, headers: [.contentType: contentType],
             body: .init { writer in
-                let encoder = Self.encoder
+                let encoder = JSONEncoder.google
                 if !sse { try await writer.write(ByteBuffer(string: "[")) }
                 for (index, chunk) in chunks.enumerated() {
                     let isLast = index == chunks.count - 1

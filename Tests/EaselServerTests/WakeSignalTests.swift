@@ -40,7 +40,7 @@ import Testing
         let ticket = signals.register(a)
         signals.signal(b)
         signals.signal(a)
-        await signals.wait(ticket, timeout: .seconds(3600))
+        await ticket.signal.wait(timeout: .seconds(3600))
         signals.unregister(ticket)
     }
 }

@@ -45,8 +45,7 @@ struct GeminiCompatController {
 
     /// The tenant principal of the API key in `x-goog-api-key` or `?key=`.
     func principal(_ request: Request) async throws -> Principal {
-        let query: String? = request.uri.queryParameters.get("key")
-        let key = request.headers[HTTPField.Name("x-goog-api-key")!] ?? query
+        let key = request.headers[HTTPField.Name("x-goog-api-key")!] ?? request.query("key")
         guard let key, !key.isEmpty else {
             throw GoogleError(
                 403, "PERMISSION_DENIED",
@@ -64,8 +63,9 @@ struct GeminiCompatController {
         return identity.principal
     }
 
-    /// The config `name` names for `tenantID` (see the type's notes), enabled or not.
-    func config(named raw: String, tenantID: UUID) async throws -> ModelRecord {
+    /// The config `name` names for `tenantID` (see the type's notes), resolved for use today,
+    /// with every config the tenant can see.
+    func config(named raw: String, tenantID: UUID) async throws -> (model: ModelRecord, visible: [ModelRecord]) {
         let name = (raw.removingPercentEncoding ?? raw).replacingOccurrences(of: "models/", with: "")
         let configs = try await models.listVisible(tenantID: tenantID)
         let chosen =
@@ -80,7 +80,7 @@ struct GeminiCompatController {
             throw GoogleError(404, "NOT_FOUND", "models/\(name) is disabled in Easel. Call ListModels to see the models you may use.")
         }
         do {
-            return try await GenerationController.resolveModel(chosen.id, tenantID: tenantID, models: models)
+            return (try await GenerationController.resolve(chosen, tenantID: tenantID, models: models), configs)
         } catch let error as AppError {
             throw GoogleError(404, "NOT_FOUND", error.message)
         }
@@ -103,14 +103,14 @@ struct GeminiCompatController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try await principal(request)
         let usable = try await models.listUsable(tenantID: principal.tenantID!)
-        return Self.json(.object(["models": .array(usable.map { Self.modelView($0, all: usable) })]))
+        return try Self.json(JSONValue.object(["models": .array(usable.map { Self.modelView($0, all: usable) })]))
     }
 
     @Sendable func getModel(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try await principal(request)
         let target = try context.parameters.require("target")
-        let model = try await config(named: target, tenantID: principal.tenantID!)
-        return Self.json(Self.modelView(model, all: try await models.listUsable(tenantID: principal.tenantID!)))
+        let (model, visible) = try await config(named: target, tenantID: principal.tenantID!)
+        return try Self.json(Self.modelView(model, all: visible.filter(\.enabled)))
     }
 
     // MARK: generating
@@ -127,7 +127,7 @@ struct GeminiCompatController {
             throw GoogleError(429, "RESOURCE_EXHAUSTED", refusal.message, retryAfter: refusal.retryAfterSeconds)
         }
         let tenantID = principal.tenantID!
-        let model = try await config(named: String(target[..<colon]), tenantID: tenantID)
+        let model = try await config(named: String(target[..<colon]), tenantID: tenantID).model
 
         var body: GenerateContentRequest
         do {
@@ -173,20 +173,17 @@ struct GeminiCompatController {
             timeout: callTimeout, gemini: gemini, generations: generations, worker: worker, logger: logger)
         return method == "generateContent"
             ? try await call.answer()
-            : call.stream(sse: request.uri.queryParameters.get("alt") == "sse")
+            : call.stream(sse: request.query("alt") == "sse")
     }
 
     /// The images of the last user turn: the inputs of this generation, for history.
     static func lastTurnImages(_ request: GenerateContentRequest) throws -> [GenerationStore.ImageData] {
         guard let index = request.contents.lastIndex(where: { $0.role == nil || $0.role == "user" }) else { return [] }
+        // Checked as the JSON API checks uploads: by their bytes, at most 15 MB each.
         return try request.contents[index].parts.enumerated().compactMap { partIndex, part in
             guard let inline = part.inlineData else { return nil }
-            guard let info = ImageInfo.read(inline.data) else {
-                throw GoogleError(
-                    400, "INVALID_ARGUMENT",
-                    "* GenerateContentRequest.contents[\(index)].parts[\(partIndex)].inline_data: not a PNG, JPEG, WebP or HEIC/HEIF image (judged by its bytes).")
-            }
-            return GenerationStore.ImageData(data: inline.data, mimeType: info.format.mimeType, width: info.width, height: info.height)
+            return try GenerationController.decodeImage(
+                .init(mimeType: inline.mimeType, bytes: inline.data), field: "contents[\(index)].parts[\(partIndex)].inline_data")
         }
     }
 
@@ -202,8 +199,8 @@ struct GeminiCompatController {
             grounding: request.tools?.contains { $0.googleSearch != nil } ?? false)
     }
 
-    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? JSONEncoder.google.encode(value)) ?? Data()
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try JSONEncoder.google.encode(value)
         return Response(
             status: status, headers: [.contentType: "application/json; charset=UTF-8"], body: .init(byteBuffer: ByteBuffer(data: data)))
     }
@@ -239,9 +236,7 @@ struct UpstreamCall: Sendable {
         case .success(let result):
             await store(GenerationOutcomeMapper.finish(
                 result.response, attempts: result.attempts, host: endpoint.host, latency: .now - started, options: options, apiModel: apiModel))
-            let data = try JSONEncoder.google.encode(result.response)
-            return Response(
-                status: .ok, headers: [.contentType: "application/json; charset=UTF-8"], body: .init(byteBuffer: ByteBuffer(data: data)))
+            return try GeminiCompatController.json(result.response)
         case .failure(let error):
             if Task.isCancelled {
                 // The client went away (or the user canceled it): nothing was delivered.
@@ -414,14 +409,5 @@ struct GoogleErrorMiddleware: RouterMiddleware {
             logger.error("Gemini-compatible request failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
             return GoogleError(500, "INTERNAL", "An internal error has occurred.").response
         }
-    }
-}
-
-extension JSONEncoder {
-    /// Google's JSON: no `\/` escapes.
-    static var google: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
     }
 }

@@ -5,7 +5,6 @@ import Gemini
 import HTTPTypes
 import Hummingbird
 import ImageKit
-import MultipartKit
 import NIOCore
 
 /// Generations through the JSON API: accept (stored `queued` before anything else happens),
@@ -85,9 +84,9 @@ struct GenerationController {
         }
         let wait = try Self.waitSeconds(request)
         let body = try await Self.readCreateBody(request, context: context)
-        let model = try await resolveModel(body.modelId, tenantID: tenantID)
+        let model = try await Self.resolveModel(body.modelId, tenantID: tenantID, models: models)
 
-        let uploads = try (body.images ?? []).enumerated().map { try Self.decodeImage($1, index: $0) }
+        let uploads = try (body.images ?? []).enumerated().map { try Self.decodeImage($1, field: "images[\($0)]") }
         let reused = body.inputImageIds ?? []
         let options = GenerationOptions(
             prompt: (body.prompt ?? "").trimmingWhitespace(), aspectRatio: body.aspectRatio, imageSize: body.imageSize,
@@ -115,12 +114,12 @@ struct GenerationController {
         let deadline = ContinuousClock.now + .seconds(wait)
         if wait > 0 {
             // Nothing to read before the worker has taken the job.
-            await worker.signals.wait(ticket, timeout: min(.milliseconds(500), deadline - .now))
+            await ticket.signal.wait(timeout: min(.milliseconds(500), deadline - .now))
         }
         var record = try await generations.get(id, scope: scope)!
         while !record.status.isTerminal, ContinuousClock.now < deadline {
             // Woken at once when this instance runs the job; polled when another one does.
-            await worker.signals.wait(ticket, timeout: min(.milliseconds(500), deadline - .now))
+            await ticket.signal.wait(timeout: min(.milliseconds(500), deadline - .now))
             record = try await generations.get(id, scope: scope)!
         }
         return EditedResponse(
@@ -130,14 +129,17 @@ struct GenerationController {
 
     /// The model a request names, as the caller's tenant may use it today: unknown and disabled
     /// models are refused, a retired one is replaced by its successor or refused.
-    func resolveModel(_ id: UUID, tenantID: UUID) async throws -> ModelRecord {
-        try await Self.resolveModel(id, tenantID: tenantID, models: models)
-    }
-
     static func resolveModel(_ id: UUID, tenantID: UUID, models: ModelStore) async throws -> ModelRecord {
-        guard var model = try await models.usable(id, tenantID: tenantID) else {
+        guard let model = try await models.usable(id, tenantID: tenantID) else {
             throw AppError(.notFound, code: "unknown_model", message: "No model with id \(id.uuidString.lowercased()) is available to you.", field: "modelId")
         }
+        return try await resolve(model, tenantID: tenantID, models: models)
+    }
+
+    /// A config the tenant may use, as it may be used today: a disabled one is refused, a retired
+    /// one is replaced by its successor or refused.
+    static func resolve(_ model: ModelRecord, tenantID: UUID, models: ModelStore) async throws -> ModelRecord {
+        var model = model
         guard model.enabled else {
             throw AppError(.conflict, code: "model_disabled", message: "\(model.name) is disabled. Choose another model.", field: "modelId")
         }
@@ -234,8 +236,7 @@ struct GenerationController {
     }
 
     /// Decodes and checks one input image by its bytes, whatever it claims to be.
-    static func decodeImage(_ input: ImageInput, index: Int) throws -> GenerationStore.ImageData {
-        let field = "images[\(index)]"
+    static func decodeImage(_ input: ImageInput, field: String) throws -> GenerationStore.ImageData {
         var declared = input.mimeType
         let tooLarge = AppError(
             .contentTooLarge, code: "image_too_large", message: "\(field) is larger than \(maxImageBytes / 1024 / 1024) MB.", field: field)
@@ -329,7 +330,7 @@ struct GenerationController {
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                         lastWrite = .now
                     }
-                    await signals.wait(ticket, timeout: .milliseconds(500))
+                    await ticket.signal.wait(timeout: .milliseconds(500))
                     try Task.checkCancellation()
                 }
                 try await writer.finish(nil)
@@ -370,30 +371,17 @@ struct GenerationController {
 
     /// `?modelId=&status=&userId=&from=&to=&q=`; dates as ISO-8601 (`2026-11-01` or a full time).
     static func filter(_ request: Request) throws -> GenerationFilter {
-        let query = request.uri.queryParameters
-        func value(_ name: String) -> String? {
-            query.get(name).flatMap { $0.isEmpty ? nil : $0 }
-        }
-        func uuid(_ name: String) throws -> UUID? {
-            guard let raw = value(name) else { return nil }
-            guard let id = UUID(uuidString: raw) else { throw AppError.validation(ValidationError(field: name, message: "is not a UUID")) }
-            return id
-        }
-        func date(_ name: String) throws -> Date? {
-            guard let raw = value(name) else { return nil }
-            if let date = try? Date(raw, strategy: .iso8601) { return date }
-            if let day = try? Date(raw, strategy: Date.ISO8601FormatStyle().year().month().day()) { return day }
-            throw AppError.validation(ValidationError(field: name, message: "is not an ISO-8601 date such as 2026-11-01 or 2026-11-01T12:00:00Z"))
-        }
-        var filter = GenerationFilter(modelID: try uuid("modelId"), userID: try uuid("userId"), from: try date("from"), to: try date("to"))
-        if let status = value("status") {
+        var filter = GenerationFilter(
+            modelID: try request.uuidQuery("modelId"), userID: try request.uuidQuery("userId"), from: try request.dateQuery("from"),
+            to: try request.dateQuery("to"))
+        if let status = request.query("status") {
             guard let parsed = GenerationStatus(rawValue: status) else {
                 throw AppError.validation(
                     ValidationError(field: "status", message: "must be one of \(GenerationStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
             }
             filter.status = parsed
         }
-        if let text = value("q") {
+        if let text = request.query("q") {
             guard text.count <= 200 else { throw AppError.validation(ValidationError(field: "q", message: "must be at most 200 characters")) }
             filter.text = text
         }

@@ -23,7 +23,7 @@ struct MeController {
         var tenant: TenantView?
         var role: Role
         var limits: LimitsView?
-        /// This calendar month's use against the tenant's limits.
+        /// This calendar month's use against the tenant's limits, counted as the quota check counts.
         var usage: UsageView?
         /// Present for cookie sessions: the token state-changing requests must send as X-CSRF-Token.
         var csrfToken: String?
@@ -75,13 +75,13 @@ struct MeController {
         let csrf = context.identity?.sessionToken.map { SecureToken.csrfToken(forSession: $0, key: auth.csrfKey) }
         var usage: UsageView? = nil
         if let tenant {
-            let month = try await generations.monthlyUsage(tenantID: tenant.id)
-            let own = try await generations.userLimit(user.id, tenantID: tenant.id)
+            let month = try await generations.monthlyUsage(tenantID: tenant.id, userID: user.id)
+            let ownLimit = try await generations.userLimit(user.id, tenantID: tenant.id)
             usage = UsageView(
                 monthlyImages: month.images, monthlyTokens: month.tokens,
                 imagesLeft: tenant.monthlyImageQuota.map { max(0, $0 - month.images) },
                 tokensLeft: tenant.monthlyTokenBudget.map { max(0, $0 - month.tokens) },
-                userImageLimit: own.limit, userImagesLeft: own.limit.map { max(0, $0 - own.images) }, resetsAt: month.resetsAt)
+                userImageLimit: ownLimit, userImagesLeft: ownLimit.map { max(0, $0 - month.userImages) }, resetsAt: month.resetsAt)
         }
         let view = MeView(
             user: UserView(user), tenant: tenant.map(TenantView.init), role: user.role, limits: tenant.map { TenantView($0).limits },

@@ -33,7 +33,6 @@ struct UsageController {
     /// `groupBy` one of total, day, month, model, user, tenant, reason.
     func query(_ request: Request, context: AppRequestContext) throws -> Query {
         let principal = try context.requirePrincipal()
-        let parameters = request.uri.queryParameters
         var tenantID: UUID?
         switch principal.role {
         case .platformAdmin:
@@ -43,23 +42,16 @@ struct UsageController {
         case .member:
             throw AppError(.forbidden, code: "forbidden", message: "Usage figures are for tenant owners and admins.")
         }
-        func date(_ name: String) throws -> Date? {
-            guard let raw = parameters.get(name), !raw.isEmpty else { return nil }
-            if let date = try? Date(raw, strategy: .iso8601) { return date }
-            if let day = try? Date(raw, strategy: Date.ISO8601FormatStyle().year().month().day()) { return day }
-            throw AppError.validation(ValidationError(field: name, message: "is not an ISO-8601 date such as 2026-11-01"))
-        }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let now = Date()
-        let from = try date("from") ?? calendar.date(from: calendar.dateComponents([.year, .month], from: now))!
-        let to = try date("to") ?? calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: now))!
+        let from = try request.dateQuery("from") ?? calendar.date(from: calendar.dateComponents([.year, .month], from: now))!
+        let to = try request.dateQuery("to") ?? calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: now))!
         guard from < to else { throw AppError.validation(ValidationError(field: "to", message: "must be after from")) }
         guard to.timeIntervalSince(from) <= 3 * 366 * 86400 else {
             throw AppError.validation(ValidationError(field: "to", message: "must be at most three years after from"))
         }
-        let requested: String? = parameters.get("groupBy")
-        let rawGrouping = requested ?? "total"
+        let rawGrouping = request.query("groupBy") ?? "total"
         guard let groupBy = UsageStore.Grouping(rawValue: rawGrouping) else {
             throw AppError.validation(
                 ValidationError(field: "groupBy", message: "must be one of \(UsageStore.Grouping.allCases.map(\.rawValue).joined(separator: ", "))"))
@@ -232,8 +224,7 @@ struct UsageController {
         guard let modelID = try request.uuidQuery("modelId"), let model = try await models.usable(modelID, tenantID: tenantID) else {
             throw AppError(.notFound, code: "unknown_model", message: "No model with that id is available to you.", field: "modelId")
         }
-        let parameter: String? = request.uri.queryParameters.get("imageSize")
-        let size = parameter.flatMap { $0.isEmpty ? nil : $0 }
+        let size = request.query("imageSize")
         if let size, !model.capabilities.imageSizes.contains(size) {
             throw AppError.validation(ValidationError(field: "imageSize", message: "'\(size)' is not offered by this model"))
         }

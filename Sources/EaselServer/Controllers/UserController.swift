@@ -88,8 +88,8 @@ struct UserController {
         audit.targetID = user.id.uuidString.lowercased()
         audit.detailsJSON = AuditDetails.change(before: [:], after: ["monthlyImageLimit": body.monthlyImageLimit.map(String.init) ?? "none"])
         try await audits.record(audit)
-        let current = try await generations.userLimit(user.id, tenantID: tenantID)
-        return LimitView(userId: user.id, monthlyImageLimit: current.limit, monthlyImages: current.images)
+        let month = try await generations.monthlyUsage(tenantID: tenantID, userID: user.id)
+        return LimitView(userId: user.id, monthlyImageLimit: body.monthlyImageLimit, monthlyImages: month.userImages)
     }
 
     func authorize(_ action: Policy.Action, _ principal: Principal) throws {

@@ -35,9 +35,4 @@ final class GenerationSignals: Sendable {
             signal.signal()
         }
     }
-
-    /// Returns when `ticket`'s generation was signalled since the last wait, or after `timeout`.
-    func wait(_ ticket: Ticket, timeout: Duration) async {
-        await ticket.signal.wait(timeout: timeout)
-    }
 }

@@ -14,23 +14,21 @@ struct RateLimiter: Sendable {
         var retryAfterSeconds: Int
     }
 
-    /// Counts this request against the caller's key and user; the first limit exceeded refuses it.
+    /// Counts this request against the caller's key and user (one statement for both); the
+    /// first limit exceeded refuses it.
     func check(_ principal: Principal) async throws -> Refusal? {
+        var limits: [(scope: String, limit: Int, what: String)] = []
         if case .apiKey(let id) = principal.credential, perAPIKey > 0 {
-            let decision = try await store.hit("key:\(id.uuidString.lowercased())", limit: perAPIKey)
-            if !decision.allowed {
-                return Refusal(
-                    message: "Too many generation requests: an API key may send \(perAPIKey) per minute. Try again in \(decision.retryAfterSeconds) s.",
-                    retryAfterSeconds: decision.retryAfterSeconds)
-            }
+            limits.append(("key:\(id.uuidString.lowercased())", perAPIKey, "an API key"))
         }
         if perUser > 0 {
-            let decision = try await store.hit("user:\(principal.userID.uuidString.lowercased())", limit: perUser)
-            if !decision.allowed {
-                return Refusal(
-                    message: "Too many generation requests: a user may send \(perUser) per minute. Try again in \(decision.retryAfterSeconds) s.",
-                    retryAfterSeconds: decision.retryAfterSeconds)
-            }
+            limits.append(("user:\(principal.userID.uuidString.lowercased())", perUser, "a user"))
+        }
+        let decisions = try await store.hit(limits.map { ($0.scope, $0.limit) })
+        for (limit, decision) in zip(limits, decisions) where !decision.allowed {
+            return Refusal(
+                message: "Too many generation requests: \(limit.what) may send \(limit.limit) per minute. Try again in \(decision.retryAfterSeconds) s.",
+                retryAfterSeconds: decision.retryAfterSeconds)
         }
         return nil
     }

@@ -50,7 +50,7 @@ function row(tenant) {
     h("td", {}, h("span", { class: `badge badge-${suspended ? "warn" : "ok"}` }, suspended ? "Suspended" : "Active")),
     h("td", {}, limit(tenant.limits.monthlyImageQuota)),
     h("td", {}, limit(tenant.limits.monthlyTokenBudget)),
-    h("td", {}, limit(tenant.limits.maxConcurrentGenerations)),
+    h("td", {}, limit(tenant.limits.maxConcurrentGenerations), tenant.limits.maxQueuedGenerations === null ? "" : h("span", { class: "muted small" }, ` + ${tenant.limits.maxQueuedGenerations} waiting`)),
     h("td", {}, formatDate(tenant.createdAt)),
     h("td", { class: "actions" }, users, edit, toggle),
   );
@@ -93,6 +93,10 @@ function openEditor(tenant) {
   editForm.quota.value = tenant.limits.monthlyImageQuota ?? "";
   editForm.budget.value = tenant.limits.monthlyTokenBudget ?? "";
   editForm.concurrency.value = tenant.limits.maxConcurrentGenerations ?? "";
+  editForm.queued.value = tenant.limits.maxQueuedGenerations ?? "";
+  editForm.perKey.value = tenant.limits.apiKeyRequestsPerMinute ?? "";
+  editForm.perUser.value = tenant.limits.userRequestsPerMinute ?? "";
+  editForm.imageless.checked = tenant.limits.quotaCountsImagelessResults;
   editForm.retention.value = tenant.limits.imageRetentionDays ?? "";
   dialog.showModal();
 }
@@ -105,7 +109,9 @@ editForm.addEventListener("submit", async (event) => {
         name: editForm.name.value,
         limits: {
           monthlyImageQuota: number(editForm.quota), monthlyTokenBudget: number(editForm.budget),
-          maxConcurrentGenerations: number(editForm.concurrency), imageRetentionDays: number(editForm.retention),
+          maxConcurrentGenerations: number(editForm.concurrency), maxQueuedGenerations: number(editForm.queued),
+          apiKeyRequestsPerMinute: number(editForm.perKey), userRequestsPerMinute: number(editForm.perUser),
+          quotaCountsImagelessResults: editForm.imageless.checked, imageRetentionDays: number(editForm.retention),
         },
       });
       dialog.close();

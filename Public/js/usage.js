@@ -1,7 +1,7 @@
 // Usage dashboard: totals, a per-day chart, and breakdowns by model, user (or tenant) and
 // outcome for a date range, from GET /api/v1/usage.
 import { api, requireSession } from "./api.js";
-import { errorText, h, messageArea, renderShell } from "./ui.js";
+import { busy, errorText, h, messageArea, renderShell } from "./ui.js";
 
 const me = await requireSession();
 renderShell(me, "/admin/usage.html");
@@ -115,6 +115,51 @@ function drawChart() {
   chart.replaceChildren(root);
 }
 
+// The tenant's limits, usage against them, and its image retention (tenant admins only: the
+// platform admin sets limits on the Tenants page).
+async function loadLimits() {
+  const [tenant, fresh] = await Promise.all([api("GET", `/api/v1/tenants/${me.tenant.id}`), api("GET", "/api/v1/me")]);
+  const limits = tenant.limits;
+  const usage = fresh.usage ?? {};
+  const against = (used, allowed, unit) => (allowed == null ? `${count(used)} ${unit}, no limit` : `${count(used)} of ${count(allowed)} ${unit}`);
+  const rate = (value) => (value == null ? "server default" : value === 0 ? "no limit" : `${count(value)} per minute`);
+  const facts = [
+    ["Images", against(usage.monthlyImages ?? 0, limits.monthlyImageQuota, "images")],
+    ["Tokens", against(usage.monthlyTokens ?? 0, limits.monthlyTokenBudget, "tokens")],
+    ["Resets", usage.resetsAt ? new Date(usage.resetsAt).toUTCString().replace(" GMT", " UTC") : "—"],
+    ["Blocked results", limits.quotaCountsImagelessResults ? "count as one image each" : "do not count"],
+    ["Running at once", limits.maxConcurrentGenerations == null ? "no limit" : count(limits.maxConcurrentGenerations)],
+    ["Waiting beyond that", limits.maxQueuedGenerations == null ? "no limit" : count(limits.maxQueuedGenerations)],
+    ["Requests per API key", rate(limits.apiKeyRequestsPerMinute)],
+    ["Requests per user", rate(limits.userRequestsPerMinute)],
+  ];
+  $("limits-facts").replaceChildren(...facts.flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
+  $("retention-form").retention.value = limits.imageRetentionDays ?? "";
+  $("limits-card").hidden = false;
+}
+
+const retentionMessage = messageArea($("retention-message"));
+$("retention-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  retentionMessage.clear();
+  const input = event.target.retention;
+  const days = input.value === "" ? null : Number(input.value);
+  if (days !== null && !(Number.isInteger(days) && days >= 1 && days <= 36500)) {
+    retentionMessage.show("error", "Keep images for 1 to 36500 days, or leave the field empty to keep them for good.");
+    input.focus();
+    return;
+  }
+  await busy(event.submitter ?? event.target.querySelector("button"), "Saving…", async () => {
+    try {
+      await api("PATCH", `/api/v1/tenants/${me.tenant.id}`, { limits: { imageRetentionDays: days } });
+      retentionMessage.show("ok", days === null ? "Images are kept for good." : `Images older than ${count(days)} days will be deleted.`);
+      await loadLimits();
+    } catch (error) {
+      retentionMessage.show("error", errorText(error));
+    }
+  });
+});
+
 // ---------- start ----------
 
 if (!["platform_admin", "owner", "admin"].includes(me.role)) {
@@ -147,4 +192,5 @@ if (!["platform_admin", "owner", "admin"].includes(me.role)) {
     });
   }
   await load();
+  if (!isPlatform) await loadLimits().catch((error) => message.show("error", errorText(error)));
 }

@@ -8,6 +8,8 @@ public enum Policy {
         case manageTenants
         /// Read or change the users of `tenantID`.
         case manageUsers(tenantID: UUID)
+        /// Read the limits of `tenantID` and set what its own admins may (image retention).
+        case manageTenantSettings(tenantID: UUID)
         /// Give a user of `tenantID` the role `role`; `currentRole` is the user's role now (nil when creating).
         case assignRole(Role, tenantID: UUID, currentRole: Role?)
         /// Read the audit log of `tenantID` (nil: of the whole platform).
@@ -25,6 +27,9 @@ public enum Policy {
 
         case .manageUsers(let tenantID):
             try requireTenantAdmin(principal, of: tenantID, doing: "manage its users")
+
+        case .manageTenantSettings(let tenantID):
+            try requireTenantAdmin(principal, of: tenantID, doing: "manage its settings")
 
         case .assignRole(let role, let tenantID, let currentRole):
             try requireTenantAdmin(principal, of: tenantID, doing: "manage its users")

@@ -32,12 +32,4 @@ public enum TenantRules {
         while slug.hasSuffix("-") { slug.removeLast() }
         return String(slug.prefix(63)).isEmpty ? "tenant" : String(slug.prefix(63))
     }
-
-    /// An optional non-negative limit; nil means unlimited.
-    public static func limit(_ value: Int?, field: String) throws(ValidationError) -> Int? {
-        guard let value else { return nil }
-        guard value >= 0 else { throw ValidationError(field: field, message: "must be 0 or more (or null for no limit)") }
-        guard value <= Int(Int32.max) else { throw ValidationError(field: field, message: "must be at most \(Int32.max)") }
-        return value
-    }
 }

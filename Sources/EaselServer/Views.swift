@@ -42,21 +42,29 @@ struct UserView: ResponseEncodable {
     enum CodingKeys: String, CodingKey { case id, tenantId, email, displayName, role, status, createdAt, lastLoginAt }
 }
 
-struct LimitsView: Codable, Sendable {
-    var monthlyImageQuota: Int?
-    var monthlyTokenBudget: Int?
-    var maxConcurrentGenerations: Int?
-    var imageRetentionDays: Int?
+/// A tenant's limits as the API shows them: every field always present, null for none (or,
+/// for the per-minute rates, the server's default).
+struct LimitsView: Encodable, Sendable {
+    var limits: TenantLimits
+
+    init(_ limits: TenantLimits) { self.limits = limits }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(monthlyImageQuota, forKey: .monthlyImageQuota)
-        try c.encode(monthlyTokenBudget, forKey: .monthlyTokenBudget)
-        try c.encode(maxConcurrentGenerations, forKey: .maxConcurrentGenerations)
-        try c.encode(imageRetentionDays, forKey: .imageRetentionDays)
+        try c.encode(limits.monthlyImageQuota, forKey: .monthlyImageQuota)
+        try c.encode(limits.monthlyTokenBudget, forKey: .monthlyTokenBudget)
+        try c.encode(limits.maxConcurrentGenerations, forKey: .maxConcurrentGenerations)
+        try c.encode(limits.maxQueuedGenerations, forKey: .maxQueuedGenerations)
+        try c.encode(limits.apiKeyRequestsPerMinute, forKey: .apiKeyRequestsPerMinute)
+        try c.encode(limits.userRequestsPerMinute, forKey: .userRequestsPerMinute)
+        try c.encode(limits.quotaCountsImageless, forKey: .quotaCountsImagelessResults)
+        try c.encode(limits.imageRetentionDays, forKey: .imageRetentionDays)
     }
 
-    enum CodingKeys: String, CodingKey { case monthlyImageQuota, monthlyTokenBudget, maxConcurrentGenerations, imageRetentionDays }
+    enum CodingKeys: String, CodingKey {
+        case monthlyImageQuota, monthlyTokenBudget, maxConcurrentGenerations, maxQueuedGenerations, apiKeyRequestsPerMinute,
+            userRequestsPerMinute, quotaCountsImagelessResults, imageRetentionDays
+    }
 }
 
 struct TenantView: ResponseEncodable {
@@ -73,9 +81,7 @@ struct TenantView: ResponseEncodable {
         name = tenant.name
         slug = tenant.slug
         status = tenant.status
-        limits = LimitsView(
-            monthlyImageQuota: tenant.monthlyImageQuota, monthlyTokenBudget: tenant.monthlyTokenBudget,
-            maxConcurrentGenerations: tenant.maxConcurrentGenerations, imageRetentionDays: tenant.imageRetentionDays)
+        limits = LimitsView(tenant.limits)
         createdAt = tenant.createdAt
         updatedAt = tenant.updatedAt
     }

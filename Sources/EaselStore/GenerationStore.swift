@@ -187,13 +187,14 @@ public struct GenerationStore: Sendable {
         }
     }
 
-    /// A monthly limit a request would go past.
+    /// A limit a request would go past: a monthly quota, or the tenant's generations in flight.
     public struct QuotaRefusal: Error, Sendable, Equatable {
-        public enum Limit: String, Sendable { case images, tokens, userImages }
+        public enum Limit: String, Sendable { case images, tokens, userImages, inFlight }
         public var limit: Limit
         public var used: Int
         public var allowed: Int
         public var tenantName: String
+        /// When the month's quotas reset; for `inFlight`, when to try again.
         public var resetsAt: Date
     }
 
@@ -206,20 +207,42 @@ public struct GenerationStore: Sendable {
         case quotaExceeded(QuotaRefusal)
     }
 
-    /// Refuses the request if the tenant's month is used up. Under a per-tenant advisory lock
-    /// held to the end of the enqueue transaction, so concurrent requests are counted one after
+    /// How long a request refused for the tenant's generations in flight is told to wait.
+    public static let inFlightRetrySeconds = 5
+
+    /// Refuses the request if the tenant's month is used up, or if it would have to wait behind
+    /// more queued generations than the tenant may have. Under a per-tenant advisory lock held
+    /// to the end of the enqueue transaction, so concurrent requests are counted one after
     /// another; queued and running generations count as one image each until they end.
-    static func checkQuota(tenantID: UUID, userID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+    static func checkAdmission(tenantID: UUID, userID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
         let limits = try await connection.query(
             """
-            SELECT t.name, t.monthly_image_quota, t.monthly_token_budget,
+            SELECT t.name, t.monthly_image_quota, t.monthly_token_budget, t.max_concurrent_generations, t.max_queued_generations,
                    (SELECT monthly_image_limit FROM user_limits WHERE user_id = \(userID) AND tenant_id = t.id)
             FROM tenants t WHERE t.id = \(tenantID)
             """, logger: logger
-        ).collect().first?.decode((String, Int?, Int?, Int?).self)
-        guard let (name, quota, budget, userLimit) = limits, quota != nil || budget != nil || userLimit != nil else { return }
+        ).collect().first?.decode((String, Int?, Int?, Int?, Int?, Int?).self)
+        guard let (name, quota, budget, concurrency, queueBound, userLimit) = limits,
+              quota != nil || budget != nil || queueBound != nil || userLimit != nil
+        else { return }
         try await connection.query(
             "SELECT pg_advisory_xact_lock(hashtext('easel.quota'), hashtext(\(tenantID.uuidString.lowercased())))", logger: logger)
+        if let queueBound {
+            let (running, queued) = try await connection.query(
+                """
+                SELECT count(*) FILTER (WHERE status = 'running')::int, count(*) FILTER (WHERE status = 'queued')::int
+                FROM generations WHERE tenant_id = \(tenantID) AND status IN ('queued', 'running')
+                """, logger: logger
+            ).collect().first!.decode((Int, Int).self)
+            // It would wait if every slot is busy; refused if the queue is already full.
+            if queued >= queueBound, concurrency.map({ running >= $0 }) ?? true {
+                throw EnqueueError.quotaExceeded(
+                    QuotaRefusal(
+                        limit: .inFlight, used: running + queued, allowed: (concurrency ?? running) + queueBound, tenantName: name,
+                        resetsAt: Date().addingTimeInterval(TimeInterval(Self.inFlightRetrySeconds))))
+            }
+        }
+        guard quota != nil || budget != nil || userLimit != nil else { return }
         let month = try await Self.monthlyUsage(
             try await connection.query(Self.monthlyUsageQuery(tenantID: tenantID, userID: userID), logger: logger))
         let (images, tokens, userImages, resets) = (month.images, month.tokens, month.userImages, month.resetsAt)
@@ -267,7 +290,7 @@ public struct GenerationStore: Sendable {
     /// always reaches a terminal state. A request outside any conversation starts one.
     public func enqueue(_ new: NewGeneration) async throws -> UUID {
         try await Transaction.run(client, logger: logger) { connection in
-            try await Self.checkQuota(tenantID: new.tenantID, userID: new.userID, on: connection, logger: logger)
+            try await Self.checkAdmission(tenantID: new.tenantID, userID: new.userID, on: connection, logger: logger)
             var options = new.options
             options.inputImageIds = []
             for (index, imageID) in new.reusedImageIDs.enumerated() {
@@ -346,8 +369,9 @@ public struct GenerationStore: Sendable {
     }
 
     /// What a tenant, and one of its users, have used this calendar month (UTC), counted as the
-    /// quota check counts: finished generations by their images, queued and running ones as one
-    /// image each.
+    /// quota check counts: finished generations by their images and tokens (a blocked or
+    /// image-less result as one image and its tokens when the tenant counts those, else as
+    /// nothing), queued and running ones as one image each.
     public struct MonthlyUsage: Sendable, Equatable {
         public var images: Int
         public var tokens: Int
@@ -355,16 +379,28 @@ public struct GenerationStore: Sendable {
         public var resetsAt: Date
     }
 
+    /// Reads the daily roll-up for finished generations and `generations` for the ones in
+    /// flight, in one statement so a generation finishing meanwhile is counted once.
     static func monthlyUsageQuery(tenantID: UUID, userID: UUID) -> PostgresQuery {
         """
-        SELECT (COALESCE(sum(image_count) FILTER (WHERE finished_at IS NOT NULL), 0)
-                + count(*) FILTER (WHERE status IN ('queued', 'running')))::bigint,
-               COALESCE(sum(total_tokens), 0)::bigint,
-               (COALESCE(sum(image_count) FILTER (WHERE finished_at IS NOT NULL AND user_id = \(userID)), 0)
-                + count(*) FILTER (WHERE status IN ('queued', 'running') AND user_id = \(userID)))::bigint,
-               date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' + interval '1 month'
-        FROM generations WHERE tenant_id = \(tenantID)
-          AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+        WITH month AS (SELECT date_trunc('month', now() AT TIME ZONE 'UTC') AS start),
+        counted AS (
+            SELECT user_id, requests, images, total_tokens, (status = 'blocked' OR reason = 'no_image') AS imageless
+            FROM usage_daily WHERE tenant_id = \(tenantID) AND day >= (SELECT start FROM month)::date
+            UNION ALL
+            SELECT user_id, 1, 1, 0, false FROM generations
+            WHERE status IN ('queued', 'running') AND tenant_id = \(tenantID)
+              AND created_at >= (SELECT start FROM month) AT TIME ZONE 'UTC'
+        ), weighed AS (
+            SELECT user_id,
+                   CASE WHEN NOT imageless THEN images WHEN t.quota_counts_imageless THEN requests ELSE 0 END AS images,
+                   CASE WHEN NOT imageless OR t.quota_counts_imageless THEN total_tokens ELSE 0 END AS tokens
+            FROM counted, tenants t WHERE t.id = \(tenantID)
+        )
+        SELECT COALESCE(sum(images), 0)::bigint, COALESCE(sum(tokens), 0)::bigint,
+               COALESCE(sum(images) FILTER (WHERE user_id = \(userID)), 0)::bigint,
+               (SELECT start FROM month) AT TIME ZONE 'UTC' + interval '1 month'
+        FROM weighed
         """
     }
 

@@ -20,6 +20,13 @@ public struct RateLimitStore: Sendable {
         public var retryAfterSeconds: Int
     }
 
+    /// A tenant's own per-minute limits for API keys and users; nil where it uses the default.
+    public func tenantRates(_ tenantID: UUID) async throws -> (apiKey: Int?, user: Int?) {
+        let rows = try await client.query(
+            "SELECT api_key_requests_per_minute, user_requests_per_minute FROM tenants WHERE id = \(tenantID)", logger: logger)
+        return try await rows.collect().first?.decode((Int?, Int?).self) ?? (nil, nil)
+    }
+
     /// Counts one request for `scope` and says whether it is within `limit` per minute.
     public func hit(_ scope: String, limit: Int) async throws -> Decision {
         try await hit([(scope, limit)])[0]

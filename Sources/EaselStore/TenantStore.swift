@@ -14,41 +14,46 @@ public struct TenantStore: Sendable {
     }
 
     static let columns = """
-        id, name, slug, status, monthly_image_quota, monthly_token_budget, max_concurrent_generations, created_at, updated_at,
-        image_retention_days
+        id, name, slug, status, created_at, updated_at, monthly_image_quota, monthly_token_budget, max_concurrent_generations,
+        max_queued_generations, api_key_requests_per_minute, user_requests_per_minute, quota_counts_imageless, image_retention_days
         """
+    static let cursorColumn = 14
 
     static func record(_ row: PostgresRow) throws -> TenantRecord {
-        let (id, name, slug, status, quota, budget, concurrency, created, updated, retention) = try row.decode(
-            (UUID, String, String, String, Int?, Int?, Int?, Date, Date, Int?).self)
+        let (id, name, slug, status, created, updated, quota, budget, concurrency, queued, perKey, perUser, imageless, retention) =
+            try row.decode((UUID, String, String, String, Date, Date, Int?, Int?, Int?, Int?, Int?, Int?, Bool, Int?).self)
         return TenantRecord(
             id: id, name: name, slug: slug, status: TenantRecord.Status(rawValue: status) ?? .suspended,
-            monthlyImageQuota: quota, monthlyTokenBudget: budget, maxConcurrentGenerations: concurrency,
-            imageRetentionDays: retention, createdAt: created, updatedAt: updated)
+            limits: TenantLimits(
+                monthlyImageQuota: quota, monthlyTokenBudget: budget, maxConcurrentGenerations: concurrency,
+                maxQueuedGenerations: queued, apiKeyRequestsPerMinute: perKey, userRequestsPerMinute: perUser,
+                quotaCountsImageless: imageless, imageRetentionDays: retention),
+            createdAt: created, updatedAt: updated)
     }
 
     public struct NewTenant: Sendable {
         public var name: String
         public var slug: String
-        public var monthlyImageQuota: Int?
-        public var monthlyTokenBudget: Int?
-        public var maxConcurrentGenerations: Int?
+        public var limits: TenantLimits
 
-        public init(name: String, slug: String, monthlyImageQuota: Int? = nil, monthlyTokenBudget: Int? = nil, maxConcurrentGenerations: Int? = nil) {
+        public init(name: String, slug: String, limits: TenantLimits = TenantLimits()) {
             self.name = name
             self.slug = slug
-            self.monthlyImageQuota = monthlyImageQuota
-            self.monthlyTokenBudget = monthlyTokenBudget
-            self.maxConcurrentGenerations = maxConcurrentGenerations
+            self.limits = limits
         }
     }
 
     public func create(_ tenant: NewTenant, audit: AuditEntry) async throws -> TenantRecord {
-        try await Transaction.run(client, logger: logger, conflict: "a tenant with slug '\(tenant.slug)' already exists") { connection in
+        let limits = tenant.limits
+        return try await Transaction.run(client, logger: logger, conflict: "a tenant with slug '\(tenant.slug)' already exists") { connection in
             let rows = try await connection.query(
                 """
-                INSERT INTO tenants (name, slug, monthly_image_quota, monthly_token_budget, max_concurrent_generations)
-                VALUES (\(tenant.name), \(tenant.slug), \(tenant.monthlyImageQuota), \(tenant.monthlyTokenBudget), \(tenant.maxConcurrentGenerations))
+                INSERT INTO tenants (name, slug, monthly_image_quota, monthly_token_budget, max_concurrent_generations,
+                                     max_queued_generations, api_key_requests_per_minute, user_requests_per_minute,
+                                     quota_counts_imageless, image_retention_days)
+                VALUES (\(tenant.name), \(tenant.slug), \(limits.monthlyImageQuota), \(limits.monthlyTokenBudget),
+                        \(limits.maxConcurrentGenerations), \(limits.maxQueuedGenerations), \(limits.apiKeyRequestsPerMinute),
+                        \(limits.userRequestsPerMinute), \(limits.quotaCountsImageless), \(limits.imageRetentionDays))
                 RETURNING \(unescaped: Self.columns)
                 """, logger: logger)
             let record = try Self.record(try await rows.collect().first!)
@@ -76,17 +81,15 @@ public struct TenantStore: Sendable {
                OR (created_at, id) > (timestamptz 'epoch' + \(afterMicros)::bigint * interval '1 microsecond', \(afterID))
             ORDER BY created_at, id LIMIT \(limit + 1)
             """, logger: logger)
-        return try await Page(rows, limit: limit, cursorColumn: 10, decode: Self.record) { $0.id.uuidString }
+        return try await Page(rows, limit: limit, cursorColumn: Self.cursorColumn, decode: Self.record) { $0.id.uuidString }
     }
 
     /// Changes to a tenant; nil fields stay as they are. Limits use `.some(nil)` to mean "unlimited".
     public struct Patch: Sendable {
         public var name: String?
         public var status: TenantRecord.Status?
-        public var monthlyImageQuota: Int??
-        public var monthlyTokenBudget: Int??
-        public var maxConcurrentGenerations: Int??
-        public var imageRetentionDays: Int??
+        /// Applied to the limits as they are, under the row's lock.
+        public var limits: @Sendable (inout TenantLimits) -> Void = { _ in }
         public init() {}
     }
 
@@ -100,16 +103,18 @@ public struct TenantStore: Sendable {
             var after = before
             if let name = patch.name { after.name = name }
             if let status = patch.status { after.status = status }
-            if let quota = patch.monthlyImageQuota { after.monthlyImageQuota = quota }
-            if let budget = patch.monthlyTokenBudget { after.monthlyTokenBudget = budget }
-            if let concurrency = patch.maxConcurrentGenerations { after.maxConcurrentGenerations = concurrency }
-            if let retention = patch.imageRetentionDays { after.imageRetentionDays = retention }
+            patch.limits(&after.limits)
+            let limits = after.limits
             let rows = try await connection.query(
                 """
                 UPDATE tenants SET name = \(after.name), status = \(after.status.rawValue),
-                    monthly_image_quota = \(after.monthlyImageQuota), monthly_token_budget = \(after.monthlyTokenBudget),
-                    max_concurrent_generations = \(after.maxConcurrentGenerations),
-                    image_retention_days = \(after.imageRetentionDays), updated_at = now()
+                    monthly_image_quota = \(limits.monthlyImageQuota), monthly_token_budget = \(limits.monthlyTokenBudget),
+                    max_concurrent_generations = \(limits.maxConcurrentGenerations),
+                    max_queued_generations = \(limits.maxQueuedGenerations),
+                    api_key_requests_per_minute = \(limits.apiKeyRequestsPerMinute),
+                    user_requests_per_minute = \(limits.userRequestsPerMinute),
+                    quota_counts_imageless = \(limits.quotaCountsImageless),
+                    image_retention_days = \(limits.imageRetentionDays), updated_at = now()
                 WHERE id = \(id) RETURNING \(unescaped: Self.columns)
                 """, logger: logger)
             let updated = try Self.record(try await rows.collect().first!)
@@ -124,12 +129,17 @@ public struct TenantStore: Sendable {
     }
 
     static func auditFields(_ tenant: TenantRecord) -> [String: String] {
-        [
+        let limits = tenant.limits
+        return [
             "name": tenant.name, "status": tenant.status.rawValue,
-            "monthlyImageQuota": tenant.monthlyImageQuota.map(String.init) ?? "unlimited",
-            "monthlyTokenBudget": tenant.monthlyTokenBudget.map(String.init) ?? "unlimited",
-            "maxConcurrentGenerations": tenant.maxConcurrentGenerations.map(String.init) ?? "unlimited",
-            "imageRetentionDays": tenant.imageRetentionDays.map(String.init) ?? "forever",
+            "monthlyImageQuota": limits.monthlyImageQuota.map(String.init) ?? "unlimited",
+            "monthlyTokenBudget": limits.monthlyTokenBudget.map(String.init) ?? "unlimited",
+            "maxConcurrentGenerations": limits.maxConcurrentGenerations.map(String.init) ?? "unlimited",
+            "maxQueuedGenerations": limits.maxQueuedGenerations.map(String.init) ?? "unlimited",
+            "apiKeyRequestsPerMinute": limits.apiKeyRequestsPerMinute.map(String.init) ?? "default",
+            "userRequestsPerMinute": limits.userRequestsPerMinute.map(String.init) ?? "default",
+            "quotaCountsImageless": String(limits.quotaCountsImageless),
+            "imageRetentionDays": limits.imageRetentionDays.map(String.init) ?? "forever",
         ]
     }
 }

@@ -16,17 +16,17 @@ public struct UsageStore: Sendable {
     public enum Grouping: String, Sendable, CaseIterable {
         case total, day, month, model, user, tenant, reason
 
-        /// The key and label of a row's group (fixed SQL, never caller text).
-        var expressions: (key: String, label: String) {
+        /// The key and label of a row `r` of the roll-up, and the join the label needs (fixed
+        /// SQL, never caller text).
+        var expressions: (key: String, label: String, join: String) {
             switch self {
-            case .total: return ("'total'", "'All generations'")
-            case .day: return ("to_char(g.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')", "to_char(g.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
-            case .month: return ("to_char(g.created_at AT TIME ZONE 'UTC', 'YYYY-MM')", "to_char(g.created_at AT TIME ZONE 'UTC', 'YYYY-MM')")
-            case .model: return ("m.id::text", "min(m.name)")
-            case .user: return ("u.id::text", "min(u.email)")
-            case .tenant: return ("t.id::text", "min(t.name)")
-            case .reason:
-                return ("COALESCE(g.error_code, g.block_reason, g.status)", "COALESCE(g.error_code, g.block_reason, g.status)")
+            case .total: return ("'total'", "'All generations'", "")
+            case .day: return ("to_char(r.day, 'YYYY-MM-DD')", "to_char(r.day, 'YYYY-MM-DD')", "")
+            case .month: return ("to_char(r.day, 'YYYY-MM')", "to_char(r.day, 'YYYY-MM')", "")
+            case .model: return ("r.model_id::text", "m.name", "JOIN models m ON m.id = r.model_id")
+            case .user: return ("r.user_id::text", "u.email", "JOIN users u ON u.id = r.user_id")
+            case .tenant: return ("r.tenant_id::text", "t.name", "JOIN tenants t ON t.id = r.tenant_id")
+            case .reason: return ("r.reason", "r.reason", "")
             }
         }
     }
@@ -48,34 +48,58 @@ public struct UsageStore: Sendable {
         public var costMicros: Int
         /// Generations whose cost is unknown (no price for their model and day).
         public var unpriced: Int
+        /// Latency percentiles of succeeded generations, read from the roll-up's buckets: within
+        /// 20% of the exact figure.
         public var latencyP50Ms: Double?
         public var latencyP95Ms: Double?
     }
 
-    /// Figures for generations made in [from, to), for one tenant or (nil) all, grouped.
+    /// Figures for generations made on the UTC days [from, to), for one tenant or (nil) all,
+    /// grouped. Finished generations come from the daily roll-up (`usage_daily`); queued and
+    /// running ones, which it does not hold yet, are counted as requests from `generations`.
     public func figures(tenantID: UUID?, from: Date, to: Date, groupBy: Grouping) async throws -> [Figures] {
-        let (key, label) = groupBy.expressions
+        let (key, label, join) = groupBy.expressions
         let rows = try await client.query(
             """
-            SELECT \(unescaped: key) AS key, \(unescaped: label),
-                count(*)::int,
-                count(*) FILTER (WHERE g.status = 'succeeded')::int,
-                count(*) FILTER (WHERE g.status = 'blocked')::int,
-                count(*) FILTER (WHERE g.status = 'failed')::int,
-                count(*) FILTER (WHERE g.status = 'canceled')::int,
-                COALESCE(sum(g.image_count), 0)::bigint,
-                COALESCE(sum(g.prompt_tokens), 0)::bigint,
-                COALESCE(sum(g.output_tokens), 0)::bigint,
-                COALESCE(sum(g.image_tokens), 0)::bigint,
-                COALESCE(sum(g.thought_tokens), 0)::bigint,
-                COALESCE(sum(g.cost_micros), 0)::bigint,
-                count(*) FILTER (WHERE g.finished_at IS NOT NULL AND g.cost_micros IS NULL AND g.total_tokens IS NOT NULL)::int,
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY g.latency_ms) FILTER (WHERE g.status = 'succeeded'),
-                percentile_cont(0.95) WITHIN GROUP (ORDER BY g.latency_ms) FILTER (WHERE g.status = 'succeeded')
-            FROM generations g JOIN models m ON m.id = g.model_id JOIN users u ON u.id = g.user_id JOIN tenants t ON t.id = g.tenant_id
-            WHERE (\(tenantID)::uuid IS NULL OR g.tenant_id = \(tenantID))
-              AND g.created_at >= \(from) AND g.created_at < \(to)
-            GROUP BY 1 ORDER BY 1
+            WITH r AS (
+                SELECT tenant_id, day, user_id, model_id, status, reason, latency_bucket, requests, images, prompt_tokens,
+                       output_tokens, image_tokens, thought_tokens, cost_micros, unpriced
+                FROM usage_daily
+                WHERE (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
+                  AND day >= (\(from) AT TIME ZONE 'UTC')::date AND day < (\(to) AT TIME ZONE 'UTC')::date
+                UNION ALL
+                SELECT tenant_id, (created_at AT TIME ZONE 'UTC')::date, user_id, model_id, status, status, -1, 1, 0, 0, 0, 0, 0, 0, 0
+                FROM generations
+                WHERE status IN ('queued', 'running') AND (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
+                  AND created_at >= \(from) AND created_at < \(to)
+            ), grouped AS MATERIALIZED (
+                SELECT \(unescaped: key) AS key, \(unescaped: label) AS label, r.* FROM r \(unescaped: join)
+            ), latency AS (
+                SELECT key, latency_bucket AS bucket, sum(requests) AS n FROM grouped WHERE latency_bucket >= 0
+                GROUP BY 1, 2 HAVING sum(requests) > 0
+            ), running AS (
+                SELECT key, bucket, n, sum(n) OVER (PARTITION BY key ORDER BY bucket) AS upto, sum(n) OVER (PARTITION BY key) AS total
+                FROM latency
+            ), percentiles AS (
+                -- The bucket holding the percentile, interpolated geometrically within it.
+                SELECT key,
+                    (array_agg(power(1.2, bucket + (0.5 * total - (upto - n)) / n)::float8 ORDER BY bucket)
+                        FILTER (WHERE upto >= 0.5 * total))[1] AS p50,
+                    (array_agg(power(1.2, bucket + (0.95 * total - (upto - n)) / n)::float8 ORDER BY bucket)
+                        FILTER (WHERE upto >= 0.95 * total))[1] AS p95
+                FROM running GROUP BY key
+            )
+            SELECT g.key, min(g.label),
+                sum(requests)::int,
+                COALESCE(sum(requests) FILTER (WHERE status = 'succeeded'), 0)::int,
+                COALESCE(sum(requests) FILTER (WHERE status = 'blocked'), 0)::int,
+                COALESCE(sum(requests) FILTER (WHERE status = 'failed'), 0)::int,
+                COALESCE(sum(requests) FILTER (WHERE status = 'canceled'), 0)::int,
+                sum(images)::bigint, sum(prompt_tokens)::bigint, sum(output_tokens)::bigint, sum(image_tokens)::bigint,
+                sum(thought_tokens)::bigint, sum(cost_micros)::bigint, sum(unpriced)::int,
+                min(p.p50), min(p.p95)
+            FROM grouped g LEFT JOIN percentiles p ON p.key = g.key
+            GROUP BY g.key HAVING sum(requests) > 0 ORDER BY 1
             """, logger: logger)
         var result: [Figures] = []
         for try await row in rows {

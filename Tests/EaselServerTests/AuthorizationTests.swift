@@ -36,8 +36,12 @@ import Testing
             let rows: [Row] = [
                 Row(method: .get, path: "/api/v1/tenants", expected: [401, 200, 403, 403, 403, 403]),
                 Row(method: .post, path: "/api/v1/tenants", body: #"{"name":"T-$WHO"}"#, expected: [401, 201, 403, 403, 403, 403]),
-                Row(method: .get, path: "/api/v1/tenants/\(acme)", expected: [401, 200, 403, 403, 403, 403]),
+                // A tenant's own admins read its limits and set its image retention, nothing more.
+                Row(method: .get, path: "/api/v1/tenants/\(acme)", expected: [401, 200, 200, 200, 403, 403]),
+                Row(method: .get, path: "/api/v1/tenants/\(world.globex)", expected: [401, 200, 404, 404, 404, 404]),
                 Row(method: .patch, path: "/api/v1/tenants/\(acme)", body: #"{"limits":{"monthlyImageQuota":500}}"#, expected: [401, 200, 403, 403, 403, 403]),
+                Row(method: .patch, path: "/api/v1/tenants/\(acme)", body: #"{"name":"Acme $WHO"}"#, expected: [401, 200, 403, 403, 403, 403]),
+                Row(method: .patch, path: "/api/v1/tenants/\(acme)", body: #"{"limits":{"imageRetentionDays":90}}"#, expected: [401, 200, 200, 200, 403, 403]),
                 Row(method: .get, path: "/api/v1/users?tenantId=\(acme)", expected: [401, 200, 200, 200, 403, 403]),
                 Row(method: .post, path: "/api/v1/users", body: #"{"email":"m-$WHO@acme.test","role":"member","tenantId":"\#(acme)"}"#, expected: [401, 201, 201, 201, 403, 403]),
                 Row(method: .post, path: "/api/v1/users", body: #"{"email":"o-$WHO@acme.test","role":"owner","tenantId":"\#(acme)"}"#, expected: [401, 201, 201, 403, 403, 403]),

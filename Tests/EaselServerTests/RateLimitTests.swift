@@ -66,4 +66,33 @@ import Testing
             #expect(try await store.hit("user:x", limit: 2).allowed == false)
         }
     }
+
+    @Test func aTenantsOwnLimitReplacesTheServersDefault() async throws {
+        try await TestDatabase.with { url, db in
+            let world = try await World.make(db)
+            let configuration = testConfiguration(url).with {
+                $0.apiKeyRequestsPerMinute = 0
+                $0.userRequestsPerMinute = 0
+            }
+            try await Self.awayFromAMinuteBoundary(db)
+            let app = try await buildApplication(configuration: configuration)
+            try await app.test(.router) { client in
+                let root = try await client.login(world.root.email)
+                let set = try await client.call(
+                    .patch, "/api/v1/tenants/\(world.acme)", as: root, json: #"{"limits":{"userRequestsPerMinute":2}}"#)
+                #expect(set.json["limits"]?["userRequestsPerMinute"] == .number(2) && set.json["limits"]?["apiKeyRequestsPerMinute"] == .null)
+                let body = #"{"modelId":"\#(UUID())","prompt":"x"}"#
+                var acme: [HTTPResponse.Status] = []
+                for _ in 0..<3 { acme.append(try await client.call(.post, "/api/v1/generations", as: .key(world.acmeMemberKey), json: body).status) }
+                #expect(acme == [.notFound, .notFound, .tooManyRequests])
+                // Globex keeps the server's default, which here is no limit.
+                for _ in 0..<3 {
+                    #expect(try await client.call(.post, "/api/v1/generations", as: .key(world.globexMemberKey), json: body).status == .notFound)
+                }
+                let bad = try await client.call(
+                    .patch, "/api/v1/tenants/\(world.acme)", as: root, json: #"{"limits":{"apiKeyRequestsPerMinute":-5}}"#)
+                #expect(bad.status == .badRequest && bad.json["error"]?["field"] == .string("limits.apiKeyRequestsPerMinute"))
+            }
+        }
+    }
 }

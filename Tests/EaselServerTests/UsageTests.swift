@@ -71,7 +71,11 @@ import Testing
             #expect(totals?["images"] == .number(4))
             #expect(totals?["promptTokens"] == .number(135) && totals?["imageTokens"] == .number(4990) && totals?["thoughtTokens"] == .number(400))
             #expect(totals?["costUsd"] == .number(0.256109))
-            #expect(totals?["latencyP50Ms"] == .number(200))
+            // Latencies 100, 200 and 300 ms: the median read back from the roll-up's buckets is
+            // within one bucket (20%) of 200 ms, and the 95th percentile within one of 300 ms.
+            let p50 = totals?["latencyP50Ms"]?.doubleValue ?? 0, p95 = totals?["latencyP95Ms"]?.doubleValue ?? 0
+            #expect(p50 >= 200 / 1.2 && p50 <= 200 * 1.2, "p50 \(p50)")
+            #expect(p95 >= 300 / 1.2 && p95 <= 300 * 1.2 && p95 > p50, "p95 \(p95)")
 
             let byModel = try await usage("groupBy=model", as: owner)["groups"]?.arrayValue ?? []
             let flashGroup = byModel.first { $0["label"] == .string("gemini-2.5-flash-image") }
@@ -94,6 +98,8 @@ import Testing
             #expect(member.status == .forbidden)
             let bad = try await studio.client.call(.get, "/api/v1/usage?groupBy=week", as: owner)
             #expect(bad.status == .badRequest && bad.json["error"]?["field"] == .string("groupBy"))
+            let midday = try await studio.client.call(.get, "/api/v1/usage?from=2026-03-01T12:00:00Z", as: owner)
+            #expect(midday.status == .badRequest && midday.json["error"]?["field"] == .string("from"))
 
             // The CSV of a range has the API's figures, row for row.
             let csv = try await studio.client.call(.get, "/api/v1/usage.csv?from=2026-03-01&to=2026-04-01&groupBy=model", as: owner)
@@ -169,6 +175,62 @@ extension JSONValue {
     }
 }
 
+/// The daily roll-up the figures and quota checks read, against the generations it sums.
+@Suite struct RollupTests {
+    /// The roll-up's sums, recomputed by hand from `generations`: equal when it is right.
+    static func mismatches(_ db: PostgresClient) async throws -> Int {
+        try await db.query(
+            """
+            WITH truth AS (
+                SELECT tenant_id, (created_at AT TIME ZONE 'UTC')::date AS day, user_id, model_id, status,
+                       COALESCE(error_code, block_reason, status) AS reason, usage_latency_bucket(status, latency_ms) AS latency_bucket,
+                       count(*)::int AS requests, sum(image_count)::bigint AS images, COALESCE(sum(total_tokens), 0)::bigint AS tokens,
+                       COALESCE(sum(cost_micros), 0)::bigint AS cost
+                FROM generations WHERE finished_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7
+            ), rolled AS (
+                SELECT tenant_id, day, user_id, model_id, status, reason, latency_bucket, requests, images, total_tokens AS tokens,
+                       cost_micros AS cost
+                FROM usage_daily WHERE requests <> 0
+            )
+            SELECT count(*)::int FROM ((SELECT * FROM truth EXCEPT SELECT * FROM rolled) UNION ALL (SELECT * FROM rolled EXCEPT SELECT * FROM truth)) d
+            """, logger: TestDatabase.logger
+        ).collect().first!.decode(Int.self)
+    }
+
+    @Test func theRollupSumsEveryFinishedGenerationAndFollowsChanges() async throws {
+        try await withStudioEnvironment { studio in
+            let model = studio.models["gemini-2.5-flash-image"]!
+            let prompts = ["a cat", "[sim:image-safety] blocked", "[sim:status=400] broken", "[sim:text-only] no picture", "a dog"]
+            // Concurrent finishes: each adds its own share.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, prompt) in prompts.enumerated() {
+                    let key = index % 2 == 0 ? studio.world.acmeMemberKey : studio.world.globexMemberKey
+                    group.addTask {
+                        _ = try await studio.client.call(.post, "/api/v1/generations?wait=30", as: .key(key), json: #"{"modelId":"\#(model)","prompt":"\#(prompt)"}"#)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let finished = try await studio.db.query(
+                "SELECT count(*)::int FROM generations WHERE finished_at IS NOT NULL", logger: TestDatabase.logger
+            ).collect().first!.decode(Int.self)
+            #expect(finished == prompts.count)
+            #expect(try await Self.mismatches(studio.db) == 0)
+            // A generation moved to another day (or changed in any counted way) moves its share.
+            try await studio.db.query(
+                "UPDATE generations SET created_at = created_at - interval '40 days' WHERE prompt = 'a cat'", logger: TestDatabase.logger)
+            #expect(try await Self.mismatches(studio.db) == 0)
+            let usage = try await studio.client.call(.get, "/api/v1/usage", as: try await studio.client.login(studio.world.acmeOwner.email))
+            #expect(usage.json["totals"]?["requests"]?.doubleValue == Double(prompts.indices.filter { $0 % 2 == 0 }.count - 1))
+            // Deleting generations leaves the usage figures as they were.
+            let before = try await studio.db.query("SELECT sum(requests)::int FROM usage_daily", logger: TestDatabase.logger).collect().first!.decode(Int.self)
+            try await studio.db.query("DELETE FROM generations WHERE prompt = 'a dog'", logger: TestDatabase.logger)
+            let after = try await studio.db.query("SELECT sum(requests)::int FROM usage_daily", logger: TestDatabase.logger).collect().first!.decode(Int.self)
+            #expect(before == prompts.count && after == before)
+        }
+    }
+}
+
 @Suite struct QuotaTests {
     @Test func theLastAllowedImagePassesTheNextIsRefusedAndLastMonthDoesNotCount() async throws {
         try await withStudioEnvironment { studio in
@@ -208,6 +270,67 @@ extension JSONValue {
 }
 
 extension QuotaTests {
+    @Test func aTenantSettingDecidesWhetherBlockedResultsCount() async throws {
+        try await withStudioEnvironment { studio in
+            let key = Caller.key(studio.world.acmeMemberKey)
+            let model = studio.models["gemini-2.5-flash-image"]!
+            let root = try await studio.client.login(studio.world.root.email)
+            let set = try await studio.client.call(
+                .patch, "/api/v1/tenants/\(studio.world.acme)", as: root, json: #"{"limits":{"monthlyImageQuota":2}}"#)
+            #expect(set.json["limits"]?["quotaCountsImagelessResults"] == .bool(false), "\(set.text)")
+            for index in 1...2 {
+                let blocked = try await studio.client.call(
+                    .post, "/api/v1/generations?wait=30", as: key, json: #"{"modelId":"\#(model)","prompt":"[sim:image-safety] \#(index)"}"#)
+                #expect(blocked.json["status"] == .string("blocked"), "\(blocked.text)")
+            }
+            // Off (the default): blocked results used nothing.
+            let me = try await studio.client.call(.get, "/api/v1/me", as: key)
+            #expect(me.json["usage"]?["monthlyImages"] == .number(0) && me.json["usage"]?["imagesLeft"] == .number(2), "\(me.text)")
+            // On: each counts as one image, so the quota of two is used up.
+            let on = try await studio.client.call(
+                .patch, "/api/v1/tenants/\(studio.world.acme)", as: root, json: #"{"limits":{"quotaCountsImagelessResults":true}}"#)
+            #expect(on.json["limits"]?["quotaCountsImagelessResults"] == .bool(true))
+            #expect(try await studio.client.call(.get, "/api/v1/me", as: key).json["usage"]?["imagesLeft"] == .number(0))
+            let refused = try await studio.client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"x"}"#)
+            #expect(refused.status == .tooManyRequests && refused.errorCode == "quota_exceeded")
+            let owner = try await studio.client.login(studio.world.acmeOwner.email)
+            let notTheirs = try await studio.client.call(
+                .patch, "/api/v1/tenants/\(studio.world.acme)", as: owner, json: #"{"limits":{"quotaCountsImagelessResults":false}}"#)
+            #expect(notTheirs.status == .forbidden)
+        }
+    }
+
+    @Test func aFullQueueIsRefusedWith429AndRetryAfter() async throws {
+        try await withStudioEnvironment { studio in
+            let key = Caller.key(studio.world.acmeMemberKey)
+            let model = studio.models["gemini-2.5-flash-image"]!
+            let root = try await studio.client.login(studio.world.root.email)
+            let set = try await studio.client.call(
+                .patch, "/api/v1/tenants/\(studio.world.acme)", as: root,
+                json: #"{"limits":{"maxConcurrentGenerations":1,"maxQueuedGenerations":1}}"#)
+            #expect(set.json["limits"]?["maxQueuedGenerations"] == .number(1), "\(set.text)")
+            let running = try await studio.client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"[sim:latency=2000] one"}"#)
+            #expect(running.status == .accepted)
+            try await Task.sleep(for: .milliseconds(300))
+            let waiting = try await studio.client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"two"}"#)
+            #expect(waiting.status == .accepted && waiting.json["status"] == .string("queued"), "\(waiting.text)")
+            let refused = try await studio.client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"three"}"#)
+            #expect(refused.status == .tooManyRequests && refused.errorCode == "concurrency_limit_exceeded", "\(refused.text)")
+            #expect(refused.headers[.retryAfter] == "\(GenerationStore.inFlightRetrySeconds)")
+            #expect(refused.json["error"]?["message"]?.stringValue?.contains("2 generations running or waiting") == true)
+            // Another tenant is not held up, and nothing of the refused request was stored.
+            let other = try await studio.client.call(
+                .post, "/api/v1/generations", as: .key(studio.world.globexMemberKey), json: #"{"modelId":"\#(model)","prompt":"globex"}"#)
+            #expect(other.status == .accepted || other.status == .ok)
+            let stored = try await studio.db.query(
+                "SELECT count(*)::int FROM generations WHERE prompt = 'three'", logger: TestDatabase.logger).collect().first!.decode(Int.self)
+            #expect(stored == 0)
+            let bad = try await studio.client.call(
+                .patch, "/api/v1/tenants/\(studio.world.acme)", as: root, json: #"{"limits":{"maxQueuedGenerations":-1}}"#)
+            #expect(bad.status == .badRequest && bad.json["error"]?["field"] == .string("limits.maxQueuedGenerations"))
+        }
+    }
+
     @Test func concurrentRequestsAtTheBoundaryAreCountedOneAfterAnother() async throws {
         try await withStudioEnvironment { studio in
             try await studio.db.query("UPDATE tenants SET monthly_image_quota = 3 WHERE id = \(studio.world.acme)", logger: TestDatabase.logger)

@@ -9,6 +9,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from conftest import http_json
+
 
 def wait(browser, condition, timeout=15):
     try:
@@ -106,6 +108,23 @@ def test_the_platform_admin_creates_a_tenant(browser, easel):
     wait(browser, EC.text_to_be_present_in_element((By.ID, "tenants-body"), "browser-made-co"))
     assert "250" in browser.find_element(By.ID, "tenants-body").text
     screenshot(browser, "tenants")
+
+    # The edit dialog sets the queue bound, a per-user rate and whether blocked results count.
+    row = next(r for r in browser.find_elements(By.CSS_SELECTOR, "#tenants-body tr") if "browser-made-co" in r.text)
+    row.find_element(By.XPATH, ".//button[text()='Edit']").click()
+    dialog = wait(browser, EC.visibility_of_element_located((By.ID, "edit-form")))
+    dialog.find_element(By.NAME, "concurrency").send_keys("2")
+    dialog.find_element(By.NAME, "queued").send_keys("3")
+    dialog.find_element(By.NAME, "perUser").send_keys("20")
+    dialog.find_element(By.NAME, "imageless").click()
+    screenshot(browser, "tenant-edit")
+    dialog.find_element(By.ID, "edit-save").click()
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "tenants-body"), "+ 3 waiting"))
+    status, tenants, _ = http_json("GET", f"{easel.url}/api/v1/tenants", headers=easel.session(easel.root_email, easel.root_password))
+    limits = next(t for t in tenants["items"] if t["slug"] == "browser-made-co")["limits"]
+    assert status == 200 and limits["maxConcurrentGenerations"] == 2 and limits["maxQueuedGenerations"] == 3
+    assert limits["userRequestsPerMinute"] == 20 and limits["apiKeyRequestsPerMinute"] is None
+    assert limits["quotaCountsImagelessResults"] is True
 
 
 @pytest.mark.parametrize("page", ["/account.html", "/admin/users.html", "/admin/models.html"])

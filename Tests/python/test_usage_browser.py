@@ -30,7 +30,20 @@ def test_the_dashboard_draws_its_charts_from_stored_generations(browser, easel):
     assert "Nano Banana" in browser.find_element(By.ID, "by-model").text
     assert easel.member_email in browser.find_element(By.ID, "by-user").text
     assert "succeeded" in browser.find_element(By.ID, "by-reason").text
+    # The tenant's limits, with this month's usage against them, and its image retention.
+    facts = wait(browser, EC.visibility_of_element_located((By.ID, "limits-facts")))
+    assert "no limit" in facts.text and "Requests per API key" in facts.text
     screenshot(browser, "usage")
+
+    retention = browser.find_element(By.CSS_SELECTOR, "#retention-form input[name=retention]")
+    retention.clear()
+    retention.send_keys("45")
+    browser.find_element(By.CSS_SELECTOR, "#retention-form button").click()
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "retention-message"), "older than 45 days"))
+    browser.execute_script("document.getElementById('limits-card').scrollIntoView()")
+    screenshot(browser, "usage-limits")
+    status, me, _ = http_json("GET", f"{easel.url}/api/v1/me", headers=easel.session(easel.owner_email))
+    assert status == 200 and me["limits"]["imageRetentionDays"] == 45, me
 
     # Switching the measure redraws the chart; the CSV link carries the range.
     browser.find_element(By.CSS_SELECTOR, "[data-measure=images]").click()

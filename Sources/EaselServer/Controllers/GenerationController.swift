@@ -174,7 +174,7 @@ struct GenerationController {
             return AppError(.notFound, code: "unknown_image", message: "No image of your tenant has that id.", field: "inputImageIds[\(index)]")
         case .quotaExceeded(let refusal):
             return AppError(
-                .tooManyRequests, code: "quota_exceeded", message: QuotaMessage.text(refusal),
+                .tooManyRequests, code: QuotaMessage.code(refusal), message: QuotaMessage.text(refusal),
                 headers: [.retryAfter: "\(QuotaMessage.retryAfterSeconds(refusal))"])
         }
     }

@@ -79,8 +79,8 @@ struct MeController {
             let ownLimit = try await generations.userLimit(user.id, tenantID: tenant.id)
             usage = UsageView(
                 monthlyImages: month.images, monthlyTokens: month.tokens,
-                imagesLeft: tenant.monthlyImageQuota.map { max(0, $0 - month.images) },
-                tokensLeft: tenant.monthlyTokenBudget.map { max(0, $0 - month.tokens) },
+                imagesLeft: tenant.limits.monthlyImageQuota.map { max(0, $0 - month.images) },
+                tokensLeft: tenant.limits.monthlyTokenBudget.map { max(0, $0 - month.tokens) },
                 userImageLimit: ownLimit, userImagesLeft: ownLimit.map { max(0, $0 - month.userImages) }, resetsAt: month.resetsAt)
         }
         let view = MeView(

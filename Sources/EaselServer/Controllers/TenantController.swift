@@ -30,7 +30,7 @@ struct TenantController {
     struct CreateBody: Decodable {
         var name: String
         var slug: String?
-        var limits: LimitsView?
+        var limits: LimitsPatch?
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<TenantView> {
@@ -38,81 +38,124 @@ struct TenantController {
         let body = try await request.decodeJSON(as: CreateBody.self, context: context)
         let name = try TenantRules.name(body.name)
         let slug = try body.slug.map { try TenantRules.slug($0) } ?? TenantRules.slug(fromName: name)
-        let tenant = TenantStore.NewTenant(
-            name: name, slug: slug,
-            monthlyImageQuota: try TenantRules.limit(body.limits?.monthlyImageQuota, field: "limits.monthlyImageQuota"),
-            monthlyTokenBudget: try TenantRules.limit(body.limits?.monthlyTokenBudget, field: "limits.monthlyTokenBudget"),
-            maxConcurrentGenerations: try Self.concurrency(body.limits?.maxConcurrentGenerations))
+        var limits = TenantLimits()
+        try body.limits?.validated()(&limits)
         do {
-            let record = try await tenants.create(tenant, audit: context.audit("tenant.create"))
+            let record = try await tenants.create(
+                TenantStore.NewTenant(name: name, slug: slug, limits: limits), audit: context.audit("tenant.create"))
             return EditedResponse(status: .created, response: TenantView(record))
         } catch let error as StoreError {
             throw AppError.conflict(error.description.prefix(1).uppercased() + error.description.dropFirst() + ".")
         }
     }
 
+    /// Platform admins read any tenant; a tenant's owners and admins read their own (its limits
+    /// are what the console's settings show them).
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> TenantView {
-        try authorize(context)
         let id = try request.uuidParameter("id", context: context, resource: "tenant")
+        try authorizeSettings(of: id, context)
         guard let tenant = try await tenants.get(id) else { throw AppError.notFound("No tenant with that id.") }
         return TenantView(tenant)
+    }
+
+    func authorizeSettings(of id: UUID, _ context: AppRequestContext) throws {
+        let principal = try context.requirePrincipal()
+        guard principal.role != .platformAdmin else { return }
+        // Another tenant's id reads as unknown, as everywhere else.
+        guard principal.tenantID == id else { throw AppError.notFound("No tenant with that id.") }
+        do { try Policy.authorize(.manageTenantSettings(tenantID: id), for: principal) } catch let error as PolicyError { throw error.appError }
+    }
+
+    /// Changes to `limits`: absent fields stay, `null` lifts a limit (or restores a default).
+    struct LimitsPatch: Decodable {
+        var monthlyImageQuota: Patchable<Int> = .absent
+        var monthlyTokenBudget: Patchable<Int> = .absent
+        var maxConcurrentGenerations: Patchable<Int> = .absent
+        var maxQueuedGenerations: Patchable<Int> = .absent
+        var apiKeyRequestsPerMinute: Patchable<Int> = .absent
+        var userRequestsPerMinute: Patchable<Int> = .absent
+        var quotaCountsImagelessResults: Bool?
+        var imageRetentionDays: Patchable<Int> = .absent
+
+        enum CodingKeys: String, CodingKey {
+            case monthlyImageQuota, monthlyTokenBudget, maxConcurrentGenerations, maxQueuedGenerations, apiKeyRequestsPerMinute,
+                userRequestsPerMinute, quotaCountsImagelessResults, imageRetentionDays
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            monthlyImageQuota = try c.decodePatchable(Int.self, forKey: .monthlyImageQuota)
+            monthlyTokenBudget = try c.decodePatchable(Int.self, forKey: .monthlyTokenBudget)
+            maxConcurrentGenerations = try c.decodePatchable(Int.self, forKey: .maxConcurrentGenerations)
+            maxQueuedGenerations = try c.decodePatchable(Int.self, forKey: .maxQueuedGenerations)
+            apiKeyRequestsPerMinute = try c.decodePatchable(Int.self, forKey: .apiKeyRequestsPerMinute)
+            userRequestsPerMinute = try c.decodePatchable(Int.self, forKey: .userRequestsPerMinute)
+            quotaCountsImagelessResults = try c.decodeIfPresent(Bool.self, forKey: .quotaCountsImagelessResults)
+            imageRetentionDays = try c.decodePatchable(Int.self, forKey: .imageRetentionDays)
+        }
+
+        /// Whether it changes anything beyond what a tenant's own admins may set (retention).
+        var grantsLimits: Bool {
+            let untouched = [monthlyImageQuota, monthlyTokenBudget, maxConcurrentGenerations, maxQueuedGenerations,
+                             apiKeyRequestsPerMinute, userRequestsPerMinute].allSatisfy { if case .absent = $0 { true } else { false } }
+            return !untouched || quotaCountsImagelessResults != nil
+        }
+
+        /// Checks every value, then returns the change to apply.
+        func validated() throws -> @Sendable (inout TenantLimits) -> Void {
+            func check(_ field: Patchable<Int>, _ name: String, range: ClosedRange<Int>, none: String) throws -> Int?? {
+                if case .value(let value) = field, !range.contains(value) {
+                    throw ValidationError(field: "limits.\(name)", message: "must be from \(range.lowerBound) to \(range.upperBound) (or null \(none))")
+                }
+                return field.patch
+            }
+            let unlimited = 0...Int(Int32.max)
+            let quota = try check(monthlyImageQuota, "monthlyImageQuota", range: unlimited, none: "for no limit")
+            let budget = try check(monthlyTokenBudget, "monthlyTokenBudget", range: 0...Int(Int64.max / 2), none: "for no limit")
+            let concurrency = try check(maxConcurrentGenerations, "maxConcurrentGenerations", range: 1...10_000, none: "for no limit")
+            let queued = try check(maxQueuedGenerations, "maxQueuedGenerations", range: 0...1_000_000, none: "for no limit")
+            let perKey = try check(apiKeyRequestsPerMinute, "apiKeyRequestsPerMinute", range: 0...1_000_000, none: "for the server's default")
+            let perUser = try check(userRequestsPerMinute, "userRequestsPerMinute", range: 0...1_000_000, none: "for the server's default")
+            let retention = try check(imageRetentionDays, "imageRetentionDays", range: 1...36500, none: "to keep images")
+            let imageless = quotaCountsImagelessResults
+            return { limits in
+                if let quota { limits.monthlyImageQuota = quota }
+                if let budget { limits.monthlyTokenBudget = budget }
+                if let concurrency { limits.maxConcurrentGenerations = concurrency }
+                if let queued { limits.maxQueuedGenerations = queued }
+                if let perKey { limits.apiKeyRequestsPerMinute = perKey }
+                if let perUser { limits.userRequestsPerMinute = perUser }
+                if let imageless { limits.quotaCountsImageless = imageless }
+                if let retention { limits.imageRetentionDays = retention }
+            }
+        }
     }
 
     struct PatchBody: Decodable {
         var name: String?
         var status: TenantRecord.Status?
-        var monthlyImageQuota: Patchable<Int> = .absent
-        var monthlyTokenBudget: Patchable<Int> = .absent
-        var maxConcurrentGenerations: Patchable<Int> = .absent
-        var imageRetentionDays: Patchable<Int> = .absent
-
-        enum CodingKeys: String, CodingKey { case name, status, limits }
-        enum LimitKeys: String, CodingKey { case monthlyImageQuota, monthlyTokenBudget, maxConcurrentGenerations, imageRetentionDays }
-
-        init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            name = try c.decodeIfPresent(String.self, forKey: .name)
-            status = try c.decodeIfPresent(TenantRecord.Status.self, forKey: .status)
-            if c.contains(.limits) {
-                let limits = try c.nestedContainer(keyedBy: LimitKeys.self, forKey: .limits)
-                monthlyImageQuota = try limits.decodePatchable(Int.self, forKey: .monthlyImageQuota)
-                monthlyTokenBudget = try limits.decodePatchable(Int.self, forKey: .monthlyTokenBudget)
-                maxConcurrentGenerations = try limits.decodePatchable(Int.self, forKey: .maxConcurrentGenerations)
-                imageRetentionDays = try limits.decodePatchable(Int.self, forKey: .imageRetentionDays)
-            }
-        }
+        var limits: LimitsPatch?
     }
 
     /// Renames, suspends or reactivates a tenant, or changes its limits (`null` lifts a limit).
+    /// A tenant's own owners and admins may change its image retention, nothing else.
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> TenantView {
-        try authorize(context)
         let id = try request.uuidParameter("id", context: context, resource: "tenant")
+        try authorizeSettings(of: id, context)
         let body = try await request.decodeJSON(as: PatchBody.self, context: context)
+        if try context.requirePrincipal().role != .platformAdmin, body.name != nil || body.status != nil || body.limits?.grantsLimits == true {
+            throw AppError(
+                .forbidden, code: "forbidden",
+                message: "Only platform admins change a tenant's name, status or limits; tenant admins may set its image retention.")
+        }
         var patch = TenantStore.Patch()
         patch.name = try body.name.map { try TenantRules.name($0) }
         patch.status = body.status
-        if case .value(let value) = body.monthlyImageQuota { _ = try TenantRules.limit(value, field: "limits.monthlyImageQuota") }
-        if case .value(let value) = body.monthlyTokenBudget { _ = try TenantRules.limit(value, field: "limits.monthlyTokenBudget") }
-        if case .value(let value) = body.maxConcurrentGenerations { _ = try Self.concurrency(value) }
-        if case .value(let days) = body.imageRetentionDays, !(1...36500).contains(days) {
-            throw ValidationError(field: "limits.imageRetentionDays", message: "must be from 1 to 36500 days (or null to keep images)")
-        }
-        patch.monthlyImageQuota = body.monthlyImageQuota.patch
-        patch.monthlyTokenBudget = body.monthlyTokenBudget.patch
-        patch.maxConcurrentGenerations = body.maxConcurrentGenerations.patch
-        patch.imageRetentionDays = body.imageRetentionDays.patch
+        if let limits = body.limits { patch.limits = try limits.validated() }
         let action = body.status == .suspended ? "tenant.suspend" : body.status == .active ? "tenant.activate" : "tenant.update"
         guard let updated = try await tenants.update(id, patch, audit: context.audit(action)) else {
             throw AppError.notFound("No tenant with that id.")
         }
         return TenantView(updated)
-    }
-
-    static func concurrency(_ value: Int?) throws -> Int? {
-        guard let value else { return nil }
-        guard value >= 1, value <= Int(Int32.max) else {
-            throw ValidationError(field: "limits.maxConcurrentGenerations", message: "must be 1 or more (or null for no limit)")
-        }
-        return value
     }
 }

@@ -29,8 +29,9 @@ struct UsageController {
         var groupBy: UsageStore.Grouping
     }
 
-    /// `from`/`to` as dates or times (UTC; `to` exclusive; default: this calendar month so far),
-    /// `groupBy` one of total, day, month, model, user, tenant, reason.
+    /// `from`/`to` as UTC dates (`to` exclusive; default: this calendar month so far; usage is
+    /// counted per UTC day, so a time must be a midnight), `groupBy` one of total, day, month,
+    /// model, user, tenant, reason.
     func query(_ request: Request, context: AppRequestContext) throws -> Query {
         let principal = try context.requirePrincipal()
         var tenantID: UUID?
@@ -47,6 +48,10 @@ struct UsageController {
         let now = Date()
         let from = try request.dateQuery("from") ?? calendar.date(from: calendar.dateComponents([.year, .month], from: now))!
         let to = try request.dateQuery("to") ?? calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: now))!
+        for (name, date) in [("from", from), ("to", to)] where calendar.startOfDay(for: date) != date {
+            throw AppError.validation(
+                ValidationError(field: name, message: "must be a date such as 2026-11-01: usage is counted per UTC day"))
+        }
         guard from < to else { throw AppError.validation(ValidationError(field: "to", message: "must be after from")) }
         guard to.timeIntervalSince(from) <= 3 * 366 * 86400 else {
             throw AppError.validation(ValidationError(field: "to", message: "must be at most three years after from"))
@@ -82,8 +87,8 @@ struct UsageController {
             (images, promptTokens, outputTokens, imageTokens, thoughtTokens) = (f.images, f.promptTokens, f.outputTokens, f.imageTokens, f.thoughtTokens)
             costUsd = Double(f.costMicros) / 1_000_000
             unpriced = f.unpriced
-            latencyP50Ms = f.latencyP50Ms
-            latencyP95Ms = f.latencyP95Ms
+            latencyP50Ms = f.latencyP50Ms?.rounded()
+            latencyP95Ms = f.latencyP95Ms?.rounded()
         }
     }
 
@@ -121,7 +126,7 @@ struct UsageController {
                 Self.csvField(f.key), Self.csvField(f.label), "\(f.requests)", "\(f.succeeded)", "\(f.blocked)", "\(f.failed)", "\(f.canceled)",
                 "\(f.images)", "\(f.promptTokens)", "\(f.outputTokens)", "\(f.imageTokens)", "\(f.thoughtTokens)",
                 String(format: "%.6f", Double(f.costMicros) / 1_000_000), "\(f.unpriced)",
-                f.latencyP50Ms.map { String(format: "%.1f", $0) } ?? "", f.latencyP95Ms.map { String(format: "%.1f", $0) } ?? "",
+                f.latencyP50Ms.map { String(format: "%.0f", $0) } ?? "", f.latencyP95Ms.map { String(format: "%.0f", $0) } ?? "",
             ]
             text += fields.joined(separator: ",") + "\r\n"
         }

@@ -76,7 +76,7 @@ struct UserController {
             guard limit >= 0, limit <= 10_000_000 else {
                 throw AppError.validation(ValidationError(field: "monthlyImageLimit", message: "must be from 0 to 10000000 (or null for none)"))
             }
-            if let quota = try await tenants.get(tenantID)?.monthlyImageQuota, limit > quota {
+            if let quota = try await tenants.get(tenantID)?.limits.monthlyImageQuota, limit > quota {
                 throw AppError.validation(
                     ValidationError(field: "monthlyImageLimit", message: "must be within the tenant's quota of \(quota) images a month"))
             }

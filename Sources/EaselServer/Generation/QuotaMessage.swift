@@ -1,8 +1,8 @@
 import EaselStore
 import Foundation
 
-/// How a used-up monthly limit is told to callers. The check itself runs inside the enqueue
-/// transaction (`GenerationStore.checkQuota`), before any upstream call.
+/// How a used-up limit is told to callers. The check itself runs inside the enqueue
+/// transaction (`GenerationStore.checkAdmission`), before any upstream call.
 enum QuotaMessage {
     static func text(_ refusal: GenerationStore.QuotaRefusal) -> String {
         let resets = refusal.resetsAt.formatted(.iso8601)
@@ -13,7 +13,14 @@ enum QuotaMessage {
             return "You have used your monthly image limit (\(refusal.used) of \(refusal.allowed) images this calendar month, UTC, set by \(refusal.tenantName)'s admins); it resets at \(resets)."
         case .tokens:
             return "\(refusal.tenantName) has used its monthly token budget (\(refusal.used) of \(refusal.allowed) tokens this calendar month, UTC); it resets at \(resets)."
+        case .inFlight:
+            return "\(refusal.tenantName) already has \(refusal.used) generations running or waiting, as many as it may; try again when one finishes."
         }
+    }
+
+    /// The API's error code: the in-flight limit is not a monthly quota.
+    static func code(_ refusal: GenerationStore.QuotaRefusal) -> String {
+        refusal.limit == .inFlight ? "concurrency_limit_exceeded" : "quota_exceeded"
     }
 
     static func retryAfterSeconds(_ refusal: GenerationStore.QuotaRefusal) -> Int {

@@ -14,9 +14,16 @@ struct RateLimiter: Sendable {
         var retryAfterSeconds: Int
     }
 
-    /// Counts this request against the caller's key and user (one statement for both); the
-    /// first limit exceeded refuses it.
+    /// Counts this request against the caller's key and user (one statement for both), at the
+    /// tenant's own limits where it has them and the server's otherwise; the first limit
+    /// exceeded refuses it.
     func check(_ principal: Principal) async throws -> Refusal? {
+        var (perAPIKey, perUser) = (self.perAPIKey, self.perUser)
+        if let tenantID = principal.tenantID {
+            let own = try await store.tenantRates(tenantID)
+            perAPIKey = own.apiKey ?? perAPIKey
+            perUser = own.user ?? perUser
+        }
         var limits: [(scope: String, limit: Int, what: String)] = []
         if case .apiKey(let id) = principal.credential, perAPIKey > 0 {
             limits.append(("key:\(id.uuidString.lowercased())", perAPIKey, "an API key"))

@@ -126,6 +126,7 @@ function attachImage(image, label) {
 }
 
 function renderAttachments() {
+  scheduleEstimate();
   const limit = currentModel()?.capabilities.maxInputImages ?? 0;
   $("attachments").replaceChildren(
     ...state.attachments.map((item, index) =>
@@ -276,20 +277,38 @@ form.addEventListener("keydown", (event) => {
 });
 modelSelect.addEventListener("change", applyCapabilities);
 sizeSelect.addEventListener("change", refreshEstimate);
+$("prompt").addEventListener("input", scheduleEstimate);
 
-// What one image costs at today's prices, and what is left of the tenant's monthly quota.
+// What this request costs at today's prices (model, size, prompt and input images), and what
+// is left of the tenant's monthly quota. Typing re-estimates after a pause; an answer that
+// arrives after a newer question is dropped.
 let usage = me.usage;
+let estimateTimer = null;
+let estimateAsked = 0;
+function scheduleEstimate() {
+  clearTimeout(estimateTimer);
+  estimateTimer = setTimeout(refreshEstimate, 400);
+}
 async function refreshEstimate() {
   const model = currentModel();
   if (!model) return;
+  const asked = ++estimateAsked;
   const parts = [];
   try {
-    const size = sizeSelect.disabled ? "" : sizeSelect.value;
-    const estimate = await api("GET", `/api/v1/prices/estimate?modelId=${model.id}&imageSize=${encodeURIComponent(size)}`);
-    if (estimate.costUsd != null) parts.push(`≈ $${estimate.costUsd.toFixed(3)} per image`);
+    const params = new URLSearchParams({
+      modelId: model.id,
+      promptChars: String($("prompt").value.length),
+      inputImages: String(Math.min(state.attachments.length, model.capabilities.maxInputImages)),
+    });
+    if (!sizeSelect.disabled && sizeSelect.value) params.set("imageSize", sizeSelect.value);
+    const estimate = await api("GET", `/api/v1/prices/estimate?${params}`);
+    if (estimate.costUsd != null) {
+      parts.push(`≈ $${estimate.costUsd.toFixed(3)} for this image`);
+    }
   } catch {
     // An estimate is a courtesy; the form works without it.
   }
+  if (asked !== estimateAsked) return;
   const left = [usage?.imagesLeft, usage?.userImagesLeft].filter((n) => n != null);
   if (left.length) parts.push(`${Math.min(...left)} images left this month`);
   $("estimate").textContent = parts.join(" · ");

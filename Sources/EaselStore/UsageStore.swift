@@ -73,7 +73,12 @@ public struct UsageStore: Sendable {
                 WHERE status IN ('queued', 'running') AND (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
                   AND created_at >= \(from) AND created_at < \(to)
             ), grouped AS MATERIALIZED (
-                SELECT \(unescaped: key) AS key, \(unescaped: label) AS label, r.* FROM r \(unescaped: join)
+                -- Summed per group, outcome and latency bucket first: a few hundred rows from here on.
+                SELECT \(unescaped: key) AS key, min(\(unescaped: label)) AS label, r.status, r.latency_bucket,
+                       sum(r.requests) AS requests, sum(r.images) AS images, sum(r.prompt_tokens) AS prompt_tokens,
+                       sum(r.output_tokens) AS output_tokens, sum(r.image_tokens) AS image_tokens,
+                       sum(r.thought_tokens) AS thought_tokens, sum(r.cost_micros) AS cost_micros, sum(r.unpriced) AS unpriced
+                FROM r \(unescaped: join) GROUP BY 1, r.status, r.latency_bucket
             ), latency AS (
                 SELECT key, latency_bucket AS bucket, sum(requests) AS n FROM grouped WHERE latency_bucket >= 0
                 GROUP BY 1, 2 HAVING sum(requests) > 0
@@ -142,11 +147,13 @@ extension UsageStore {
         return result
     }
 
-    /// What `imageTokens` output image tokens of `apiModel` cost at today's prices (UTC).
-    public func costMicros(apiModel: String, imageTokens: Int) async throws -> Int? {
+    /// What `inputTokens` and `imageTokens` output image tokens of `apiModel` cost at today's
+    /// prices (UTC); nil when it has no price for one of them.
+    public func costMicros(apiModel: String, inputTokens: Int, imageTokens: Int) async throws -> Int? {
         let rows = try await client.query(
             """
-            SELECT generation_cost_micros(\(apiModel), (now() AT TIME ZONE 'UTC')::date, 0, \(imageTokens)::int, \(imageTokens)::int, 0)
+            SELECT generation_cost_micros(\(apiModel), (now() AT TIME ZONE 'UTC')::date, \(inputTokens)::int, \(imageTokens)::int,
+                                          \(imageTokens)::int, 0)
             """, logger: logger)
         return try await rows.collect().first?.decode(Int?.self)
     }

@@ -19,6 +19,9 @@ public struct ImageModelFamily: Sendable, Hashable {
     public let requiresThoughtSignatures: Bool
     /// Output tokens billed per image, by image size ("" for fixed-size models).
     let tokensPerImage: [String: Int]
+    /// Input tokens of a typical (about 1024 px) input image: for estimates only, the bill uses
+    /// the counts `usageMetadata` reports.
+    public let inputTokensPerImage: Int
     /// Pixel sizes by image size, then aspect ratio.
     let dimensions: [String: [String: (Int, Int)]]
 
@@ -53,6 +56,8 @@ public struct ImageModelFamily: Sendable, Hashable {
         id: "gemini-2.5-flash-image", displayName: "Gemini 2.5 Flash Image", aspectRatios: tenRatios, imageSizes: [],
         defaultImageSize: nil, maxInputImages: 3, thinkingLevels: [], supportsGrounding: false, supportsImageSearch: false,
         requiresThoughtSignatures: false, tokensPerImage: ["": 1290],
+        // Gemini 2.x tiles images into 768 px squares of 258 tokens: four for a 1024 px image.
+        inputTokensPerImage: 1032,
         dimensions: [
             "": [
                 "1:1": (1024, 1024), "2:3": (832, 1248), "3:2": (1248, 832), "3:4": (864, 1184), "4:3": (1184, 864),
@@ -66,6 +71,8 @@ public struct ImageModelFamily: Sendable, Hashable {
         imageSizes: ["512", "1K", "2K", "4K"], defaultImageSize: "1K", maxInputImages: 14, thinkingLevels: ["minimal", "high"],
         supportsGrounding: true, supportsImageSearch: true, requiresThoughtSignatures: true,
         tokensPerImage: ["512": 747, "1K": 1120, "2K": 1680, "4K": 2520],
+        // Gemini 3 reads images at its default (high) media resolution: 1120 tokens each.
+        inputTokensPerImage: 1120,
         dimensions: [
             "512": [
                 "1:1": (512, 512), "1:4": (256, 1024), "1:8": (192, 1536), "2:3": (424, 632), "3:2": (632, 424),
@@ -92,7 +99,7 @@ public struct ImageModelFamily: Sendable, Hashable {
     public static let pro3 = ImageModelFamily(
         id: "gemini-3-pro-image", displayName: "Gemini 3 Pro Image", aspectRatios: tenRatios, imageSizes: ["1K", "2K", "4K"],
         defaultImageSize: "1K", maxInputImages: 14, thinkingLevels: [], supportsGrounding: true, supportsImageSearch: false,
-        requiresThoughtSignatures: true, tokensPerImage: ["1K": 1120, "2K": 1120, "4K": 2000],
+        requiresThoughtSignatures: true, tokensPerImage: ["1K": 1120, "2K": 1120, "4K": 2000], inputTokensPerImage: 1120,
         dimensions: [
             "1K": [
                 "1:1": (1024, 1024), "2:3": (848, 1264), "3:2": (1264, 848), "3:4": (896, 1200), "4:3": (1200, 896),

@@ -148,6 +148,16 @@ import Testing
             let pro = try await studio.client.call(
                 .get, "/api/v1/prices/estimate?modelId=\(studio.models["gemini-3-pro-image-preview"]!)&imageSize=4K", as: .key(studio.world.acmeMemberKey))
             #expect(pro.json["imageTokens"] == .number(2000) && pro.json["costUsd"] == .number(0.24))
+            // Two images, two input images and a 400-character prompt: 2580 image tokens at $40/M, and
+            // 100 prompt tokens plus two 1032-token input images at $0.30/M.
+            let full = try await studio.client.call(
+                .get, "/api/v1/prices/estimate?modelId=\(studio.models["gemini-2.5-flash-image"]!)&images=2&inputImages=2&promptChars=400",
+                as: .key(studio.world.acmeMemberKey))
+            #expect(full.json["inputTokens"] == .number(2164) && full.json["imageTokens"] == .number(2580), "\(full.text)")
+            #expect(full.json["costUsd"] == .number(0.103849))
+            let tooMany = try await studio.client.call(
+                .get, "/api/v1/prices/estimate?modelId=\(studio.models["gemini-2.5-flash-image"]!)&inputImages=4", as: .key(studio.world.acmeMemberKey))
+            #expect(tooMany.status == .badRequest && tooMany.json["error"]?["field"] == .string("inputImages"))
 
             // A real generation is priced when it ends, from its usageMetadata, at today's prices
             // (the $40 image price, effective since June).

@@ -28,7 +28,7 @@ def test_generating_in_the_studio_shows_the_image_and_fills_the_gallery(browser,
     assert sizes == ["", "512", "1K", "2K", "4K"]
     Select(browser.find_element(By.ID, "image-size")).select_by_value("512")
     # The price of one image at that size shows before anything is sent (747 tokens at $60/M).
-    wait(browser, EC.text_to_be_present_in_element((By.ID, "estimate"), "≈ $0.045 per image"))
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "estimate"), "≈ $0.045 for this image"))
     Select(browser.find_element(By.ID, "aspect-ratio")).select_by_value("16:9")
     prompt = browser.find_element(By.ID, "prompt")
     prompt.send_keys("a <b>lighthouse</b> at dusk")

@@ -214,13 +214,19 @@ struct UsageController {
     struct EstimateView: ResponseEncodable {
         var modelId: UUID
         var imageSize: String?
+        var images: Int
+        var inputImages: Int
+        /// Estimated input tokens: the prompt (about four characters a token) and the input images.
+        var inputTokens: Int
+        /// Output image tokens, from Google's tables.
         var imageTokens: Int
         /// Nil when the model has no price for today.
         var costUsd: Double?
     }
 
-    /// What one image of `modelId` at `imageSize` costs at today's prices (output image tokens
-    /// from Google's tables; prompt and thinking tokens come on top).
+    /// What a request costs at today's prices, before it is sent: `images` output images
+    /// (default 1) of `modelId` at `imageSize`, with `inputImages` input images and a prompt of
+    /// `promptChars` characters. Thinking and text output come on top.
     @Sendable func estimate(_ request: Request, context: AppRequestContext) async throws -> EstimateView {
         let principal = try context.requirePrincipal()
         guard let tenantID = principal.tenantID else {
@@ -229,13 +235,27 @@ struct UsageController {
         guard let modelID = try request.uuidQuery("modelId"), let model = try await models.usable(modelID, tenantID: tenantID) else {
             throw AppError(.notFound, code: "unknown_model", message: "No model with that id is available to you.", field: "modelId")
         }
-        let size = request.query("imageSize")
+        let size = request.query("imageSize").flatMap { $0.isEmpty ? nil : $0 }
         if let size, !model.capabilities.imageSizes.contains(size) {
             throw AppError.validation(ValidationError(field: "imageSize", message: "'\(size)' is not offered by this model"))
         }
-        let tokens = ImageModelFamily.family(ofModel: model.apiModel)?.outputTokensPerImage(imageSize: size ?? model.capabilities.defaultImageSize) ?? 0
-        let micros = try await usage.costMicros(apiModel: model.apiModel, imageTokens: tokens)
-        return EstimateView(modelId: model.id, imageSize: size, imageTokens: tokens, costUsd: micros.map { Double($0) / 1_000_000 })
+        func count(_ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+            guard let raw = request.query(name) else { return value }
+            guard let number = Int(raw), range.contains(number) else {
+                throw AppError.validation(ValidationError(field: name, message: "must be a whole number from \(range.lowerBound) to \(range.upperBound)"))
+            }
+            return number
+        }
+        let images = try count("images", default: 1, in: 1...8)
+        let inputImages = try count("inputImages", default: 0, in: 0...max(0, model.capabilities.maxInputImages))
+        let promptChars = try count("promptChars", default: 0, in: 0...1_000_000)
+        let family = ImageModelFamily.family(ofModel: model.apiModel)
+        let imageTokens = images * (family?.outputTokensPerImage(imageSize: size ?? model.capabilities.defaultImageSize) ?? 0)
+        let inputTokens = (promptChars + 3) / 4 + inputImages * (family?.inputTokensPerImage ?? 0)
+        let micros = try await usage.costMicros(apiModel: model.apiModel, inputTokens: inputTokens, imageTokens: imageTokens)
+        return EstimateView(
+            modelId: model.id, imageSize: size, images: images, inputImages: inputImages, inputTokens: inputTokens,
+            imageTokens: imageTokens, costUsd: micros.map { Double($0) / 1_000_000 })
     }
 
     struct PriceBody: Decodable {

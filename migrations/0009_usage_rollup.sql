@@ -35,8 +35,9 @@ CREATE TABLE usage_daily (
     cost_micros bigint NOT NULL,
     -- Generations that used tokens but have no cost (no price for their model and day).
     unpriced integer NOT NULL,
-    PRIMARY KEY (tenant_id, day, user_id, model_id, status, reason, latency_bucket),
-    FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
+    PRIMARY KEY (tenant_id, day, user_id, model_id, status, reason, latency_bucket)
+    -- user_id references no user on purpose: a deleted user's generations go with them, but the
+    -- tenant's usage does not shrink. A model with usage cannot be deleted, only disabled.
 ) WITH (
     -- Every finish updates a row in place: room on its page keeps those updates HOT (no index
     -- change), and frequent vacuums return the old versions.

@@ -257,13 +257,6 @@ public struct GenerationStore: Sendable {
         }
     }
 
-    /// A user's own monthly image limit; nil when they have none.
-    public func userLimit(_ userID: UUID, tenantID: UUID) async throws -> Int? {
-        let rows = try await client.query(
-            "SELECT monthly_image_limit FROM user_limits WHERE user_id = \(userID) AND tenant_id = \(tenantID)", logger: logger)
-        return try await rows.collect().first?.decode(Int.self)
-    }
-
     /// The users of a tenant that have a monthly image limit of their own.
     public func userLimits(tenantID: UUID) async throws -> [UUID: Int] {
         let rows = try await client.query(
@@ -376,6 +369,8 @@ public struct GenerationStore: Sendable {
         public var images: Int
         public var tokens: Int
         public var userImages: Int
+        /// The user's own monthly image limit, if an admin set one.
+        public var userLimit: Int?
         public var resetsAt: Date
     }
 
@@ -399,14 +394,15 @@ public struct GenerationStore: Sendable {
         )
         SELECT COALESCE(sum(images), 0)::bigint, COALESCE(sum(tokens), 0)::bigint,
                COALESCE(sum(images) FILTER (WHERE user_id = \(userID)), 0)::bigint,
+               (SELECT monthly_image_limit FROM user_limits WHERE user_id = \(userID) AND tenant_id = \(tenantID)),
                (SELECT start FROM month) AT TIME ZONE 'UTC' + interval '1 month'
         FROM weighed
         """
     }
 
     static func monthlyUsage(_ rows: PostgresRowSequence) async throws -> MonthlyUsage {
-        let (images, tokens, userImages, resets) = try await rows.collect().first!.decode((Int, Int, Int, Date).self)
-        return MonthlyUsage(images: images, tokens: tokens, userImages: userImages, resetsAt: resets)
+        let (images, tokens, userImages, userLimit, resets) = try await rows.collect().first!.decode((Int, Int, Int, Int?, Date).self)
+        return MonthlyUsage(images: images, tokens: tokens, userImages: userImages, userLimit: userLimit, resetsAt: resets)
     }
 
     public func monthlyUsage(tenantID: UUID, userID: UUID) async throws -> MonthlyUsage {

@@ -295,8 +295,13 @@ public struct ModelStore: Sendable {
             guard let current = try await Self.fetchManaged(id, scope: scope, lock: true, on: connection, logger: logger) else {
                 return .notFound
             }
-            let uses = try await connection.query("SELECT count(*)::int FROM generations WHERE model_id = \(id)", logger: logger)
-                .collect().first!.decode(Int.self)
+            // Generations still stored, or counted in the usage figures (which outlive them).
+            let uses = try await connection.query(
+                """
+                SELECT GREATEST((SELECT count(*) FROM generations WHERE model_id = \(id)),
+                                (SELECT COALESCE(sum(requests), 0) FROM usage_daily WHERE model_id = \(id)))::int
+                """, logger: logger
+            ).collect().first!.decode(Int.self)
             if uses > 0 { return .inUse(generations: uses) }
             try await connection.query("DELETE FROM models WHERE id = \(id)", logger: logger)
             var audit = audit

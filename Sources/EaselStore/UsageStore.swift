@@ -24,7 +24,7 @@ public struct UsageStore: Sendable {
             case .day: return ("to_char(r.day, 'YYYY-MM-DD')", "to_char(r.day, 'YYYY-MM-DD')", "")
             case .month: return ("to_char(r.day, 'YYYY-MM')", "to_char(r.day, 'YYYY-MM')", "")
             case .model: return ("r.model_id::text", "m.name", "JOIN models m ON m.id = r.model_id")
-            case .user: return ("r.user_id::text", "u.email", "JOIN users u ON u.id = r.user_id")
+            case .user: return ("r.user_id::text", "COALESCE(u.email, 'deleted user')", "LEFT JOIN users u ON u.id = r.user_id")
             case .tenant: return ("r.tenant_id::text", "t.name", "JOIN tenants t ON t.id = r.tenant_id")
             case .reason: return ("r.reason", "r.reason", "")
             }

@@ -237,6 +237,14 @@ extension JSONValue {
             try await studio.db.query("DELETE FROM generations WHERE prompt = 'a dog'", logger: TestDatabase.logger)
             let after = try await studio.db.query("SELECT sum(requests)::int FROM usage_daily", logger: TestDatabase.logger).collect().first!.decode(Int.self)
             #expect(before == prompts.count && after == before)
+            // So does deleting a user, whose generations go with them: the tenant's usage stays.
+            let root = try await studio.client.login(studio.world.root.email)
+            let globexBefore = try await studio.client.call(.get, "/api/v1/usage?tenantId=\(studio.world.globex)&groupBy=user", as: root)
+            try await studio.db.query("DELETE FROM users WHERE id = \(studio.world.globexMember.id)", logger: TestDatabase.logger)
+            let globexAfter = try await studio.client.call(.get, "/api/v1/usage?tenantId=\(studio.world.globex)&groupBy=user", as: root)
+            #expect(globexAfter.json["totals"]?["requests"] == globexBefore.json["totals"]?["requests"])
+            #expect(globexAfter.json["totals"]?["requests"] == .number(2), "\(globexAfter.text)")
+            #expect(globexAfter.json["groups"]?[0]?["label"] == .string("deleted user"))
         }
     }
 }

@@ -76,7 +76,7 @@ struct MeController {
         var usage: UsageView? = nil
         if let tenant {
             let month = try await generations.monthlyUsage(tenantID: tenant.id, userID: user.id)
-            let ownLimit = try await generations.userLimit(user.id, tenantID: tenant.id)
+            let ownLimit = month.userLimit
             usage = UsageView(
                 monthlyImages: month.images, monthlyTokens: month.tokens,
                 imagesLeft: tenant.limits.monthlyImageQuota.map { max(0, $0 - month.images) },

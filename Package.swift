@@ -68,6 +68,7 @@ let package = Package(
             name: "EaselBench",
             dependencies: [
                 "Gemini",
+                "EaselStore",
                 "GeminiSimulatorKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

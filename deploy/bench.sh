@@ -8,8 +8,11 @@
 #   generation latency   a generation through Easel (POST ?wait) vs the same call to the simulator
 #                        directly, small and large images: added p50/p99
 #   in flight            2000 generations against a 2 s upstream: how many run at once, Easel's peak RSS
+#   usage                usage figures (31 days by day) and the quota check's month on a tenant with
+#                        a million generations, vs the same sums scanned from `generations`
 #
-#   deploy/bench.sh [client|generation]   only one group (default: both)
+#   deploy/bench.sh [client|generation|usage]   only one group (default: all)
+#   EASEL_BENCH_USAGE_ROWS=N                    generations seeded for the usage group (1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/lib/common.sh
@@ -30,7 +33,7 @@ if [ "$GROUP" = all ] || [ "$GROUP" = client ]; then
     "$BENCH" roundtrip
 fi
 
-[ "$GROUP" = all ] || [ "$GROUP" = generation ] || exit 0
+[ "$GROUP" = all ] || [ "$GROUP" = generation ] || [ "$GROUP" = usage ] || exit 0
 
 swift build -c release --product easel >&2
 swift build -c release --product GeminiSimulator >&2
@@ -64,6 +67,37 @@ export EASEL_DATABASE_URL="$DB" EASEL_PORT EASEL_SECRET_KEY="MDEyMzQ1Njc4OWFiY2R
 echo "bench admin password" | "$BIN/easel" create-admin --email admin@bench.test --password-stdin > /dev/null
 TENANT=$("$BIN/easel" create-tenant --name Bench --slug bench | awk '{print $NF}')
 "$BIN/easel" seed-models > /dev/null
+
+if [ "$GROUP" = all ] || [ "$GROUP" = usage ]; then
+    ROWS="${EASEL_BENCH_USAGE_ROWS:-1000000}"
+    log "seeding $ROWS generations over 30 days (50 users, 3 models; the roll-up trigger runs for each)"
+    psql "$DB" -q -v tenant="$TENANT" -v rows="$ROWS" <<'SQL'
+INSERT INTO users (tenant_id, email, role, password_hash, status)
+SELECT :'tenant', 'usage' || n || '@bench.test', 'member', '$2b$04$abcdefghijklmnopqrstuuWw7W2p9tKzZnhb4c7JH7hYkYx1F2a3u', 'active'
+FROM generate_series(1, 50) n;
+-- 90% succeeded, 5% blocked, 5% failed; latencies 2 to 40 s.
+INSERT INTO generations (tenant_id, user_id, model_id, source, request, prompt, status, image_count, prompt_tokens,
+    output_tokens, image_tokens, thought_tokens, total_tokens, cost_micros, latency_ms, error_code, block_reason,
+    created_at, started_at, finished_at)
+SELECT :'tenant', u.id, m.id, 'api', '{}', 'bench', s, (s = 'succeeded')::int, 20,
+       CASE WHEN s = 'succeeded' THEN 1290 END, CASE WHEN s = 'succeeded' THEN 1290 END, 0,
+       CASE WHEN s <> 'failed' THEN 1310 END, CASE WHEN s = 'succeeded' THEN 38706 END,
+       CASE WHEN s = 'succeeded' THEN 2000 + (n::bigint * 7919) % 38000 END,
+       CASE WHEN s = 'failed' THEN 'deadline_exceeded' END, CASE WHEN s = 'blocked' THEN 'IMAGE_SAFETY' END,
+       c, c, c + interval '5 seconds'
+FROM generate_series(1, :rows) n
+CROSS JOIN LATERAL (SELECT CASE WHEN n % 20 = 0 THEN 'blocked' WHEN n % 20 = 1 THEN 'failed' ELSE 'succeeded' END AS s,
+                           now() - (n::bigint * 2592 % 2592000) * interval '1 second' AS c) x
+JOIN LATERAL (SELECT id FROM users WHERE email = 'usage' || (n % 50 + 1) || '@bench.test') u ON true
+JOIN LATERAL (SELECT id FROM models WHERE tenant_id IS NULL ORDER BY api_model OFFSET (n % 3) LIMIT 1) m ON true;
+VACUUM ANALYZE;
+SQL
+    USER_ID=$(psql "$DB" -Atc "SELECT id FROM users WHERE email = 'usage1@bench.test'")
+    "$BENCH" usage "$DB" "$TENANT" "$USER_ID"
+    psql "$DB" -qc "DELETE FROM generations" > /dev/null
+fi
+[ "$GROUP" = all ] || [ "$GROUP" = generation ] || exit 0
+
 "$BIN/easel" serve > "$WORK/easel.log" 2>&1 &
 EASEL_PID=$!
 PIDS+=($EASEL_PID)

@@ -18,6 +18,7 @@ import Glibc
 ///     EaselBench decode-memory SIZE_MB client|baseline   peak memory of one decode (own process)
 ///     EaselBench roundtrip                          client round trips vs raw HTTP, same simulator
 ///     EaselBench generation-…                       a running Easel: see GenerationBench.swift
+///     EaselBench usage DATABASE_URL TENANT_ID USER_ID  usage figures and quota check: see UsageBench.swift
 ///
 /// `deploy/bench.sh` runs them all in a release build and prints the table.
 @main
@@ -37,11 +38,17 @@ struct EaselBench {
             try await generationSetup(easel: arguments[1], tenantID: arguments[2], adminEmail: arguments[3], adminPassword: arguments[4])
         case "generation-latency" where arguments.count == 5:
             try await generationLatency(easel: arguments[1], simulator: arguments[2], key: arguments[3], modelID: arguments[4])
+        case "usage" where arguments.count == 4:
+            guard let tenantID = UUID(uuidString: arguments[2]), let userID = UUID(uuidString: arguments[3]) else {
+                print("usage: EaselBench usage DATABASE_URL TENANT_ID USER_ID")
+                exit(2)
+            }
+            try await usage(databaseURL: arguments[1], tenantID: tenantID, userID: userID)
         case "generation-submit" where arguments.count == 6:
             try await generationSubmit(
                 easel: arguments[1], key: arguments[2], modelID: arguments[3], count: Int(arguments[4]) ?? 2000, directive: arguments[5])
         default:
-            print("usage: EaselBench decode MB | decode-memory MB client|baseline | roundtrip | generation-setup … | generation-latency … | generation-submit …")
+            print("usage: EaselBench decode MB | decode-memory MB client|baseline | roundtrip | generation-setup … | generation-latency … | generation-submit … | usage DATABASE_URL TENANT_ID USER_ID")
             exit(2)
         }
     }

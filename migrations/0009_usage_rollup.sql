@@ -4,8 +4,9 @@
 -- stay fast on a tenant with millions of generations.
 --
 -- A trigger keeps it in the same transaction as the change to the generation, so it is never
--- behind and concurrent finishes each add their own row (ON CONFLICT ... DO UPDATE serialises
--- them on the row). Deleting generations does not change it: the roll-up is the usage ledger, and
+-- behind and concurrent finishes each add their own share (ON CONFLICT ... DO UPDATE serialises
+-- them on the row). The trigger is deferred to commit, so a roll-up row is locked only for the
+-- moment of the commit, not while a finish writes its images. Deleting generations does not change it: the roll-up is the usage ledger, and
 -- image retention deletes images, not usage.
 
 -- Latencies are kept as counts per bucket [1.2^b, 1.2^(b+1)) ms; a percentile read back from the
@@ -76,10 +77,10 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER generations_usage_insert AFTER INSERT ON generations
+CREATE CONSTRAINT TRIGGER generations_usage_insert AFTER INSERT ON generations DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW WHEN (NEW.finished_at IS NOT NULL) EXECUTE FUNCTION usage_daily_track();
 -- Lease renewals, partial text and the like leave the roll-up alone.
-CREATE TRIGGER generations_usage_update AFTER UPDATE ON generations
+CREATE CONSTRAINT TRIGGER generations_usage_update AFTER UPDATE ON generations DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW WHEN (
         (OLD.finished_at IS NOT NULL OR NEW.finished_at IS NOT NULL)
         AND (OLD.finished_at IS NULL OR NEW.finished_at IS NULL

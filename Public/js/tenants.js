@@ -105,15 +105,18 @@ editForm.addEventListener("submit", async (event) => {
   event.preventDefault();
   await busy(document.getElementById("edit-save"), "Saving…", async () => {
     try {
-      await api("PATCH", `/api/v1/tenants/${editing.id}`, {
-        name: editForm.name.value,
-        limits: {
-          monthlyImageQuota: number(editForm.quota), monthlyTokenBudget: number(editForm.budget),
-          maxConcurrentGenerations: number(editForm.concurrency), maxQueuedGenerations: number(editForm.queued),
-          apiKeyRequestsPerMinute: number(editForm.perKey), userRequestsPerMinute: number(editForm.perUser),
-          quotaCountsImagelessResults: editForm.imageless.checked, imageRetentionDays: number(editForm.retention),
-        },
-      });
+      // Only what changed in the dialog, so a setting changed meanwhile elsewhere (a tenant
+      // admin's image retention, say) is not overwritten with what the dialog was opened with.
+      const wanted = {
+        monthlyImageQuota: number(editForm.quota), monthlyTokenBudget: number(editForm.budget),
+        maxConcurrentGenerations: number(editForm.concurrency), maxQueuedGenerations: number(editForm.queued),
+        apiKeyRequestsPerMinute: number(editForm.perKey), userRequestsPerMinute: number(editForm.perUser),
+        quotaCountsImagelessResults: editForm.imageless.checked, imageRetentionDays: number(editForm.retention),
+      };
+      const limits = Object.fromEntries(Object.entries(wanted).filter(([field, value]) => editing.limits[field] !== value));
+      const payload = { limits };
+      if (editForm.name.value !== editing.name) payload.name = editForm.name.value;
+      await api("PATCH", `/api/v1/tenants/${editing.id}`, payload);
       dialog.close();
       message.show("ok", "Saved.");
       await table.reload();

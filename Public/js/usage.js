@@ -127,7 +127,7 @@ async function loadLimits() {
     ["Images", against(usage.monthlyImages ?? 0, limits.monthlyImageQuota, "images")],
     ["Tokens", against(usage.monthlyTokens ?? 0, limits.monthlyTokenBudget, "tokens")],
     ["Resets", usage.resetsAt ? new Date(usage.resetsAt).toUTCString().replace(" GMT", " UTC") : "—"],
-    ["Blocked results", limits.quotaCountsImagelessResults ? "count as one image each" : "do not count"],
+    ["Blocked or image-less results", limits.quotaCountsImagelessResults ? "count as one image each, with their tokens" : "do not count"],
     ["Running at once", limits.maxConcurrentGenerations == null ? "no limit" : count(limits.maxConcurrentGenerations)],
     ["Waiting beyond that", limits.maxQueuedGenerations == null ? "no limit" : count(limits.maxQueuedGenerations)],
     ["Requests per API key", rate(limits.apiKeyRequestsPerMinute)],

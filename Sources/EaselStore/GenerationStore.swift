@@ -234,8 +234,9 @@ public struct GenerationStore: Sendable {
                 FROM generations WHERE tenant_id = \(tenantID) AND status IN ('queued', 'running')
                 """, logger: logger
             ).collect().first!.decode((Int, Int).self)
-            // It would wait if every slot is busy; refused if the queue is already full.
-            if queued >= queueBound, concurrency.map({ running >= $0 }) ?? true {
+            // The queued ones take the free slots first; this one would wait behind the rest.
+            let freeSlots = concurrency.map { max(0, $0 - running) } ?? 0
+            if queued >= queueBound + freeSlots {
                 throw EnqueueError.quotaExceeded(
                     QuotaRefusal(
                         limit: .inFlight, used: running + queued, allowed: (concurrency ?? running) + queueBound, tenantName: name,
@@ -395,7 +396,7 @@ public struct GenerationStore: Sendable {
         SELECT COALESCE(sum(images), 0)::bigint, COALESCE(sum(tokens), 0)::bigint,
                COALESCE(sum(images) FILTER (WHERE user_id = \(userID)), 0)::bigint,
                (SELECT monthly_image_limit FROM user_limits WHERE user_id = \(userID) AND tenant_id = \(tenantID)),
-               (SELECT start FROM month) AT TIME ZONE 'UTC' + interval '1 month'
+               ((SELECT start FROM month) + interval '1 month') AT TIME ZONE 'UTC'
         FROM weighed
         """
     }

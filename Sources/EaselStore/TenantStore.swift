@@ -97,7 +97,7 @@ public struct TenantStore: Sendable {
     public func update(_ id: UUID, _ patch: Patch, audit: AuditEntry) async throws -> TenantRecord? {
         try await Transaction.run(client, logger: logger) { connection in
             let current = try await connection.query(
-                "SELECT \(unescaped: Self.columns) FROM tenants WHERE id = \(id) FOR UPDATE", logger: logger
+                "SELECT \(unescaped: Self.columns) FROM tenants WHERE id = \(id) FOR NO KEY UPDATE", logger: logger
             ).collect().first.map(Self.record)
             guard let before = current else { return nil }
             var after = before

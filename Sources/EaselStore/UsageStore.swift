@@ -95,13 +95,13 @@ public struct UsageStore: Sendable {
                 FROM running GROUP BY key
             )
             SELECT g.key, min(g.label),
-                sum(requests)::int,
-                COALESCE(sum(requests) FILTER (WHERE status = 'succeeded'), 0)::int,
-                COALESCE(sum(requests) FILTER (WHERE status = 'blocked'), 0)::int,
-                COALESCE(sum(requests) FILTER (WHERE status = 'failed'), 0)::int,
-                COALESCE(sum(requests) FILTER (WHERE status = 'canceled'), 0)::int,
+                sum(requests)::bigint,
+                COALESCE(sum(requests) FILTER (WHERE status = 'succeeded'), 0)::bigint,
+                COALESCE(sum(requests) FILTER (WHERE status = 'blocked'), 0)::bigint,
+                COALESCE(sum(requests) FILTER (WHERE status = 'failed'), 0)::bigint,
+                COALESCE(sum(requests) FILTER (WHERE status = 'canceled'), 0)::bigint,
                 sum(images)::bigint, sum(prompt_tokens)::bigint, sum(output_tokens)::bigint, sum(image_tokens)::bigint,
-                sum(thought_tokens)::bigint, sum(cost_micros)::bigint, sum(unpriced)::int,
+                sum(thought_tokens)::bigint, sum(cost_micros)::bigint, sum(unpriced)::bigint,
                 min(p.p50), min(p.p95)
             FROM grouped g LEFT JOIN percentiles p ON p.key = g.key
             GROUP BY g.key HAVING sum(requests) > 0 ORDER BY 1

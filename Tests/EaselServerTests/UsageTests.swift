@@ -343,6 +343,21 @@ extension QuotaTests {
             let stored = try await studio.db.query(
                 "SELECT count(*)::int FROM generations WHERE prompt = 'three'", logger: TestDatabase.logger).collect().first!.decode(Int.self)
             #expect(stored == 0)
+            // A burst is counted one request after another: one slot and no queue admit exactly one.
+            _ = try await studio.client.call(
+                .patch, "/api/v1/tenants/\(studio.world.globex)", as: root, json: #"{"limits":{"maxConcurrentGenerations":1,"maxQueuedGenerations":0}}"#)
+            let burst = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for index in 0..<6 {
+                    group.addTask {
+                        try await studio.client.call(
+                            .post, "/api/v1/generations", as: .key(studio.world.globexMemberKey),
+                            json: #"{"modelId":"\#(model)","prompt":"[sim:latency=1500] burst \#(index)"}"#
+                        ).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(burst.filter { $0 == .accepted }.count == 1 && burst.filter { $0 == .tooManyRequests }.count == 5, "\(burst)")
             let bad = try await studio.client.call(
                 .patch, "/api/v1/tenants/\(studio.world.acme)", as: root, json: #"{"limits":{"maxQueuedGenerations":-1}}"#)
             #expect(bad.status == .badRequest && bad.json["error"]?["field"] == .string("limits.maxQueuedGenerations"))

@@ -4,7 +4,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Tenants and their limits, for platform admins.
+/// Tenants and their limits: platform admins manage them all; a tenant's owners and admins read
+/// their own and set its image retention.
 struct TenantController {
     let tenants: TenantStore
 

@@ -252,7 +252,8 @@ struct UsageController {
         let family = ImageModelFamily.family(ofModel: model.apiModel)
         let imageTokens = images * (family?.outputTokensPerImage(imageSize: size ?? model.capabilities.defaultImageSize) ?? 0)
         let inputTokens = (promptChars + 3) / 4 + inputImages * (family?.inputTokensPerImage ?? 0)
-        let micros = try await usage.costMicros(apiModel: model.apiModel, inputTokens: inputTokens, imageTokens: imageTokens)
+        // A model of no known family has no token table to estimate from.
+        let micros = family == nil ? nil : try await usage.costMicros(apiModel: model.apiModel, inputTokens: inputTokens, imageTokens: imageTokens)
         return EstimateView(
             modelId: model.id, imageSize: size, images: images, inputImages: inputImages, inputTokens: inputTokens,
             imageTokens: imageTokens, costUsd: micros.map { Double($0) / 1_000_000 })

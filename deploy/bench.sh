@@ -90,6 +90,9 @@ CROSS JOIN LATERAL (SELECT CASE WHEN n % 20 = 0 THEN 'blocked' WHEN n % 20 = 1 T
                            now() - (n::bigint * 2592 % 2592000) * interval '1 second' AS c) x
 JOIN LATERAL (SELECT id FROM users WHERE email = 'usage' || (n % 50 + 1) || '@bench.test') u ON true
 JOIN LATERAL (SELECT id FROM models WHERE tenant_id IS NULL ORDER BY api_model OFFSET (n % 3) LIMIT 1) m ON true;
+-- Seeded in one transaction, every roll-up update stays until commit; one finish per
+-- transaction (as in service) lets PostgreSQL prune them as it goes. Compact it to match.
+VACUUM FULL usage_daily;
 VACUUM ANALYZE;
 SQL
     USER_ID=$(psql "$DB" -Atc "SELECT id FROM users WHERE email = 'usage1@bench.test'")

@@ -9,6 +9,14 @@
 -- moment of the commit, not while a finish writes its images. Deleting generations does not change it: the roll-up is the usage ledger, and
 -- image retention deletes images, not usage.
 
+-- Input tokens that were images (the IMAGE entries of usageMetadata.promptTokensDetails), so
+-- prompt tokens are kept split by modality as output tokens are (image_tokens, migration 0006).
+ALTER TABLE generations ADD COLUMN prompt_image_tokens integer CHECK (prompt_image_tokens >= 0);
+UPDATE generations SET prompt_image_tokens = (
+    SELECT sum((d ->> 'tokenCount')::integer) FROM jsonb_array_elements(usage -> 'promptTokensDetails') d
+    WHERE upper(d ->> 'modality') = 'IMAGE')
+WHERE jsonb_typeof(usage -> 'promptTokensDetails') = 'array';
+
 -- Latencies are kept as counts per bucket [1.2^b, 1.2^(b+1)) ms; a percentile read back from the
 -- buckets is within one bucket (20%) of the exact one. -1: no latency (not succeeded).
 CREATE FUNCTION usage_latency_bucket(status text, latency_ms integer) RETURNS smallint
@@ -29,6 +37,7 @@ CREATE TABLE usage_daily (
     requests integer NOT NULL,
     images bigint NOT NULL,
     prompt_tokens bigint NOT NULL,
+    prompt_image_tokens bigint NOT NULL,
     output_tokens bigint NOT NULL,
     image_tokens bigint NOT NULL,
     thought_tokens bigint NOT NULL,
@@ -50,16 +59,19 @@ CREATE INDEX usage_daily_day_idx ON usage_daily (day);
 -- Adds (sign 1) or takes back (sign -1) one finished generation's share.
 CREATE FUNCTION usage_daily_add(g generations, sign integer) RETURNS void LANGUAGE sql AS $$
     INSERT INTO usage_daily AS u (tenant_id, day, user_id, model_id, status, reason, latency_bucket, requests, images,
-                                  prompt_tokens, output_tokens, image_tokens, thought_tokens, total_tokens, cost_micros, unpriced)
+                                  prompt_tokens, prompt_image_tokens, output_tokens, image_tokens, thought_tokens, total_tokens,
+                                  cost_micros, unpriced)
     VALUES (g.tenant_id, (g.created_at AT TIME ZONE 'UTC')::date, g.user_id, g.model_id, g.status,
             COALESCE(g.error_code, g.block_reason, g.status), usage_latency_bucket(g.status, g.latency_ms),
-            sign, sign * g.image_count, sign * COALESCE(g.prompt_tokens, 0), sign * COALESCE(g.output_tokens, 0),
+            sign, sign * g.image_count, sign * COALESCE(g.prompt_tokens, 0), sign * COALESCE(g.prompt_image_tokens, 0),
+            sign * COALESCE(g.output_tokens, 0),
             sign * COALESCE(g.image_tokens, 0), sign * COALESCE(g.thought_tokens, 0), sign * COALESCE(g.total_tokens, 0),
             sign * COALESCE(g.cost_micros, 0),
             sign * (g.cost_micros IS NULL AND g.total_tokens IS NOT NULL)::integer)
     ON CONFLICT (tenant_id, day, user_id, model_id, status, reason, latency_bucket) DO UPDATE SET
         requests = u.requests + EXCLUDED.requests, images = u.images + EXCLUDED.images,
-        prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens, output_tokens = u.output_tokens + EXCLUDED.output_tokens,
+        prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens,
+        prompt_image_tokens = u.prompt_image_tokens + EXCLUDED.prompt_image_tokens, output_tokens = u.output_tokens + EXCLUDED.output_tokens,
         image_tokens = u.image_tokens + EXCLUDED.image_tokens, thought_tokens = u.thought_tokens + EXCLUDED.thought_tokens,
         total_tokens = u.total_tokens + EXCLUDED.total_tokens, cost_micros = u.cost_micros + EXCLUDED.cost_micros,
         unpriced = u.unpriced + EXCLUDED.unpriced
@@ -85,19 +97,20 @@ CREATE CONSTRAINT TRIGGER generations_usage_update AFTER UPDATE ON generations D
         (OLD.finished_at IS NOT NULL OR NEW.finished_at IS NOT NULL)
         AND (OLD.finished_at IS NULL OR NEW.finished_at IS NULL
              OR (OLD.tenant_id, OLD.created_at, OLD.user_id, OLD.model_id, OLD.status, OLD.error_code, OLD.block_reason,
-                 OLD.latency_ms, OLD.image_count, OLD.prompt_tokens, OLD.output_tokens, OLD.image_tokens, OLD.thought_tokens,
+                 OLD.latency_ms, OLD.image_count, OLD.prompt_tokens, OLD.prompt_image_tokens, OLD.output_tokens, OLD.image_tokens, OLD.thought_tokens,
                  OLD.total_tokens, OLD.cost_micros)
                 IS DISTINCT FROM
                 (NEW.tenant_id, NEW.created_at, NEW.user_id, NEW.model_id, NEW.status, NEW.error_code, NEW.block_reason,
-                 NEW.latency_ms, NEW.image_count, NEW.prompt_tokens, NEW.output_tokens, NEW.image_tokens, NEW.thought_tokens,
+                 NEW.latency_ms, NEW.image_count, NEW.prompt_tokens, NEW.prompt_image_tokens, NEW.output_tokens, NEW.image_tokens, NEW.thought_tokens,
                  NEW.total_tokens, NEW.cost_micros)))
     EXECUTE FUNCTION usage_daily_track();
 
 -- What was finished before this migration.
 INSERT INTO usage_daily (tenant_id, day, user_id, model_id, status, reason, latency_bucket, requests, images, prompt_tokens,
-                         output_tokens, image_tokens, thought_tokens, total_tokens, cost_micros, unpriced)
+                         prompt_image_tokens, output_tokens, image_tokens, thought_tokens, total_tokens, cost_micros, unpriced)
 SELECT tenant_id, (created_at AT TIME ZONE 'UTC')::date, user_id, model_id, status, COALESCE(error_code, block_reason, status),
        usage_latency_bucket(status, latency_ms), count(*), sum(image_count), COALESCE(sum(prompt_tokens), 0),
+       COALESCE(sum(prompt_image_tokens), 0),
        COALESCE(sum(output_tokens), 0), COALESCE(sum(image_tokens), 0), COALESCE(sum(thought_tokens), 0),
        COALESCE(sum(total_tokens), 0), COALESCE(sum(cost_micros), 0),
        count(*) FILTER (WHERE cost_micros IS NULL AND total_tokens IS NOT NULL)

@@ -38,12 +38,14 @@ async function load() {
       api("GET", `/api/v1/usage?${query(isPlatform ? "tenant" : "user")}`),
       api("GET", `/api/v1/usage?${query("reason")}`),
     ]);
-    const t = byDay.totals ?? { requests: 0, succeeded: 0, blocked: 0, failed: 0, canceled: 0, images: 0, promptTokens: 0, outputTokens: 0, thoughtTokens: 0, costUsd: 0, unpriced: 0 };
+    const t = byDay.totals ?? { requests: 0, succeeded: 0, blocked: 0, failed: 0, canceled: 0, images: 0, promptTokens: 0, promptImageTokens: 0, outputTokens: 0, imageTokens: 0, thoughtTokens: 0, costUsd: 0, unpriced: 0 };
     for (const id of ["total-requests", "total-images", "total-cost", "total-latency"]) $(id).classList.remove("skeleton");
     $("total-requests").textContent = count(t.requests);
     $("total-outcomes").textContent = `${count(t.succeeded)} succeeded · ${count(t.blocked)} blocked · ${count(t.failed)} failed`;
     $("total-images").textContent = count(t.images);
-    $("total-tokens").textContent = `${count(t.promptTokens)} in · ${count(t.outputTokens)} out · ${count(t.thoughtTokens)} thinking tokens`;
+    const of = (tokens, images) => (images ? `${count(tokens)} (${count(images)} image)` : count(tokens));
+    $("total-tokens").textContent =
+      `${of(t.promptTokens, t.promptImageTokens)} in · ${of(t.outputTokens, t.imageTokens)} out · ${count(t.thoughtTokens)} thinking tokens`;
     $("total-cost").textContent = money(t.costUsd);
     $("total-unpriced").textContent = t.unpriced ? `${count(t.unpriced)} generations without a price` : "at the prices of each day";
     $("total-latency").textContent = t.latencyP50Ms == null ? "—" : `${duration(t.latencyP50Ms)} / ${duration(t.latencyP95Ms)}`;

@@ -49,6 +49,8 @@ public struct GenerationRecord: Sendable {
     /// Text streamed so far while running.
     public var partialText: String?
     public var imageTokens: Int?
+    /// Prompt tokens that were images.
+    public var promptImageTokens: Int?
     /// Estimated cost in micro-dollars at the prices of its day; nil when unpriced.
     public var costMicros: Int?
 }
@@ -557,6 +559,8 @@ public struct GenerationStore: Sendable {
         public var totalTokens: Int?
         /// Output tokens that were images.
         public var imageTokens: Int?
+        /// Prompt tokens that were images.
+        public var promptImageTokens: Int?
         public var usageJSON: String?
         public var attempts: Int
         public var upstreamHost: String?
@@ -594,7 +598,7 @@ public struct GenerationStore: Sendable {
                     latency_ms = \(finish.latencyMs), model_version = \(finish.modelVersion), response_id = \(finish.responseID),
                     honored_image_config = \(finish.honoredImageConfig), response_parts = \(answerJSON)::jsonb,
                     grounding = \(finish.groundingJSON)::jsonb, partial_text = NULL, lease_owner = NULL, lease_expires_at = NULL,
-                    finished_at = now(), image_tokens = \(finish.imageTokens),
+                    finished_at = now(), image_tokens = \(finish.imageTokens), prompt_image_tokens = \(finish.promptImageTokens),
                     cost_micros = generation_cost_micros(
                         (SELECT api_model FROM models WHERE models.id = generations.model_id), (created_at AT TIME ZONE 'UTC')::date,
                         \(finish.promptTokens)::int, \(finish.outputTokens)::int, \(finish.imageTokens)::int, \(finish.thoughtTokens)::int)
@@ -648,7 +652,8 @@ public struct GenerationStore: Sendable {
                   ORDER BY gi.position)::text
                   FROM generation_images gi JOIN images i ON i.id = gi.image_id
                   WHERE gi.generation_id = g.id AND gi.role = 'output'), '[]'),
-        g.conversation_id, g.parent_generation_id, m.name, u.email, g.grounding::text, g.partial_text, g.image_tokens, g.cost_micros
+        g.conversation_id, g.parent_generation_id, m.name, u.email, g.grounding::text, g.partial_text, g.image_tokens, g.cost_micros,
+        g.prompt_image_tokens
         """
     static let tables = "generations g JOIN models m ON m.id = g.model_id JOIN users u ON u.id = g.user_id"
 
@@ -679,7 +684,7 @@ public struct GenerationStore: Sendable {
             outputs: outputs.map { GenerationRecord.Image(id: $0.id, mimeType: $0.mimeType, width: $0.width, height: $0.height) },
             conversationID: try c[26].decode(UUID?.self), parentID: try c[27].decode(UUID?.self), modelName: try c[28].decode(String.self),
             userEmail: try c[29].decode(String.self), groundingJSON: try c[30].decode(String?.self), partialText: try c[31].decode(String?.self),
-            imageTokens: try c[32].decode(Int?.self), costMicros: try c[33].decode(Int?.self))
+            imageTokens: try c[32].decode(Int?.self), promptImageTokens: try c[34].decode(Int?.self), costMicros: try c[33].decode(Int?.self))
     }
 
     public func get(_ id: UUID, scope: GenerationScope) async throws -> GenerationRecord? {

@@ -42,6 +42,8 @@ public struct UsageStore: Sendable {
         public var canceled: Int
         public var images: Int
         public var promptTokens: Int
+        /// Of the prompt tokens, those that were images.
+        public var promptImageTokens: Int
         public var outputTokens: Int
         public var imageTokens: Int
         public var thoughtTokens: Int
@@ -63,12 +65,12 @@ public struct UsageStore: Sendable {
             """
             WITH r AS (
                 SELECT tenant_id, day, user_id, model_id, status, reason, latency_bucket, requests, images, prompt_tokens,
-                       output_tokens, image_tokens, thought_tokens, cost_micros, unpriced
+                       prompt_image_tokens, output_tokens, image_tokens, thought_tokens, cost_micros, unpriced
                 FROM usage_daily
                 WHERE (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
                   AND day >= (\(from) AT TIME ZONE 'UTC')::date AND day < (\(to) AT TIME ZONE 'UTC')::date
                 UNION ALL
-                SELECT tenant_id, (created_at AT TIME ZONE 'UTC')::date, user_id, model_id, status, status, -1, 1, 0, 0, 0, 0, 0, 0, 0
+                SELECT tenant_id, (created_at AT TIME ZONE 'UTC')::date, user_id, model_id, status, status, -1, 1, 0, 0, 0, 0, 0, 0, 0, 0
                 FROM generations
                 WHERE status IN ('queued', 'running') AND (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
                   AND created_at >= \(from) AND created_at < \(to)
@@ -76,6 +78,7 @@ public struct UsageStore: Sendable {
                 -- Summed per group, outcome and latency bucket first: a few hundred rows from here on.
                 SELECT \(unescaped: key) AS key, min(\(unescaped: label)) AS label, r.status, r.latency_bucket,
                        sum(r.requests) AS requests, sum(r.images) AS images, sum(r.prompt_tokens) AS prompt_tokens,
+                       sum(r.prompt_image_tokens) AS prompt_image_tokens,
                        sum(r.output_tokens) AS output_tokens, sum(r.image_tokens) AS image_tokens,
                        sum(r.thought_tokens) AS thought_tokens, sum(r.cost_micros) AS cost_micros, sum(r.unpriced) AS unpriced
                 FROM r \(unescaped: join) GROUP BY 1, r.status, r.latency_bucket
@@ -100,7 +103,7 @@ public struct UsageStore: Sendable {
                 COALESCE(sum(requests) FILTER (WHERE status = 'blocked'), 0)::bigint,
                 COALESCE(sum(requests) FILTER (WHERE status = 'failed'), 0)::bigint,
                 COALESCE(sum(requests) FILTER (WHERE status = 'canceled'), 0)::bigint,
-                sum(images)::bigint, sum(prompt_tokens)::bigint, sum(output_tokens)::bigint, sum(image_tokens)::bigint,
+                sum(images)::bigint, sum(prompt_tokens)::bigint, sum(prompt_image_tokens)::bigint, sum(output_tokens)::bigint, sum(image_tokens)::bigint,
                 sum(thought_tokens)::bigint, sum(cost_micros)::bigint, sum(unpriced)::bigint,
                 min(p.p50), min(p.p95)
             FROM grouped g LEFT JOIN percentiles p ON p.key = g.key
@@ -114,9 +117,10 @@ public struct UsageStore: Sendable {
                     key: try c[0].decode(String.self), label: try c[1].decode(String.self), requests: try c[2].decode(Int.self),
                     succeeded: try c[3].decode(Int.self), blocked: try c[4].decode(Int.self), failed: try c[5].decode(Int.self),
                     canceled: try c[6].decode(Int.self), images: try c[7].decode(Int.self), promptTokens: try c[8].decode(Int.self),
-                    outputTokens: try c[9].decode(Int.self), imageTokens: try c[10].decode(Int.self), thoughtTokens: try c[11].decode(Int.self),
-                    costMicros: try c[12].decode(Int.self), unpriced: try c[13].decode(Int.self),
-                    latencyP50Ms: try c[14].decode(Double?.self), latencyP95Ms: try c[15].decode(Double?.self)))
+                    promptImageTokens: try c[9].decode(Int.self), outputTokens: try c[10].decode(Int.self),
+                    imageTokens: try c[11].decode(Int.self), thoughtTokens: try c[12].decode(Int.self),
+                    costMicros: try c[13].decode(Int.self), unpriced: try c[14].decode(Int.self),
+                    latencyP50Ms: try c[15].decode(Double?.self), latencyP95Ms: try c[16].decode(Double?.self)))
         }
         return result
     }

@@ -82,6 +82,8 @@ import Testing
                 return
             }
             #expect(promptTokens >= 258)
+            // Kept split by modality, as usageMetadata reports it.
+            #expect(response.json["usage"]?["promptImageTokens"] == .number(258))
         }
     }
 

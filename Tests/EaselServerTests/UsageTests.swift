@@ -22,6 +22,7 @@ import Testing
         var outputTokens = 0
         var imageTokens = 0
         var thoughtTokens = 0
+        var promptImageTokens: Int? = nil
         var costMicros: Int? = nil
         var latencyMs: Int? = nil
         var reason: String? = nil
@@ -34,12 +35,13 @@ import Testing
                 """
                 INSERT INTO generations (tenant_id, user_id, model_id, source, request, prompt, status, image_count, prompt_tokens,
                     output_tokens, image_tokens, thought_tokens, total_tokens, cost_micros, latency_ms, error_code, block_reason,
-                    created_at, started_at, finished_at)
+                    created_at, started_at, finished_at, prompt_image_tokens)
                 VALUES (\(row.tenant), \(row.user), \(UUID(uuidString: row.model)!), 'api', '{"prompt": "x", "grounding": false, "inputImageIds": []}',
                     'x', \(row.status), \(row.images), \(row.promptTokens), \(row.outputTokens), \(row.imageTokens), \(row.thoughtTokens), \(total),
                     \(row.costMicros)::bigint, \(row.latencyMs)::int,
                     \(row.status == "failed" ? row.reason : nil)::text, \(row.status == "blocked" ? row.reason : nil)::text,
-                    \(row.day)::timestamptz, \(row.day)::timestamptz, \(row.day)::timestamptz + interval '1 second')
+                    \(row.day)::timestamptz, \(row.day)::timestamptz, \(row.day)::timestamptz + interval '1 second',
+                    \(row.promptImageTokens)::int)
                 """, logger: TestDatabase.logger)
         }
     }
@@ -51,7 +53,7 @@ import Testing
             let rows: [Row] = [
                 Row(tenant: w.acme, user: w.acmeMember.id, model: flash, status: "succeeded", day: "2026-03-01T10:00:00Z", images: 1, promptTokens: 10, outputTokens: 1290, imageTokens: 1290, costMicros: 38703, latencyMs: 100),
                 Row(tenant: w.acme, user: w.acmeMember.id, model: flash, status: "succeeded", day: "2026-03-01T11:00:00Z", images: 2, promptTokens: 20, outputTokens: 2580, imageTokens: 2580, costMicros: 77406, latencyMs: 300),
-                Row(tenant: w.acme, user: w.acmeOwner.id, model: pro, status: "succeeded", day: "2026-03-02T09:00:00Z", images: 1, promptTokens: 100, outputTokens: 1200, imageTokens: 1120, thoughtTokens: 400, costMicros: 140000, latencyMs: 200),
+                Row(tenant: w.acme, user: w.acmeOwner.id, model: pro, status: "succeeded", day: "2026-03-02T09:00:00Z", images: 1, promptTokens: 100, outputTokens: 1200, imageTokens: 1120, thoughtTokens: 400, promptImageTokens: 80, costMicros: 140000, latencyMs: 200),
                 Row(tenant: w.acme, user: w.acmeMember.id, model: flash, status: "blocked", day: "2026-03-02T10:00:00Z", promptTokens: 5, reason: "IMAGE_SAFETY"),
                 Row(tenant: w.acme, user: w.acmeMember.id, model: pro, status: "failed", day: "2026-03-02T11:00:00Z", reason: "deadline_exceeded"),
                 // Outside the range, and another tenant's: in no acme figure.
@@ -70,6 +72,7 @@ import Testing
             #expect(totals?["blocked"] == .number(1) && totals?["failed"] == .number(1))
             #expect(totals?["images"] == .number(4))
             #expect(totals?["promptTokens"] == .number(135) && totals?["imageTokens"] == .number(4990) && totals?["thoughtTokens"] == .number(400))
+            #expect(totals?["promptImageTokens"] == .number(80))
             #expect(totals?["costUsd"] == .number(0.256109))
             // Latencies 100, 200 and 300 ms: the median read back from the roll-up's buckets is
             // within one bucket (20%) of 200 ms, and the 95th percentile within one of 300 ms.
@@ -109,7 +112,8 @@ import Testing
             for group in byModel {
                 let line = lines.first { $0.first == group["key"]?.stringValue }
                 #expect(line?[2] == group["requests"].map { "\(Int($0.doubleValue ?? -1))" })
-                #expect(Double(line?[12] ?? "") == group["costUsd"]?.doubleValue)
+                #expect(Double(line?[13] ?? "") == group["costUsd"]?.doubleValue)
+                #expect(line?[9] == group["promptImageTokens"].map { "\(Int($0.doubleValue ?? -1))" })
             }
         }
     }

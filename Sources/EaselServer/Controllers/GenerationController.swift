@@ -482,7 +482,8 @@ struct GenerationView: ResponseEncodable {
         try c.encode(record.imageCount, forKey: .imageCount)
         try c.encode(GroundingView(json: record.groundingJSON), forKey: .groundingSources)
         try c.encode(
-            ["promptTokens": record.promptTokens, "outputTokens": record.outputTokens, "imageTokens": record.imageTokens,
+            ["promptTokens": record.promptTokens, "promptImageTokens": record.promptImageTokens, "outputTokens": record.outputTokens,
+             "imageTokens": record.imageTokens,
              "thoughtTokens": record.thoughtTokens, "totalTokens": record.totalTokens], forKey: .usage)
         try c.encode(record.costMicros.map { Double($0) / 1_000_000 }, forKey: .costUsd)
         try c.encode(record.attempts, forKey: .attempts)

@@ -74,6 +74,7 @@ struct UsageController {
         var canceled: Int
         var images: Int
         var promptTokens: Int
+        var promptImageTokens: Int
         var outputTokens: Int
         var imageTokens: Int
         var thoughtTokens: Int
@@ -84,7 +85,8 @@ struct UsageController {
 
         init(_ f: UsageStore.Figures) {
             (key, label, requests, succeeded, blocked, failed, canceled) = (f.key, f.label, f.requests, f.succeeded, f.blocked, f.failed, f.canceled)
-            (images, promptTokens, outputTokens, imageTokens, thoughtTokens) = (f.images, f.promptTokens, f.outputTokens, f.imageTokens, f.thoughtTokens)
+            (images, promptTokens, promptImageTokens) = (f.images, f.promptTokens, f.promptImageTokens)
+            (outputTokens, imageTokens, thoughtTokens) = (f.outputTokens, f.imageTokens, f.thoughtTokens)
             costUsd = Double(f.costMicros) / 1_000_000
             unpriced = f.unpriced
             latencyP50Ms = f.latencyP50Ms?.rounded()
@@ -112,8 +114,8 @@ struct UsageController {
     }
 
     static let csvColumns = [
-        "key", "label", "requests", "succeeded", "blocked", "failed", "canceled", "images", "prompt_tokens", "output_tokens",
-        "image_tokens", "thought_tokens", "cost_usd", "unpriced", "latency_p50_ms", "latency_p95_ms",
+        "key", "label", "requests", "succeeded", "blocked", "failed", "canceled", "images", "prompt_tokens", "prompt_image_tokens",
+        "output_tokens", "image_tokens", "thought_tokens", "cost_usd", "unpriced", "latency_p50_ms", "latency_p95_ms",
     ]
 
     /// The same figures as CSV, one row per group.
@@ -124,7 +126,7 @@ struct UsageController {
         for f in groups {
             let fields: [String] = [
                 Self.csvField(f.key), Self.csvField(f.label), "\(f.requests)", "\(f.succeeded)", "\(f.blocked)", "\(f.failed)", "\(f.canceled)",
-                "\(f.images)", "\(f.promptTokens)", "\(f.outputTokens)", "\(f.imageTokens)", "\(f.thoughtTokens)",
+                "\(f.images)", "\(f.promptTokens)", "\(f.promptImageTokens)", "\(f.outputTokens)", "\(f.imageTokens)", "\(f.thoughtTokens)",
                 String(format: "%.6f", Double(f.costMicros) / 1_000_000), "\(f.unpriced)",
                 f.latencyP50Ms.map { String(format: "%.0f", $0) } ?? "", f.latencyP95Ms.map { String(format: "%.0f", $0) } ?? "",
             ]
@@ -148,7 +150,7 @@ struct UsageController {
 
     static let historyColumns = [
         "id", "created_at", "user", "model", "status", "prompt", "aspect_ratio", "image_size", "images", "prompt_tokens",
-        "output_tokens", "image_tokens", "thought_tokens", "cost_usd", "latency_ms", "attempts", "error_code", "block_reason",
+        "prompt_image_tokens", "output_tokens", "image_tokens", "thought_tokens", "cost_usd", "latency_ms", "attempts", "error_code", "block_reason",
         "upstream_host", "conversation_id",
     ]
     static let maxHistoryRows = 100_000
@@ -169,7 +171,8 @@ struct UsageController {
                 let fields: [String] = [
                     g.id.uuidString.lowercased(), g.createdAt.formatted(iso), Self.csvField(g.userEmail), Self.csvField(g.modelName),
                     g.status.rawValue, Self.csvField(g.options.prompt), g.options.aspectRatio ?? "", g.options.imageSize ?? "",
-                    "\(g.imageCount)", g.promptTokens.map(String.init) ?? "", g.outputTokens.map(String.init) ?? "",
+                    "\(g.imageCount)", g.promptTokens.map(String.init) ?? "", g.promptImageTokens.map(String.init) ?? "",
+                    g.outputTokens.map(String.init) ?? "",
                     g.imageTokens.map(String.init) ?? "", g.thoughtTokens.map(String.init) ?? "",
                     g.costMicros.map { String(format: "%.6f", Double($0) / 1_000_000) } ?? "", g.latencyMs.map(String.init) ?? "",
                     "\(g.attempts)", Self.csvField(g.errorCode ?? ""), Self.csvField(g.blockReason ?? ""), Self.csvField(g.upstreamHost ?? ""),

@@ -323,6 +323,8 @@ enum GenerationOutcomeMapper {
             finish.totalTokens = usage.totalTokenCount
             finish.imageTokens = usage.candidatesTokensDetails?.filter { $0.modality?.rawValue.uppercased() == "IMAGE" }
                 .reduce(0) { $0 + ($1.tokenCount ?? 0) }
+            finish.promptImageTokens = usage.promptTokensDetails?.filter { $0.modality?.rawValue.uppercased() == "IMAGE" }
+                .reduce(0) { $0 + ($1.tokenCount ?? 0) }
             finish.usageJSON = (try? JSONEncoder().encode(usage)).map { String(decoding: $0, as: UTF8.self) }
         }
         if let grounding = response.candidates.first?.groundingMetadata {

@@ -71,6 +71,11 @@ public struct TenantStore: Sendable {
         return try await rows.collect().first.map(Self.record)
     }
 
+    public func get(slug: String) async throws -> TenantRecord? {
+        let rows = try await client.query("SELECT \(unescaped: Self.columns) FROM tenants WHERE slug = \(slug)", logger: logger)
+        return try await rows.collect().first.map(Self.record)
+    }
+
     public func list(limit: Int, after cursor: Cursor?) async throws -> Page<TenantRecord> {
         let afterMicros = cursor?.micros
         let afterID = cursor.flatMap { UUID(uuidString: $0.id) }

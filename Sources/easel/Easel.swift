@@ -13,7 +13,7 @@ struct Easel: AsyncParsableCommand {
         commandName: "easel",
         abstract: "A self-hosted studio and gateway for Google's Gemini image models.",
         discussion: "Configuration comes from the environment; see the README for every variable.",
-        subcommands: [Serve.self, Migrate.self, CreateAdmin.self, CreateTenant.self, SeedModels.self, RotateSecret.self],
+        subcommands: [Serve.self, Migrate.self, CreateAdmin.self, CreateTenant.self, SeedModels.self, RotateSecret.self, Usage.self],
         defaultSubcommand: Serve.self)
 
     static func bootstrapLogging(level: Logger.Level) {
@@ -276,6 +276,67 @@ struct RotateSecret: AsyncParsableCommand {
             throw Easel.fail("\(error); nothing was changed")
         } catch {
             throw Easel.fail("could not rotate: \(PostgresErrorMessage.describe(error)); nothing was changed")
+        }
+    }
+}
+
+struct Usage: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "usage",
+        abstract: "Print usage figures as CSV (the console's usage export) for one tenant or all, per UTC day range.")
+
+    @Option(help: "The tenant's slug; every tenant when left out.")
+    var tenant: String?
+
+    @Option(help: "The first UTC day, YYYY-MM-DD (default: the first of this month).")
+    var from: String?
+
+    @Option(help: "The day after the last, YYYY-MM-DD (default: tomorrow).")
+    var to: String?
+
+    @Option(name: .customLong("group-by"), help: "total, day, month, model, user, tenant or reason.")
+    var groupBy: String = "day"
+
+    func run() async throws {
+        let configuration = try Easel.loadConfiguration()
+        Easel.bootstrapLogging(level: .warning)
+        let logger = Logger(label: "easel.usage")
+        guard let grouping = UsageStore.Grouping(rawValue: groupBy) else {
+            throw Easel.fail("--group-by must be one of \(UsageStore.Grouping.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let today = calendar.startOfDay(for: Date())
+        func day(_ text: String?, _ name: String, default value: Date) throws -> Date {
+            guard let text else { return value }
+            guard let date = try? Date(text, strategy: Date.ISO8601FormatStyle().year().month().day()) else {
+                throw Easel.fail("--\(name) must be a date such as 2026-11-01")
+            }
+            return date
+        }
+        let start = try day(from, "from", default: calendar.date(from: calendar.dateComponents([.year, .month], from: today))!)
+        let end = try day(to, "to", default: calendar.date(byAdding: .day, value: 1, to: today)!)
+        guard start < end else { throw Easel.fail("--to must be after --from") }
+        do {
+            let csv = try await PostgresClient.withRunning(
+                configuration.databaseURL.clientConfiguration(maximumConnections: 2), logger: logger
+            ) { client in
+                var tenantID: UUID? = nil
+                if let tenant {
+                    guard let record = try await TenantStore(client: client, logger: logger).get(slug: tenant) else {
+                        throw Easel.fail("no tenant has the slug '\(tenant)'")
+                    }
+                    tenantID = record.id
+                }
+                let groups = try await UsageStore(client: client, logger: logger).figures(
+                    tenantID: tenantID, from: start, to: end, groupBy: grouping)
+                return CSV.usage(groups)
+            }
+            print(csv, terminator: "")
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            throw Easel.fail("could not read usage from \(configuration.databaseURL): \(PostgresErrorMessage.describe(error))")
         }
     }
 }

@@ -77,6 +77,15 @@ class Easel:
     member_email: str
     password: str
     tenant_id: str = ""
+    # The environment `easel` commands of this instance run with.
+    env: dict = None
+
+    def cli(self, *arguments):
+        """Runs `easel ARGUMENTS` against this instance's database; its completed process, with
+        the output decoded but its line ends kept (the CSV exports end lines with CRLF)."""
+        done = subprocess.run([os.environ["EASEL_BIN"], *arguments], env=self.env, capture_output=True)
+        done.stdout, done.stderr = done.stdout.decode(), done.stderr.decode()
+        return done
 
     def session(self, email, password=None):
         """Logs in; returns the headers a browser would send (cookie and CSRF token)."""
@@ -146,7 +155,7 @@ def easel(tmp_path_factory, simulator):
             status, created, _ = http_json("POST", f"{url}/api/v1/users",
                                            {"email": email, "role": role, "password": password, "tenantId": tenant["id"]}, auth)
             assert status == 201, created
-        yield Easel(url, "root@easel.test", root_password, "owner@acme.test", "member@acme.test", password, tenant["id"])
+        yield Easel(url, "root@easel.test", root_password, "owner@acme.test", "member@acme.test", password, tenant["id"], env)
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -1,5 +1,7 @@
 """The usage dashboard in headless Chromium: totals, the per-day chart and the breakdowns,
 drawn from generations made through the API first."""
+import urllib.request
+
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
@@ -80,3 +82,17 @@ def test_the_history_browser_filters_and_shows_one_generations_metadata(browser,
     assert "Nano Banana" in facts.text and "succeeded" in facts.text
     assert '"costUsd"' in browser.execute_script("return document.getElementById('detail-json').textContent")
     screenshot(browser, "history-detail")
+
+
+def test_the_cli_prints_the_same_usage_csv_as_the_api(easel):
+    seed_generations(easel, count=1)
+    api = urllib.request.Request(f"{easel.url}/api/v1/usage.csv?groupBy=model", headers=easel.session(easel.owner_email))
+    with urllib.request.urlopen(api) as response:
+        expected = response.read().decode()
+    cli = easel.cli("usage", "--tenant", "acme", "--group-by", "model")
+    assert cli.returncode == 0, cli.stderr
+    assert cli.stdout == expected and "Nano Banana" in cli.stdout
+    unknown = easel.cli("usage", "--tenant", "no-such-tenant")
+    assert unknown.returncode == 1 and "no tenant has the slug 'no-such-tenant'" in unknown.stderr
+    bad = easel.cli("usage", "--group-by", "week")
+    assert bad.returncode == 1 and "--group-by must be one of" in bad.stderr

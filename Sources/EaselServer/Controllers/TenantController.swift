@@ -64,7 +64,7 @@ struct TenantController {
         guard principal.role != .platformAdmin else { return }
         // Another tenant's id reads as unknown, as everywhere else.
         guard principal.tenantID == id else { throw AppError.notFound("No tenant with that id.") }
-        do { try Policy.authorize(.manageTenantSettings(tenantID: id), for: principal) } catch let error as PolicyError { throw error.appError }
+        do { try Policy.authorize(.manageTenantSettings(tenantID: id), for: principal) } catch { throw error.appError }
     }
 
     /// Changes to `limits`: absent fields stay, `null` lifts a limit (or restores a default).

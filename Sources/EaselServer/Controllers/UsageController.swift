@@ -113,25 +113,11 @@ struct UsageController {
             groups: groups.map(FiguresView.init))
     }
 
-    static let csvColumns = [
-        "key", "label", "requests", "succeeded", "blocked", "failed", "canceled", "images", "prompt_tokens", "prompt_image_tokens",
-        "output_tokens", "image_tokens", "thought_tokens", "cost_usd", "unpriced", "latency_p50_ms", "latency_p95_ms",
-    ]
-
     /// The same figures as CSV, one row per group.
     @Sendable func csv(_ request: Request, context: AppRequestContext) async throws -> Response {
         let query = try query(request, context: context)
         let groups = try await usage.figures(tenantID: query.tenantID, from: query.from, to: query.to, groupBy: query.groupBy)
-        var text = Self.csvColumns.joined(separator: ",") + "\r\n"
-        for f in groups {
-            let fields: [String] = [
-                Self.csvField(f.key), Self.csvField(f.label), "\(f.requests)", "\(f.succeeded)", "\(f.blocked)", "\(f.failed)", "\(f.canceled)",
-                "\(f.images)", "\(f.promptTokens)", "\(f.promptImageTokens)", "\(f.outputTokens)", "\(f.imageTokens)", "\(f.thoughtTokens)",
-                String(format: "%.6f", Double(f.costMicros) / 1_000_000), "\(f.unpriced)",
-                f.latencyP50Ms.map { String(format: "%.0f", $0) } ?? "", f.latencyP95Ms.map { String(format: "%.0f", $0) } ?? "",
-            ]
-            text += fields.joined(separator: ",") + "\r\n"
-        }
+        let text = CSV.usage(groups)
         let day = Date.ISO8601FormatStyle().year().month().day()
         let name = "easel-usage-\(query.groupBy.rawValue)-\(query.from.formatted(day))-\(query.to.formatted(day)).csv"
         return Response(
@@ -140,13 +126,6 @@ struct UsageController {
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    /// Quotes a field when needed, and defuses text a spreadsheet would run as a formula.
-    static func csvField(_ value: String) -> String {
-        var value = value
-        if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
 
     static let historyColumns = [
         "id", "created_at", "user", "model", "status", "prompt", "aspect_ratio", "image_size", "images", "prompt_tokens",
@@ -169,13 +148,13 @@ struct UsageController {
             let page = try await generations.list(scope: scope, filter: filter, limit: 200, before: cursor)
             for g in page.items {
                 let fields: [String] = [
-                    g.id.uuidString.lowercased(), g.createdAt.formatted(iso), Self.csvField(g.userEmail), Self.csvField(g.modelName),
-                    g.status.rawValue, Self.csvField(g.options.prompt), g.options.aspectRatio ?? "", g.options.imageSize ?? "",
+                    g.id.uuidString.lowercased(), g.createdAt.formatted(iso), CSV.field(g.userEmail), CSV.field(g.modelName),
+                    g.status.rawValue, CSV.field(g.options.prompt), g.options.aspectRatio ?? "", g.options.imageSize ?? "",
                     "\(g.imageCount)", g.promptTokens.map(String.init) ?? "", g.promptImageTokens.map(String.init) ?? "",
                     g.outputTokens.map(String.init) ?? "",
                     g.imageTokens.map(String.init) ?? "", g.thoughtTokens.map(String.init) ?? "",
                     g.costMicros.map { String(format: "%.6f", Double($0) / 1_000_000) } ?? "", g.latencyMs.map(String.init) ?? "",
-                    "\(g.attempts)", Self.csvField(g.errorCode ?? ""), Self.csvField(g.blockReason ?? ""), Self.csvField(g.upstreamHost ?? ""),
+                    "\(g.attempts)", CSV.field(g.errorCode ?? ""), CSV.field(g.blockReason ?? ""), CSV.field(g.upstreamHost ?? ""),
                     g.conversationID?.uuidString.lowercased() ?? "",
                 ]
                 text += fields.joined(separator: ",") + "\r\n"
@@ -290,5 +269,36 @@ struct UsageController {
         let record = try await usage.setPrice(
             apiModel: body.apiModel, kind: body.kind, usdPerMillionTokens: body.usdPerMillionTokens, effectiveFrom: body.effectiveFrom)
         return EditedResponse(status: .created, response: PriceView(record))
+    }
+}
+
+/// The CSV exports: RFC 4180 rows, text a spreadsheet would run as a formula defused.
+public enum CSV {
+    /// Usage figures as CSV with a header row (also what `easel usage` prints).
+    public static func usage(_ groups: [UsageStore.Figures]) -> String {
+        var text = usageColumns.joined(separator: ",") + "\r\n"
+        for f in groups {
+            let fields: [String] = [
+                field(f.key), field(f.label), "\(f.requests)", "\(f.succeeded)", "\(f.blocked)", "\(f.failed)", "\(f.canceled)",
+                "\(f.images)", "\(f.promptTokens)", "\(f.promptImageTokens)", "\(f.outputTokens)", "\(f.imageTokens)", "\(f.thoughtTokens)",
+                String(format: "%.6f", Double(f.costMicros) / 1_000_000), "\(f.unpriced)",
+                f.latencyP50Ms.map { String(format: "%.0f", $0) } ?? "", f.latencyP95Ms.map { String(format: "%.0f", $0) } ?? "",
+            ]
+            text += fields.joined(separator: ",") + "\r\n"
+        }
+        return text
+    }
+
+    static let usageColumns = [
+        "key", "label", "requests", "succeeded", "blocked", "failed", "canceled", "images", "prompt_tokens", "prompt_image_tokens",
+        "output_tokens", "image_tokens", "thought_tokens", "cost_usd", "unpriced", "latency_p50_ms", "latency_p95_ms",
+    ]
+
+    /// Quotes a field when needed, and defuses text a spreadsheet would run as a formula.
+    static func field(_ value: String) -> String {
+        var value = value
+        if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -13,7 +13,7 @@
 -- prompt tokens are kept split by modality as output tokens are (image_tokens, migration 0006).
 ALTER TABLE generations ADD COLUMN prompt_image_tokens integer CHECK (prompt_image_tokens >= 0);
 UPDATE generations SET prompt_image_tokens = (
-    SELECT sum((d ->> 'tokenCount')::integer) FROM jsonb_array_elements(usage -> 'promptTokensDetails') d
+    SELECT COALESCE(sum((d ->> 'tokenCount')::integer), 0) FROM jsonb_array_elements(usage -> 'promptTokensDetails') d
     WHERE upper(d ->> 'modality') = 'IMAGE')
 WHERE jsonb_typeof(usage -> 'promptTokensDetails') = 'array';
 

@@ -116,6 +116,10 @@ editForm.addEventListener("submit", async (event) => {
       const limits = Object.fromEntries(Object.entries(wanted).filter(([field, value]) => editing.limits[field] !== value));
       const payload = { limits };
       if (editForm.name.value !== editing.name) payload.name = editForm.name.value;
+      if (Object.keys(limits).length === 0 && payload.name === undefined) {
+        dialog.close();
+        return;
+      }
       await api("PATCH", `/api/v1/tenants/${editing.id}`, payload);
       dialog.close();
       message.show("ok", "Saved.");

@@ -80,7 +80,7 @@ public struct ConversationStore: Sendable {
                    OR (c.updated_at, c.id) < (timestamptz 'epoch' + \(beforeMicros)::bigint * interval '1 microsecond', \(beforeID)))
             ORDER BY c.updated_at DESC, c.id DESC LIMIT \(limit + 1)
             """, logger: logger)
-        return try await Page(rows, limit: limit, cursorColumn: 6, decode: Self.record) { $0.id.uuidString }
+        return try await Page(rows, limit: limit, decode: Self.record) { $0.id.uuidString }
     }
 
     public func rename(_ id: UUID, tenantID: UUID, userID: UUID, title: String) async throws -> ConversationRecord? {

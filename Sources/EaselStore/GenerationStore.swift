@@ -717,7 +717,7 @@ public struct GenerationStore: Sendable {
                    OR (g.created_at, g.id) < (timestamptz 'epoch' + \(beforeMicros)::bigint * interval '1 microsecond', \(beforeID)))
             ORDER BY g.created_at DESC, g.id DESC LIMIT \(limit + 1)
             """, logger: logger)
-        return try await Page(rows, limit: limit, cursorColumn: 34, decode: Self.record) { $0.id.uuidString }
+        return try await Page(rows, limit: limit, decode: Self.record) { $0.id.uuidString }
     }
 
     /// The turns of a conversation, oldest first (every branch).

@@ -17,7 +17,6 @@ public struct TenantStore: Sendable {
         id, name, slug, status, created_at, updated_at, monthly_image_quota, monthly_token_budget, max_concurrent_generations,
         max_queued_generations, api_key_requests_per_minute, user_requests_per_minute, quota_counts_imageless, image_retention_days
         """
-    static let cursorColumn = 14
 
     static func record(_ row: PostgresRow) throws -> TenantRecord {
         let (id, name, slug, status, created, updated, quota, budget, concurrency, queued, perKey, perUser, imageless, retention) =
@@ -86,7 +85,7 @@ public struct TenantStore: Sendable {
                OR (created_at, id) > (timestamptz 'epoch' + \(afterMicros)::bigint * interval '1 microsecond', \(afterID))
             ORDER BY created_at, id LIMIT \(limit + 1)
             """, logger: logger)
-        return try await Page(rows, limit: limit, cursorColumn: Self.cursorColumn, decode: Self.record) { $0.id.uuidString }
+        return try await Page(rows, limit: limit, decode: Self.record) { $0.id.uuidString }
     }
 
     /// Changes to a tenant; nil fields stay as they are. Limits use `.some(nil)` to mean "unlimited".
@@ -150,10 +149,10 @@ public struct TenantStore: Sendable {
 }
 
 extension Page {
-    /// A page from up to `limit + 1` rows whose column `cursorColumn` holds the row's cursor
+    /// A page from up to `limit + 1` rows whose last column holds the row's cursor
     /// microseconds: the extra row only says there is a next page.
     init(
-        _ rows: PostgresRowSequence, limit: Int, cursorColumn: Int, decode: (PostgresRow) throws -> Item,
+        _ rows: PostgresRowSequence, limit: Int, decode: (PostgresRow) throws -> Item,
         id: (Item) -> String
     ) async throws {
         var items: [Item] = []
@@ -165,7 +164,8 @@ extension Page {
                 break
             }
             items.append(try decode(row))
-            lastMicros = try row.makeRandomAccess()[cursorColumn].decode(Int64.self)
+            let columns = row.makeRandomAccess()
+            lastMicros = try columns[columns.count - 1].decode(Int64.self)
         }
         self.init(items: items, nextCursor: more ? items.last.map { Cursor(micros: lastMicros, id: id($0)).encoded } : nil)
     }

@@ -101,7 +101,7 @@ public struct UserStore: Sendable {
                    OR (created_at, id) > (timestamptz 'epoch' + \(afterMicros)::bigint * interval '1 microsecond', \(afterID)))
             ORDER BY created_at, id LIMIT \(limit + 1)
             """, logger: logger)
-        return try await Page(rows, limit: limit, cursorColumn: 11, decode: Self.record) { $0.id.uuidString }
+        return try await Page(rows, limit: limit, decode: Self.record) { $0.id.uuidString }
     }
 
     public struct Patch: Sendable {

@@ -317,6 +317,7 @@ struct Usage: AsyncParsableCommand {
         let start = try day(from, "from", default: calendar.date(from: calendar.dateComponents([.year, .month], from: today))!)
         let end = try day(to, "to", default: calendar.date(byAdding: .day, value: 1, to: today)!)
         guard start < end else { throw Easel.fail("--to must be after --from") }
+        guard end.timeIntervalSince(start) <= 3 * 366 * 86400 else { throw Easel.fail("--to must be at most three years after --from") }
         do {
             let csv = try await PostgresClient.withRunning(
                 configuration.databaseURL.clientConfiguration(maximumConnections: 2), logger: logger

@@ -1,6 +1,7 @@
 """The console in a real headless Chromium: log in through the page, use the account and admin
 pages, and check the phone-width layout."""
 import os
+import uuid
 from urllib.parse import urlparse
 
 import pytest
@@ -36,11 +37,17 @@ def log_in(browser, easel, email, password, next_page="/account.html"):
 
 
 def test_login_through_the_page_shows_the_account(browser, easel):
+    # A member of their own, so the account starts empty whichever suites ran before.
+    email = f"fresh-{uuid.uuid4().hex[:8]}@acme.test"
+    status, created, _ = http_json("POST", f"{easel.url}/api/v1/users",
+                                   {"email": email, "role": "member", "password": easel.password, "tenantId": easel.tenant_id},
+                                   easel.session(easel.owner_email))
+    assert status == 201, created
     browser.get(f"{easel.url}/account.html")
     # Not logged in: sent to the log-in page, which comes back here afterwards.
     wait(browser, EC.url_contains("/login.html?next="))
     screenshot(browser, "login")
-    browser.find_element(By.ID, "email").send_keys(easel.member_email)
+    browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "password").send_keys("wrong password!")
     browser.find_element(By.ID, "login-submit").click()
     error = wait(browser, EC.visibility_of_element_located((By.ID, "login-message")))
@@ -50,7 +57,7 @@ def test_login_through_the_page_shows_the_account(browser, easel):
     browser.find_element(By.ID, "password").send_keys(easel.password)
     browser.find_element(By.ID, "login-submit").click()
     wait(browser, EC.url_contains("/account.html"))
-    wait(browser, EC.text_to_be_present_in_element((By.ID, "profile-email"), easel.member_email))
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "profile-email"), email))
     assert browser.find_element(By.ID, "profile-role").text == "Member"
     assert browser.find_element(By.ID, "profile-tenant").text == "Acme Studio"
     wait(browser, EC.text_to_be_present_in_element((By.ID, "keys-body"), "No API keys yet"))

@@ -1,6 +1,7 @@
 """The usage dashboard in headless Chromium: totals, the per-day chart and the breakdowns,
 drawn from generations made through the API first."""
 import urllib.request
+from datetime import datetime, timedelta, timezone
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -86,10 +87,13 @@ def test_the_history_browser_filters_and_shows_one_generations_metadata(browser,
 
 def test_the_cli_prints_the_same_usage_csv_as_the_api(easel):
     seed_generations(easel, count=1)
-    api = urllib.request.Request(f"{easel.url}/api/v1/usage.csv?groupBy=model", headers=easel.session(easel.owner_email))
+    # An explicit range, so both reads cover the same days even across midnight (UTC).
+    first, end = "2026-01-01", (datetime.now(timezone.utc) + timedelta(days=1)).strftime("%Y-%m-%d")
+    api = urllib.request.Request(f"{easel.url}/api/v1/usage.csv?groupBy=model&from={first}&to={end}",
+                                 headers=easel.session(easel.owner_email))
     with urllib.request.urlopen(api) as response:
         expected = response.read().decode()
-    cli = easel.cli("usage", "--tenant", "acme", "--group-by", "model")
+    cli = easel.cli("usage", "--tenant", "acme", "--group-by", "model", "--from", first, "--to", end)
     assert cli.returncode == 0, cli.stderr
     assert cli.stdout == expected and "Nano Banana" in cli.stdout
     unknown = easel.cli("usage", "--tenant", "no-such-tenant")

@@ -66,8 +66,18 @@ async function load() {
 function fillTable(body, groups, emptyText) {
   body.replaceChildren(
     ...(groups.length
-      ? groups.map((g) => h("tr", {}, h("td", {}, g.label), h("td", {}, count(g.requests)), h("td", {}, count(g.images)), h("td", {}, money(g.costUsd))))
-      : [h("tr", {}, h("td", { colspan: 4, class: "empty" }, emptyText))]),
+      ? groups.map((g) =>
+          h(
+            "tr",
+            {},
+            h("td", {}, g.label),
+            h("td", { class: "num" }, count(g.requests)),
+            h("td", { class: "num" }, count(g.images)),
+            h("td", { class: "num" }, money(g.costUsd)),
+            h("td", { class: "num" }, g.latencyP50Ms == null ? "—" : `${duration(g.latencyP50Ms)} / ${duration(g.latencyP95Ms)}`),
+          ),
+        )
+      : [h("tr", {}, h("td", { colspan: 5, class: "empty" }, emptyText))]),
   );
 }
 

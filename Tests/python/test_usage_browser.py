@@ -31,6 +31,11 @@ def test_the_dashboard_draws_its_charts_from_stored_generations(browser, easel):
     assert int(browser.find_element(By.ID, "total-requests").text.replace(",", "")) >= 2
     assert browser.find_element(By.ID, "total-cost").text.startswith("$")
     assert "Nano Banana" in browser.find_element(By.ID, "by-model").text
+    # Each model's latency percentiles, as the API computes them.
+    assert " ms / " in browser.find_element(By.CSS_SELECTOR, "#by-model tr td:last-child").text
+    browser.execute_script("document.getElementById('models-title').scrollIntoView()")
+    screenshot(browser, "usage-tables")
+    browser.execute_script("window.scrollTo(0, 0)")
     assert easel.member_email in browser.find_element(By.ID, "by-user").text
     assert "succeeded" in browser.find_element(By.ID, "by-reason").text
     # The tenant's limits, with this month's usage against them, and its image retention.

@@ -85,6 +85,13 @@ BEGIN
     IF NEW.finished_at IS NOT NULL THEN
         PERFORM usage_daily_add(NEW, 1);
     END IF;
+    IF TG_OP = 'UPDATE' AND OLD.finished_at IS NOT NULL THEN
+        -- A share taken back may leave its row holding nothing: no such rows are kept.
+        DELETE FROM usage_daily
+        WHERE tenant_id = OLD.tenant_id AND day = (OLD.created_at AT TIME ZONE 'UTC')::date AND user_id = OLD.user_id
+          AND model_id = OLD.model_id AND status = OLD.status AND reason = COALESCE(OLD.error_code, OLD.block_reason, OLD.status)
+          AND latency_bucket = usage_latency_bucket(OLD.status, OLD.latency_ms) AND requests = 0;
+    END IF;
     RETURN NULL;
 END
 $$;

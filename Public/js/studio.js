@@ -94,10 +94,10 @@ function applyCapabilities() {
   fillSelect(thinkingSelect, caps.thinkingLevels, null);
   $("grounding-field").hidden = !caps.groundingAllowed;
   if (!caps.groundingAllowed) $("grounding").checked = false;
-  refreshEstimate();
   $("attach-limit").textContent =
     caps.maxInputImages === 0 ? "This model takes no input images." : `Up to ${caps.maxInputImages} images, 15 MB each.`;
   renderAttachments();
+  refreshEstimate();
 }
 
 // ---------- attachments ----------
@@ -290,6 +290,7 @@ function scheduleEstimate() {
   estimateTimer = setTimeout(refreshEstimate, 400);
 }
 async function refreshEstimate() {
+  clearTimeout(estimateTimer); // asked now: a pending ask is not needed
   const model = currentModel();
   if (!model) return;
   const asked = ++estimateAsked;

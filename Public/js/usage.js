@@ -127,12 +127,9 @@ function drawChart() {
   chart.replaceChildren(root);
 }
 
-// The tenant's limits, usage against them, and its image retention (tenant admins only: the
-// platform admin sets limits on the Tenants page).
-async function loadLimits() {
-  const [tenant, fresh] = await Promise.all([api("GET", `/api/v1/tenants/${me.tenant.id}`), api("GET", "/api/v1/me")]);
-  const limits = tenant.limits;
-  const usage = fresh.usage ?? {};
+// The tenant's limits, usage against them (both from `/me`), and its image retention (tenant
+// admins only: the platform admin sets limits on the Tenants page).
+function showLimits(limits, usage) {
   const against = (used, allowed, unit) => (allowed == null ? `${count(used)} ${unit}, no limit` : `${count(used)} of ${count(allowed)} ${unit}`);
   const rate = (value) => (value == null ? "server default" : value === 0 ? "no limit" : `${count(value)} per minute`);
   const facts = [
@@ -163,9 +160,9 @@ $("retention-form").addEventListener("submit", async (event) => {
   }
   await busy(event.submitter ?? event.target.querySelector("button"), "Saving…", async () => {
     try {
-      await api("PATCH", `/api/v1/tenants/${me.tenant.id}`, { limits: { imageRetentionDays: days } });
+      const tenant = await api("PATCH", `/api/v1/tenants/${me.tenant.id}`, { limits: { imageRetentionDays: days } });
       retentionMessage.show("ok", days === null ? "Images are kept for good." : `Images older than ${count(days)} days will be deleted.`);
-      await loadLimits();
+      showLimits(tenant.limits, me.usage ?? {});
     } catch (error) {
       retentionMessage.show("error", errorText(error));
     }
@@ -204,5 +201,5 @@ if (!["platform_admin", "owner", "admin"].includes(me.role)) {
     });
   }
   await load();
-  if (!isPlatform) await loadLimits().catch((error) => message.show("error", errorText(error)));
+  if (!isPlatform) showLimits(me.limits, me.usage ?? {});
 }

@@ -32,4 +32,15 @@ public enum TenantRules {
         while slug.hasSuffix("-") { slug.removeLast() }
         return String(slug.prefix(63)).isEmpty ? "tenant" : String(slug.prefix(63))
     }
+
+    /// An optional limit that must lie in `range`; nil means none (`none` says what null does).
+    public static func limit(
+        _ value: Int?, field: String, in range: ClosedRange<Int>, none: String = "for no limit"
+    ) throws(ValidationError) -> Int? {
+        guard let value else { return nil }
+        guard range.contains(value) else {
+            throw ValidationError(field: field, message: "must be from \(range.lowerBound) to \(range.upperBound) (or null \(none))")
+        }
+        return value
+    }
 }

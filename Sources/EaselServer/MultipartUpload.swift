@@ -69,7 +69,8 @@ struct MultipartUpload {
     }
 
     /// The first text field named `name` (a part without a filename).
-    func text(_ name: String) -> String? { texts(name).first }
+    /// The first text part named `name`; nil when absent or empty (an empty form field is unset).
+    func text(_ name: String) -> String? { texts(name).first.flatMap { $0.isEmpty ? nil : $0 } }
 
     func texts(_ name: String) -> [String] {
         parts.filter { $0.name == name && $0.filename == nil }.map { String(decoding: $0.data, as: UTF8.self) }

@@ -73,7 +73,7 @@ public struct ConversationStore: Sendable {
         let beforeID = cursor.flatMap { UUID(uuidString: $0.id) }
         let rows = try await client.query(
             """
-            SELECT \(unescaped: Self.columns), (extract(epoch FROM c.updated_at) * 1000000)::bigint
+            SELECT \(unescaped: Self.columns), \(unescaped: Cursor.microsColumn("c.updated_at"))
             FROM conversations c
             WHERE c.tenant_id = \(tenantID) AND c.user_id = \(userID)
               AND (\(beforeMicros)::bigint IS NULL

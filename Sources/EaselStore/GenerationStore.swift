@@ -289,11 +289,15 @@ public struct GenerationStore: Sendable {
             try await Self.checkAdmission(tenantID: new.tenantID, userID: new.userID, on: connection, logger: logger)
             var options = new.options
             options.inputImageIds = []
-            for (index, imageID) in new.reusedImageIDs.enumerated() {
-                let found = try await connection.query(
-                    "SELECT 1 FROM images WHERE id = \(imageID) AND tenant_id = \(new.tenantID)", logger: logger).collect()
-                guard !found.isEmpty else { throw EnqueueError.imageNotFound(index: index) }
-                options.inputImageIds.append(imageID)
+            if !new.reusedImageIDs.isEmpty {
+                var found = Set<UUID>()
+                let rows = try await connection.query(
+                    "SELECT id FROM images WHERE id = ANY(\(new.reusedImageIDs)) AND tenant_id = \(new.tenantID)", logger: logger)
+                for try await id in rows.decode(UUID.self) { found.insert(id) }
+                if let missing = new.reusedImageIDs.firstIndex(where: { !found.contains($0) }) {
+                    throw EnqueueError.imageNotFound(index: missing)
+                }
+                options.inputImageIds = new.reusedImageIDs
             }
             for upload in new.uploads {
                 options.inputImageIds.append(try await Self.storeImage(upload, tenantID: new.tenantID, on: connection, logger: logger))
@@ -703,7 +707,7 @@ public struct GenerationStore: Sendable {
         let beforeID = cursor.flatMap { UUID(uuidString: $0.id) }
         let rows = try await client.query(
             """
-            SELECT \(unescaped: Self.columns), \(unescaped: Cursor.microsColumn.replacingOccurrences(of: "created_at", with: "g.created_at"))
+            SELECT \(unescaped: Self.columns), \(unescaped: Cursor.microsColumn("g.created_at"))
             FROM \(unescaped: Self.tables)
             WHERE (\(scope.tenantID)::uuid IS NULL OR g.tenant_id = \(scope.tenantID))
               AND (\(scope.userID)::uuid IS NULL OR g.user_id = \(scope.userID))

@@ -295,9 +295,7 @@ public struct ModelStore: Sendable {
             guard let current = try await Self.fetchManaged(id, scope: scope, lock: true, on: connection, logger: logger) else {
                 return .notFound
             }
-            // Generations still stored, or counted in the usage figures (which outlive them);
-            // roll-up rows whose generations were all taken back hold nothing.
-            try await connection.query("DELETE FROM usage_daily WHERE model_id = \(id) AND requests = 0", logger: logger)
+            // Generations still stored, or counted in the usage figures (which outlive them).
             let uses = try await connection.query(
                 """
                 SELECT GREATEST((SELECT count(*) FROM generations WHERE model_id = \(id)),

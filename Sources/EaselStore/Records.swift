@@ -135,6 +135,7 @@ public struct Cursor: Sendable, Equatable {
         self.id = String(parts[1])
     }
 
-    /// The select-list expression that yields a row's cursor time.
-    static let microsColumn = "(extract(epoch FROM created_at) * 1000000)::bigint"
+    /// The select-list expression that yields the cursor microseconds of the timestamp `column` (a
+    /// list's last column: see `Page`).
+    static func microsColumn(_ column: String = "created_at") -> String { "(extract(epoch FROM \(column)) * 1000000)::bigint" }
 }

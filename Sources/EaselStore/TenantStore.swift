@@ -80,7 +80,7 @@ public struct TenantStore: Sendable {
         let afterID = cursor.flatMap { UUID(uuidString: $0.id) }
         let rows = try await client.query(
             """
-            SELECT \(unescaped: Self.columns), \(unescaped: Cursor.microsColumn) FROM tenants
+            SELECT \(unescaped: Self.columns), \(unescaped: Cursor.microsColumn()) FROM tenants
             WHERE \(afterMicros)::bigint IS NULL
                OR (created_at, id) > (timestamptz 'epoch' + \(afterMicros)::bigint * interval '1 microsecond', \(afterID))
             ORDER BY created_at, id LIMIT \(limit + 1)

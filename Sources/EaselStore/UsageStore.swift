@@ -31,6 +31,23 @@ public struct UsageStore: Sendable {
         }
     }
 
+    /// The UTC days [from, to) of a usage query: by default this calendar month so far; usage
+    /// is counted per day, so each bound must be a midnight, and a range spans at most three years.
+    public static func dayRange(from: Date?, to: Date?, now: Date = Date()) throws(ValidationError) -> (from: Date, to: Date) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let from = from ?? calendar.date(from: calendar.dateComponents([.year, .month], from: now))!
+        let to = to ?? calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: now))!
+        for (name, date) in [("from", from), ("to", to)] where calendar.startOfDay(for: date) != date {
+            throw ValidationError(field: name, message: "must be a date such as 2026-11-01: usage is counted per UTC day")
+        }
+        guard from < to else { throw ValidationError(field: "to", message: "must be after from") }
+        guard to.timeIntervalSince(from) <= 3 * 366 * 86400 else {
+            throw ValidationError(field: "to", message: "must be at most three years after from")
+        }
+        return (from, to)
+    }
+
     /// One group's figures. Token counts are split as `usageMetadata` reports them.
     public struct Figures: Sendable, Equatable {
         public var key: String
@@ -84,7 +101,7 @@ public struct UsageStore: Sendable {
                 FROM r \(unescaped: join) GROUP BY 1, r.status, r.latency_bucket
             ), latency AS (
                 SELECT key, latency_bucket AS bucket, sum(requests) AS n FROM grouped WHERE latency_bucket >= 0
-                GROUP BY 1, 2 HAVING sum(requests) > 0
+                GROUP BY 1, 2
             ), running AS (
                 SELECT key, bucket, n, sum(n) OVER (PARTITION BY key ORDER BY bucket) AS upto, sum(n) OVER (PARTITION BY key) AS total
                 FROM latency
@@ -107,7 +124,7 @@ public struct UsageStore: Sendable {
                 sum(thought_tokens)::bigint, sum(cost_micros)::bigint, sum(unpriced)::bigint,
                 min(p.p50), min(p.p95)
             FROM grouped g LEFT JOIN percentiles p ON p.key = g.key
-            GROUP BY g.key HAVING sum(requests) > 0 ORDER BY 1
+            GROUP BY g.key ORDER BY 1
             """, logger: logger)
         var result: [Figures] = []
         for try await row in rows {

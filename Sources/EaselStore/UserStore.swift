@@ -95,7 +95,7 @@ public struct UserStore: Sendable {
         let afterID = cursor.flatMap { UUID(uuidString: $0.id) }
         let rows = try await client.query(
             """
-            SELECT \(unescaped: Self.columns), \(unescaped: Cursor.microsColumn) FROM users
+            SELECT \(unescaped: Self.columns), \(unescaped: Cursor.microsColumn()) FROM users
             WHERE (\(tenantFilter)::uuid IS NULL OR tenant_id = \(tenantFilter))
               AND (\(afterMicros)::bigint IS NULL
                    OR (created_at, id) > (timestamptz 'epoch' + \(afterMicros)::bigint * interval '1 microsecond', \(afterID)))

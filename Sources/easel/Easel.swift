@@ -304,20 +304,19 @@ struct Usage: AsyncParsableCommand {
         guard let grouping = UsageStore.Grouping(rawValue: groupBy) else {
             throw Easel.fail("--group-by must be one of \(UsageStore.Grouping.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let today = calendar.startOfDay(for: Date())
-        func day(_ text: String?, _ name: String, default value: Date) throws -> Date {
-            guard let text else { return value }
+        func day(_ text: String?, _ name: String) throws -> Date? {
+            guard let text else { return nil }
             guard let date = try? Date(text, strategy: Date.ISO8601FormatStyle().year().month().day()) else {
                 throw Easel.fail("--\(name) must be a date such as 2026-11-01")
             }
             return date
         }
-        let start = try day(from, "from", default: calendar.date(from: calendar.dateComponents([.year, .month], from: today))!)
-        let end = try day(to, "to", default: calendar.date(byAdding: .day, value: 1, to: today)!)
-        guard start < end else { throw Easel.fail("--to must be after --from") }
-        guard end.timeIntervalSince(start) <= 3 * 366 * 86400 else { throw Easel.fail("--to must be at most three years after --from") }
+        let (start, end): (Date, Date)
+        do {
+            (start, end) = try UsageStore.dayRange(from: try day(from, "from"), to: try day(to, "to"))
+        } catch let error as EaselCore.ValidationError {
+            throw Easel.fail("--\(error.field) \(error.message)")
+        }
         do {
             let csv = try await PostgresClient.withRunning(
                 configuration.databaseURL.clientConfiguration(maximumConnections: 2), logger: logger

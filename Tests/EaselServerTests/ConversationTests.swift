@@ -112,6 +112,15 @@ import Testing
                 "SELECT count(*)::int FROM generations WHERE tenant_id = \(studio.world.globex)", logger: TestDatabase.logger
             ).collect().first!.decode(Int.self)
             #expect(leaked == 0)
+            // With several ids, the error names the first that is not the tenant's own.
+            let own = try await generate(studio, globex, #"{"modelId":"\#(model)","prompt":"globex's own"}"#)
+            let ownImage = try #require(own["images"]?[0]?["id"]?.stringValue)
+            let mixed = try await studio.client.call(
+                .post, "/api/v1/generations", as: globex,
+                json: #"{"modelId":"\#(model)","prompt":"mix","inputImageIds":["\#(ownImage)","\#(image)"]}"#)
+            #expect(mixed.status == .notFound && mixed.json["error"]?["field"] == .string("inputImageIds[1]"), "\(mixed.text)")
+            let reused = try await generate(studio, globex, #"{"modelId":"\#(model)","prompt":"again","inputImageIds":["\#(ownImage)","\#(ownImage)"]}"#)
+            #expect(reused["inputImages"]?.arrayValue.count == 2, "\(reused)")
         }
     }
 

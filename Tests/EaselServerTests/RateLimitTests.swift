@@ -55,15 +55,23 @@ import Testing
             let store = RateLimitStore(client: db, logger: TestDatabase.logger)
             try await Self.awayFromAMinuteBoundary(db)
             // A window from an earlier minute does not count, and goes when the next one opens.
+            let user = UUID()
+            let scope = "user:\(user.uuidString.lowercased())"
             try await db.query(
-                "INSERT INTO rate_limit_counters VALUES ('user:x', date_trunc('minute', now()) - interval '1 minute', 99)",
+                "INSERT INTO rate_limit_counters VALUES (\(scope), date_trunc('minute', now()) - interval '1 minute', 99)",
                 logger: TestDatabase.logger)
-            let decision = try await store.hit("user:x", limit: 2)
-            #expect(decision.count == 1 && decision.allowed)
+            func hit() async throws -> [RateLimitStore.Decision] {
+                try await store.hit(tenantID: nil, apiKeyID: nil, userID: user, defaultPerAPIKey: 5, defaultPerUser: 2)
+            }
+            let decision = try await hit()
+            #expect(decision.count == 1 && decision[0].count == 1 && decision[0].allowed && decision[0].scope == .user)
             let rows = try await db.query("SELECT count(*)::int FROM rate_limit_counters", logger: TestDatabase.logger).collect().first!.decode(Int.self)
             #expect(rows == 1)
-            _ = try await store.hit("user:x", limit: 2)
-            #expect(try await store.hit("user:x", limit: 2).allowed == false)
+            _ = try await hit()
+            #expect(try await hit()[0].allowed == false)
+            // A limit of 0 is no limit, and nothing is counted for it.
+            let unlimited = try await store.hit(tenantID: nil, apiKeyID: UUID(), userID: UUID(), defaultPerAPIKey: 0, defaultPerUser: 0)
+            #expect(unlimited.isEmpty)
         }
     }
 

@@ -204,7 +204,7 @@ extension JSONValue {
             ), rolled AS (
                 SELECT tenant_id, day, user_id, model_id, status, reason, latency_bucket, requests, images, total_tokens AS tokens,
                        cost_micros AS cost
-                FROM usage_daily WHERE requests <> 0
+                FROM usage_daily
             )
             SELECT count(*)::int FROM ((SELECT * FROM truth EXCEPT SELECT * FROM rolled) UNION ALL (SELECT * FROM rolled EXCEPT SELECT * FROM truth)) d
             """, logger: TestDatabase.logger

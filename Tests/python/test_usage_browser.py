@@ -29,7 +29,10 @@ def test_the_dashboard_draws_its_charts_from_stored_generations(browser, easel):
     bars = browser.find_elements(By.CSS_SELECTOR, "#chart svg rect.chart-bar")
     assert any(float(bar.get_attribute("height")) > 0 for bar in bars)
     assert int(browser.find_element(By.ID, "total-requests").text.replace(",", "")) >= 2
-    assert browser.find_element(By.ID, "total-cost").text.startswith("$")
+    # The cost shown is the API's, for the same range (this month), at four decimals under $1.
+    status, usage, _ = http_json("GET", f"{easel.url}/api/v1/usage", headers=easel.session(easel.owner_email))
+    assert status == 200 and 0 < usage["totals"]["costUsd"] < 1, usage
+    assert browser.find_element(By.ID, "total-cost").text == f"${usage['totals']['costUsd']:.4f}"
     assert "Nano Banana" in browser.find_element(By.ID, "by-model").text
     # Each model's latency percentiles, as the API computes them.
     assert " ms / " in browser.find_element(By.CSS_SELECTOR, "#by-model tr td:last-child").text

@@ -206,19 +206,19 @@ struct GenerationController {
         }
         var body = CreateBody(modelId: try uuid("modelId", model))
         body.prompt = form.text("prompt")
-        body.aspectRatio = form.text("aspectRatio").flatMap { $0.isEmpty ? nil : $0 }
-        body.imageSize = form.text("imageSize").flatMap { $0.isEmpty ? nil : $0 }
-        body.thinkingLevel = form.text("thinkingLevel").flatMap { $0.isEmpty ? nil : $0 }
+        body.aspectRatio = form.text("aspectRatio")
+        body.imageSize = form.text("imageSize")
+        body.thinkingLevel = form.text("thinkingLevel")
         let modalities = form.texts("responseModalities").flatMap { $0.split(separator: ",").map { String($0).trimmingWhitespace() } }
         body.responseModalities = modalities.isEmpty ? nil : modalities
         if let grounding = form.text("grounding")?.lowercased() {
-            guard ["true", "false", "on", "off", "1", "0", ""].contains(grounding) else {
+            guard ["true", "false", "on", "off", "1", "0"].contains(grounding) else {
                 throw AppError.validation(ValidationError(field: "grounding", message: "must be true or false"))
             }
             body.grounding = ["true", "on", "1"].contains(grounding)
         }
-        body.conversationId = try form.text("conversationId").flatMap { $0.isEmpty ? nil : try uuid("conversationId", $0) }
-        body.parentId = try form.text("parentId").flatMap { $0.isEmpty ? nil : try uuid("parentId", $0) }
+        body.conversationId = try form.text("conversationId").map { try uuid("conversationId", $0) }
+        body.parentId = try form.text("parentId").map { try uuid("parentId", $0) }
         body.fromStart = form.text("fromStart").map { ["true", "on", "1"].contains($0.lowercased()) }
         let reused = try form.texts("inputImageIds").flatMap { $0.split(separator: ",") }.map { try uuid("inputImageIds", String($0)) }
         body.inputImageIds = reused.isEmpty ? nil : reused

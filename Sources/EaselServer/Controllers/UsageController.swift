@@ -43,18 +43,11 @@ struct UsageController {
         case .member:
             throw AppError(.forbidden, code: "forbidden", message: "Usage figures are for tenant owners and admins.")
         }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let now = Date()
-        let from = try request.dateQuery("from") ?? calendar.date(from: calendar.dateComponents([.year, .month], from: now))!
-        let to = try request.dateQuery("to") ?? calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: now))!
-        for (name, date) in [("from", from), ("to", to)] where calendar.startOfDay(for: date) != date {
-            throw AppError.validation(
-                ValidationError(field: name, message: "must be a date such as 2026-11-01: usage is counted per UTC day"))
-        }
-        guard from < to else { throw AppError.validation(ValidationError(field: "to", message: "must be after from")) }
-        guard to.timeIntervalSince(from) <= 3 * 366 * 86400 else {
-            throw AppError.validation(ValidationError(field: "to", message: "must be at most three years after from"))
+        let (from, to): (Date, Date)
+        do {
+            (from, to) = try UsageStore.dayRange(from: try request.dateQuery("from"), to: try request.dateQuery("to"))
+        } catch let error as ValidationError {
+            throw AppError.validation(error)
         }
         let rawGrouping = request.query("groupBy") ?? "total"
         guard let groupBy = UsageStore.Grouping(rawValue: rawGrouping) else {
@@ -217,7 +210,7 @@ struct UsageController {
         guard let modelID = try request.uuidQuery("modelId"), let model = try await models.usable(modelID, tenantID: tenantID) else {
             throw AppError(.notFound, code: "unknown_model", message: "No model with that id is available to you.", field: "modelId")
         }
-        let size = request.query("imageSize").flatMap { $0.isEmpty ? nil : $0 }
+        let size = request.query("imageSize")
         if let size, !model.capabilities.imageSizes.contains(size) {
             throw AppError.validation(ValidationError(field: "imageSize", message: "'\(size)' is not offered by this model"))
         }

@@ -72,10 +72,7 @@ struct UserController {
         }
         try authorize(.manageUsers(tenantID: tenantID), principal)
         let body = try await request.decodeJSON(as: LimitBody.self, context: context)
-        if let limit = body.monthlyImageLimit {
-            guard limit >= 0, limit <= 10_000_000 else {
-                throw AppError.validation(ValidationError(field: "monthlyImageLimit", message: "must be from 0 to 10000000 (or null for none)"))
-            }
+        if let limit = try TenantRules.limit(body.monthlyImageLimit, field: "monthlyImageLimit", in: 0...10_000_000, none: "for none") {
             if let quota = try await tenants.get(tenantID)?.limits.monthlyImageQuota, limit > quota {
                 throw AppError.validation(
                     ValidationError(field: "monthlyImageLimit", message: "must be within the tenant's quota of \(quota) images a month"))

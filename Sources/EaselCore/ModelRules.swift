@@ -74,6 +74,15 @@ public enum ModelLifecycle: Equatable, Sendable {
     /// The model is retired and has no successor.
     case retired(message: String)
 
+    /// Today's calendar day in UTC, as deprecation dates are written (`YYYY-MM-DD`).
+    public static func today(_ now: Date = Date()) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.string(from: now)
+    }
+
     /// Decides for `modelName`, deprecated on `deprecationDate` (a calendar day, UTC), on `today`.
     public static func decide(
         modelName: String, deprecationDate: String?, successorID: UUID?, successorName: String?, today: String

@@ -32,6 +32,9 @@ public struct AppConfiguration: Sendable {
     public var trustForwardedFor: Bool
     /// Whether tenant-scoped model base URLs may point at loopback, link-local or private addresses.
     public var allowPrivateUpstreams: Bool
+    /// How tenant base URLs are resolved for the private-address check (the machine's resolver;
+    /// tests give one whose answers they change, as DNS can between save and use).
+    public var hostResolver: any HostResolver = SystemHostResolver()
     /// Generations this instance runs at once.
     public var workers: Int
     /// The longest one generation may take upstream, retries included.

@@ -71,30 +71,23 @@ public func buildApplication(
     api.addRoutes(AuditController(audits: audits).endpoints, atPath: "audit")
     // Every worker may hold one upstream call; model tests add a few more.
     let gemini = GeminiClient(httpClient: GeminiClient.makeHTTPClient(connectionsPerHost: max(64, configuration.workers + 16)), logger: logger)
+    let upstream = UpstreamCaller(
+        gemini: gemini, platformEndpoint: GeminiEndpoint(baseURL: configuration.geminiBaseURL, apiKey: configuration.geminiAPIKey),
+        addressGuard: UpstreamAddressGuard(resolver: configuration.hostResolver), allowPrivateUpstreams: configuration.allowPrivateUpstreams,
+        callTimeout: configuration.generationTimeout)
     let models = ModelStore(client: postgres, logger: logger, box: SecretBox(secret: configuration.secretKey))
     api.addRoutes(UsageController(usage: UsageStore(client: postgres, logger: logger), models: models, generations: generations).endpoints)
-    api.addRoutes(
-        ModelController(
-            models: models, tenants: tenants, gemini: gemini,
-            platformEndpoint: GeminiEndpoint(baseURL: configuration.geminiBaseURL, apiKey: configuration.geminiAPIKey),
-            addressGuard: UpstreamAddressGuard(), allowPrivateUpstreams: configuration.allowPrivateUpstreams
-        ).endpoints, atPath: "models")
+    api.addRoutes(ModelController(models: models, tenants: tenants, upstream: upstream).endpoints, atPath: "models")
+    let queue = GenerationQueue(client: postgres, logger: logger)
     let worker = GenerationWorker(
-        generations: generations, models: models, gemini: gemini,
-        platformEndpoint: GeminiEndpoint(baseURL: configuration.geminiBaseURL, apiKey: configuration.geminiAPIKey),
-        concurrency: configuration.workers, callTimeout: configuration.generationTimeout, logger: logger)
+        generations: generations, queue: queue, models: models, upstream: upstream, concurrency: configuration.workers, logger: logger)
     let rateLimiter = RateLimiter(
         store: RateLimitStore(client: postgres, logger: logger), perUser: configuration.userRequestsPerMinute,
         perAPIKey: configuration.apiKeyRequestsPerMinute)
-    api.addRoutes(
-        GenerationController(generations: generations, models: models, worker: worker, rateLimiter: rateLimiter).endpoints,
-        atPath: "generations")
+    let service = GenerationService(generations: generations, models: models, worker: worker, rateLimiter: rateLimiter)
+    api.addRoutes(GenerationController(service: service, generations: generations, signals: worker.signals).endpoints, atPath: "generations")
     api.addRoutes(ImageController(generations: generations).endpoints, atPath: "images")
-    GeminiCompatController(
-        generations: generations, models: models, worker: worker, rateLimiter: rateLimiter, auth: auth, gemini: gemini,
-        platformEndpoint: GeminiEndpoint(baseURL: configuration.geminiBaseURL, apiKey: configuration.geminiAPIKey),
-        callTimeout: configuration.generationTimeout, logger: logger
-    ).addRoutes(to: router)
+    GeminiCompatController(service: service, models: models, queue: queue, upstream: upstream, auth: auth, logger: logger).addRoutes(to: router)
     api.addRoutes(
         ConversationController(conversations: ConversationStore(client: postgres, logger: logger), generations: generations).endpoints,
         atPath: "conversations")

@@ -3,7 +3,7 @@ import EaselStore
 
 /// Google's image models, as a fresh installation offers them.
 public enum ModelSeeds {
-    public static var all: [ModelStore.Fields] {
+    public static var all: [ModelFields] {
         [
             seed(
                 "Nano Banana", "gemini-2.5-flash-image", 10,
@@ -17,8 +17,8 @@ public enum ModelSeeds {
         ]
     }
 
-    static func seed(_ name: String, _ apiModel: String, _ order: Int, _ description: String) -> ModelStore.Fields {
-        ModelStore.Fields(
+    static func seed(_ name: String, _ apiModel: String, _ order: Int, _ description: String) -> ModelFields {
+        ModelFields(
             name: name, apiModel: apiModel, description: description, groupName: "Image generation", sortOrder: order,
             capabilities: ModelCapabilities.defaults(forModel: apiModel) ?? .unknownModel)
     }

@@ -4,32 +4,6 @@ import Logging
 import NIOCore
 import PostgresNIO
 
-/// A model config as stored. The token is never loaded here, only whether there is one and
-/// its last four characters; ``ModelStore/route(_:)`` opens it for an upstream call.
-public struct ModelRecord: Sendable, Equatable {
-    public var id: UUID
-    /// nil: platform-wide.
-    public var tenantID: UUID?
-    public var name: String
-    public var apiModel: String
-    public var description: String
-    public var systemInstruction: String
-    public var groupName: String
-    public var sortOrder: Int
-    public var baseURL: String?
-    public var tokenHint: String?
-    public var enabled: Bool
-    public var capabilities: ModelCapabilities
-    /// `YYYY-MM-DD`.
-    public var deprecationDate: String?
-    public var successorID: UUID?
-    public var visibleToAll: Bool
-    /// For platform models not visible to all: the tenants that see them.
-    public var tenantIDs: [UUID]
-    public var createdAt: Date
-    public var updatedAt: Date
-}
-
 /// Model configs: platform-wide ones and tenants' private ones ("bring your own key").
 public struct ModelStore: Sendable {
     let client: PostgresClient
@@ -49,76 +23,20 @@ public struct ModelStore: Sendable {
         m.created_at, m.updated_at
         """
 
+    /// A row of `columns`, decoded as a typed tuple in the order `columns` names them.
     static func record(_ row: PostgresRow) throws -> ModelRecord {
-        let c = row.makeRandomAccess()
-        let capabilitiesJSON = try c[11].decode(String.self)
+        let (
+            id, tenantID, name, apiModel, description, systemInstruction, groupName, sortOrder, baseURL, tokenHint, enabled,
+            capabilitiesJSON, deprecationDate, successorID, visibleToAll, tenantIDs, createdAt, updatedAt
+        ) = try row.decode(
+            (UUID, UUID?, String, String, String, String, String, Int, String?, String?, Bool, String, String?, UUID?, Bool, [UUID], Date, Date)
+                .self)
         let capabilities = (try? JSONDecoder().decode(ModelCapabilities.self, from: Data(capabilitiesJSON.utf8))) ?? .unknownModel
-        return ModelRecord(
-            id: try c[0].decode(UUID.self), tenantID: try c[1].decode(UUID?.self), name: try c[2].decode(String.self),
-            apiModel: try c[3].decode(String.self), description: try c[4].decode(String.self),
-            systemInstruction: try c[5].decode(String.self), groupName: try c[6].decode(String.self),
-            sortOrder: try c[7].decode(Int.self), baseURL: try c[8].decode(String?.self), tokenHint: try c[9].decode(String?.self),
-            enabled: try c[10].decode(Bool.self), capabilities: capabilities, deprecationDate: try c[12].decode(String?.self),
-            successorID: try c[13].decode(UUID?.self), visibleToAll: try c[14].decode(Bool.self),
-            tenantIDs: try c[15].decode([UUID].self), createdAt: try c[16].decode(Date.self), updatedAt: try c[17].decode(Date.self))
-    }
-
-    /// The fields of a config as an admin edits them.
-    public struct Fields: Sendable, Equatable {
-        public var name: String
-        public var apiModel: String
-        public var description: String
-        public var systemInstruction: String
-        public var groupName: String
-        public var sortOrder: Int
-        public var baseURL: String?
-        public var enabled: Bool
-        public var capabilities: ModelCapabilities
-        public var deprecationDate: String?
-        public var successorID: UUID?
-        public var visibleToAll: Bool
-        public var tenantIDs: [UUID]
-
-        public init(
-            name: String, apiModel: String, description: String = "", systemInstruction: String = "", groupName: String = "",
-            sortOrder: Int = 0, baseURL: String? = nil, enabled: Bool = true, capabilities: ModelCapabilities,
-            deprecationDate: String? = nil, successorID: UUID? = nil, visibleToAll: Bool = true, tenantIDs: [UUID] = []
-        ) {
-            self.name = name
-            self.apiModel = apiModel
-            self.description = description
-            self.systemInstruction = systemInstruction
-            self.groupName = groupName
-            self.sortOrder = sortOrder
-            self.baseURL = baseURL
-            self.enabled = enabled
-            self.capabilities = capabilities
-            self.deprecationDate = deprecationDate
-            self.successorID = successorID
-            self.visibleToAll = visibleToAll
-            self.tenantIDs = tenantIDs
-        }
-
-        init(_ record: ModelRecord) {
-            self.init(
-                name: record.name, apiModel: record.apiModel, description: record.description,
-                systemInstruction: record.systemInstruction, groupName: record.groupName, sortOrder: record.sortOrder,
-                baseURL: record.baseURL, enabled: record.enabled, capabilities: record.capabilities,
-                deprecationDate: record.deprecationDate, successorID: record.successorID, visibleToAll: record.visibleToAll,
-                tenantIDs: record.tenantIDs)
-        }
-
-        /// The fields as text for the audit log's before/after.
-        var auditFields: [String: String] {
-            let capabilitiesJSON = (try? JSONEncoder().encode(capabilities)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            return [
-                "name": name, "apiModel": apiModel, "description": description, "systemInstruction": systemInstruction,
-                "groupName": groupName, "sortOrder": String(sortOrder), "baseUrl": baseURL ?? "", "enabled": String(enabled),
-                "capabilities": capabilitiesJSON, "deprecationDate": deprecationDate ?? "",
-                "successorId": successorID?.uuidString.lowercased() ?? "", "visibleToAll": String(visibleToAll),
-                "tenantIds": tenantIDs.map { $0.uuidString.lowercased() }.sorted().joined(separator: ","),
-            ]
-        }
+        let fields = ModelFields(
+            name: name, apiModel: apiModel, description: description, systemInstruction: systemInstruction, groupName: groupName,
+            sortOrder: sortOrder, baseURL: baseURL, enabled: enabled, capabilities: capabilities, deprecationDate: deprecationDate,
+            successorID: successorID, visibleToAll: visibleToAll, tenantIDs: tenantIDs)
+        return ModelRecord(id: id, tenantID: tenantID, fields: fields, tokenHint: tokenHint, createdAt: createdAt, updatedAt: updatedAt)
     }
 
     /// What to do with the token on an update.
@@ -128,7 +46,7 @@ public struct ModelStore: Sendable {
         case remove
     }
 
-    public func create(tenantID: UUID?, _ fields: Fields, token: String?, audit: AuditEntry) async throws -> ModelRecord {
+    public func create(tenantID: UUID?, _ fields: ModelFields, token: String?, audit: AuditEntry) async throws -> ModelRecord {
         let id = UUID()
         let sealed = try token.map { try box.seal($0, boundTo: id) }
         let hint = token.map(ModelRules.hint)
@@ -229,7 +147,7 @@ public struct ModelStore: Sendable {
     /// Applies new fields and a token change; audits before/after (the token only as
     /// "replaced" or "removed"). Nil when there is no such config.
     public func update(
-        _ id: UUID, scope: TenantScope, _ change: @Sendable (inout Fields) throws -> Void, token: TokenChange, audit: AuditEntry
+        _ id: UUID, scope: TenantScope, _ change: @Sendable (inout ModelFields) throws -> Void, token: TokenChange, audit: AuditEntry
     ) async throws -> ModelRecord? {
         let sealed = try { () throws -> Data? in
             if case .replace(let token) = token { return try box.seal(token, boundTo: id) }
@@ -239,7 +157,7 @@ public struct ModelStore: Sendable {
             guard let current = try await Self.fetchManaged(id, scope: scope, lock: true, on: connection, logger: logger) else {
                 return nil
             }
-            let before = Fields(current)
+            let before = current.fields
             var after = before
             try change(&after)
             let capabilities = String(decoding: try JSONEncoder().encode(after.capabilities), as: UTF8.self)

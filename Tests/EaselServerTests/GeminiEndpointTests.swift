@@ -112,3 +112,117 @@ import Testing
         }
     }
 }
+
+/// What the compatible routes share with the JSON API because both go through one admission
+/// path and one upstream caller.
+@Suite struct GeminiEndpointAdmissionTests {
+    func post(_ studio: Studio, _ path: String, json: String) async throws -> TestResponse {
+        let headers: HTTPFields = [.contentType: "application/json", HTTPField.Name("x-goog-api-key")!: studio.world.acmeMemberKey]
+        return try await studio.client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: json))
+    }
+
+    func generations(_ studio: Studio) async throws -> [(prompt: String, status: String, started: Date?, finished: Date?)] {
+        try await studio.db.query(
+            "SELECT prompt, status, started_at, finished_at FROM generations ORDER BY created_at", logger: TestDatabase.logger
+        ).collect().map { try $0.decode((String, String, Date?, Date?).self) }.map { ($0.0, $0.1, $0.2, $0.3) }
+    }
+
+    /// A tenant allowed one generation at a time gets one at a time on this route too: the
+    /// second call waits (stored `queued`) until the first has ended, and then runs.
+    @Test func theCompatibleRouteWaitsForTheTenantsConcurrencyLimit() async throws {
+        try await withStudioEnvironment { studio in
+            try await studio.db.query("UPDATE tenants SET max_concurrent_generations = 1 WHERE id = \(studio.world.acme)", logger: TestDatabase.logger)
+            let model = "/v1beta/models/gemini-2.5-flash-image"
+            try await withThrowingTaskGroup(of: TestResponse.self) { group in
+                // The first call's stream is held upstream until released.
+                group.addTask {
+                    try await post(studio, model + ":streamGenerateContent?alt=sse", json: #"{"contents":[{"parts":[{"text":"[sim:hold=first] first"}]}]}"#)
+                }
+                while try await studio.upstreamRequests().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+                group.addTask { try await post(studio, model + ":generateContent", json: #"{"contents":[{"parts":[{"text":"second"}]}]}"#) }
+                // The second is admitted and stored before the first ends...
+                while try await generations(studio).count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+                let waiting = try await generations(studio)
+                #expect(waiting[1].status == "queued", "\(waiting)")
+                #expect(try await studio.upstreamRequests().count == 1)
+                try await studio.release("first")
+                for try await response in group { #expect(response.status == .ok, "\(response.text)") }
+            }
+            // ...and starts only after the first has ended.
+            let rows = try await generations(studio)
+            #expect(rows.map(\.status) == ["succeeded", "succeeded"])
+            let firstEnded = try #require(rows[0].finished), secondStarted = try #require(rows[1].started)
+            #expect(secondStarted >= firstEnded, "the second call ran beside the first")
+        }
+    }
+
+    /// With a queue bound of none, the call past the limit is refused, as the JSON API's is.
+    @Test func theCompatibleRouteIsRefusedPastTheTenantsQueue() async throws {
+        try await withStudioEnvironment { studio in
+            try await studio.db.query(
+                "UPDATE tenants SET max_concurrent_generations = 1, max_queued_generations = 0 WHERE id = \(studio.world.acme)",
+                logger: TestDatabase.logger)
+            let model = "/v1beta/models/gemini-2.5-flash-image"
+            try await withThrowingTaskGroup(of: TestResponse.self) { group in
+                group.addTask {
+                    try await post(studio, model + ":streamGenerateContent?alt=sse", json: #"{"contents":[{"parts":[{"text":"[sim:hold=only] only"}]}]}"#)
+                }
+                while try await studio.upstreamRequests().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+                let refused = try await post(studio, model + ":generateContent", json: #"{"contents":[{"parts":[{"text":"one too many"}]}]}"#)
+                #expect(refused.status == .tooManyRequests && refused.json["error"]?["status"] == .string("RESOURCE_EXHAUSTED"), "\(refused.text)")
+                #expect(refused.headers[.retryAfter] != nil)
+                let json = try await studio.client.call(
+                    .post, "/api/v1/generations", as: .key(studio.world.acmeMemberKey),
+                    json: #"{"modelId":"\#(studio.models["gemini-2.5-flash-image"]!)","prompt":"also too many"}"#)
+                #expect(json.status == .tooManyRequests && json.json["error"]?["code"] == .string("concurrency_limit_exceeded"))
+                try await studio.release("only")
+                for try await response in group { #expect(response.status == .ok) }
+            }
+            #expect(try await generations(studio).map(\.status) == ["succeeded"])
+        }
+    }
+
+    /// A tenant's base URL that resolved to a public address when saved and to loopback now is
+    /// refused when called, on the JSON API and the compatible route alike; nothing is sent.
+    @Test func aTenantModelWhoseHostNowResolvesPrivatelyIsRefusedAtCallTime() async throws {
+        let resolver = FakeHostResolver()
+        try await withStudioEnvironment(configure: { $0.hostResolver = resolver }) { studio in
+            let port = try #require(URLComponents(string: studio.simulatorURL)?.port)
+            resolver.set("relay.test", to: ["8.8.8.8"])
+            let owner = try await studio.client.login(studio.world.acmeOwner.email)
+            let created = try await studio.client.call(
+                .post, "/api/v1/models", as: owner,
+                json: #"{"name":"Own relay","apiModel":"gemini-2.5-flash-image","baseUrl":"http://relay.test:\#(port)","token":"sim-key"}"#)
+            #expect(created.status == .created, "\(created.text)")
+            let modelID = try #require(created.json["id"]?.stringValue)
+            resolver.set("relay.test", to: ["127.0.0.1"])
+
+            let json = try await studio.client.call(
+                .post, "/api/v1/generations?wait=30", as: .key(studio.world.acmeMemberKey), json: #"{"modelId":"\#(modelID)","prompt":"via my relay"}"#)
+            #expect(json.json["status"] == .string("failed"), "\(json.text)")
+            #expect(json.json["error"]?["code"] == .string("upstream_address_refused"))
+            #expect(json.json["error"]?["message"]?.stringValue?.contains("127.0.0.1") == true, "\(json.text)")
+
+            let compat = try await post(studio, "/v1beta/models/Own%20relay:generateContent", json: #"{"contents":[{"parts":[{"text":"via my relay"}]}]}"#)
+            #expect(compat.status == .forbidden && compat.json["error"]?["status"] == .string("PERMISSION_DENIED"), "\(compat.text)")
+            #expect(try await generations(studio).map(\.status) == ["failed", "failed"])
+            #expect(try await studio.upstreamRequests().isEmpty, "a refused call reached the upstream")
+        }
+    }
+
+    /// A tenant's own model without a token of its own is never sent with the platform's key.
+    @Test func aTenantModelNeverSpendsThePlatformKey() async throws {
+        try await withStudioEnvironment { studio in
+            let owner = try await studio.client.login(studio.world.acmeOwner.email)
+            let created = try await studio.client.call(
+                .post, "/api/v1/models", as: owner, json: #"{"name":"Nobody offered this","apiModel":"gemini-2.5-flash-image"}"#)
+            let modelID = try #require(created.json["id"]?.stringValue)
+            let json = try await studio.client.call(
+                .post, "/api/v1/generations?wait=30", as: .key(studio.world.acmeMemberKey), json: #"{"modelId":"\#(modelID)","prompt":"on the house"}"#)
+            #expect(json.json["error"]?["code"] == .string("no_upstream_credentials"), "\(json.text)")
+            let compat = try await post(studio, "/v1beta/models/Nobody%20offered%20this:generateContent", json: #"{"contents":[{"parts":[{"text":"x"}]}]}"#)
+            #expect(compat.status == .forbidden, "\(compat.text)")
+            #expect(try await studio.upstreamRequests().isEmpty, "the platform key was spent on a tenant's model")
+        }
+    }
+}

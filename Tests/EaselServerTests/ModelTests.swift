@@ -105,7 +105,7 @@ import Testing
             let new = SecretBox(secret: Data(repeating: 2, count: 32))
             let store = ModelStore(client: db, logger: TestDatabase.logger, box: old)
             let model = try await store.create(
-                tenantID: nil, ModelStore.Fields(name: "M", apiModel: "gemini-2.5-flash-image", capabilities: .unknownModel),
+                tenantID: nil, ModelFields(name: "M", apiModel: "gemini-2.5-flash-image", capabilities: .unknownModel),
                 token: "sekrit", audit: AuditEntry(actor: "test", action: "model.create"))
             #expect(try await ModelStore.reencryptTokens(client: db, from: old, to: new, logger: TestDatabase.logger) == 1)
             #expect(try await ModelStore(client: db, logger: TestDatabase.logger, box: new).route(model.id)?.token == "sekrit")

@@ -90,22 +90,3 @@ struct ConversationController {
         return Response(status: .noContent)
     }
 }
-
-struct ConversationView: ResponseEncodable {
-    var record: ConversationRecord
-    var turns: [GenerationView]? = nil
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(record.id, forKey: .id)
-        try c.encode(record.title, forKey: .title)
-        try c.encode(record.turnCount, forKey: .turnCount)
-        try c.encode(
-            record.latestImageID.map { "/api/v1/images/\($0.uuidString.lowercased())/preview" }, forKey: .previewUrl)
-        try c.encode(record.createdAt, forKey: .createdAt)
-        try c.encode(record.updatedAt, forKey: .updatedAt)
-        try c.encodeIfPresent(turns, forKey: .turns)
-    }
-
-    enum Keys: String, CodingKey { case id, title, turnCount, previewUrl, createdAt, updatedAt, turns }
-}

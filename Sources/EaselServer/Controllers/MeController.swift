@@ -18,66 +18,16 @@ struct MeController {
             .post("password", use: changePassword)
     }
 
-    struct MeView: ResponseEncodable {
-        var user: UserView
-        var tenant: TenantView?
-        var role: Role
-        var limits: LimitsView?
-        /// This calendar month's use against the tenant's limits, counted as the quota check counts.
-        var usage: UsageView?
-        /// Present for cookie sessions: the token state-changing requests must send as X-CSRF-Token.
-        var csrfToken: String?
-        var authenticatedBy: String
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(user, forKey: .user)
-            try c.encode(tenant, forKey: .tenant)
-            try c.encode(role, forKey: .role)
-            try c.encode(limits, forKey: .limits)
-            try c.encode(usage, forKey: .usage)
-            try c.encode(csrfToken, forKey: .csrfToken)
-            try c.encode(authenticatedBy, forKey: .authenticatedBy)
-        }
-
-        enum CodingKeys: String, CodingKey { case user, tenant, role, limits, usage, csrfToken, authenticatedBy }
-    }
-
-    struct UsageView: Encodable {
-        var monthlyImages: Int
-        var monthlyTokens: Int
-        var imagesLeft: Int?
-        var tokensLeft: Int?
-        /// The caller's own limit, when their admins set one, and what is left of it.
-        var userImageLimit: Int?
-        var userImagesLeft: Int?
-        var resetsAt: Date
-
-        /// Nulls are written: "no limit" is a value, not a missing field.
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(monthlyImages, forKey: .monthlyImages)
-            try c.encode(monthlyTokens, forKey: .monthlyTokens)
-            try c.encode(imagesLeft, forKey: .imagesLeft)
-            try c.encode(tokensLeft, forKey: .tokensLeft)
-            try c.encode(userImageLimit, forKey: .userImageLimit)
-            try c.encode(userImagesLeft, forKey: .userImagesLeft)
-            try c.encode(resetsAt, forKey: .resetsAt)
-        }
-
-        enum CodingKeys: String, CodingKey { case monthlyImages, monthlyTokens, imagesLeft, tokensLeft, userImageLimit, userImagesLeft, resetsAt }
-    }
-
     @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         guard let user = try await users.get(principal.userID, scope: .all) else { throw AppError.notFound() }
         let tenant = try await principal.tenantID.asyncMap { try await tenants.get($0) } ?? nil
         let csrf = context.identity?.sessionToken.map { SecureToken.csrfToken(forSession: $0, key: auth.csrfKey) }
-        var usage: UsageView? = nil
+        var usage: MonthlyUsageView? = nil
         if let tenant {
             let month = try await generations.monthlyUsage(tenantID: tenant.id, userID: user.id)
             let ownLimit = month.userLimit
-            usage = UsageView(
+            usage = MonthlyUsageView(
                 monthlyImages: month.images, monthlyTokens: month.tokens,
                 imagesLeft: tenant.limits.monthlyImageQuota.map { max(0, $0 - month.images) },
                 tokensLeft: tenant.limits.monthlyTokenBudget.map { max(0, $0 - month.tokens) },

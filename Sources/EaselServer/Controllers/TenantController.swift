@@ -75,27 +75,10 @@ struct TenantController {
         var quotaCountsImagelessResults: Bool?
         var imageRetentionDays: Patchable<Int> = .absent
 
-        enum CodingKeys: String, CodingKey {
-            case monthlyImageQuota, monthlyTokenBudget, maxConcurrentGenerations, maxQueuedGenerations, apiKeyRequestsPerMinute,
-                userRequestsPerMinute, quotaCountsImagelessResults, imageRetentionDays
-        }
-
-        init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            monthlyImageQuota = try c.decodePatchable(Int.self, forKey: .monthlyImageQuota)
-            monthlyTokenBudget = try c.decodePatchable(Int.self, forKey: .monthlyTokenBudget)
-            maxConcurrentGenerations = try c.decodePatchable(Int.self, forKey: .maxConcurrentGenerations)
-            maxQueuedGenerations = try c.decodePatchable(Int.self, forKey: .maxQueuedGenerations)
-            apiKeyRequestsPerMinute = try c.decodePatchable(Int.self, forKey: .apiKeyRequestsPerMinute)
-            userRequestsPerMinute = try c.decodePatchable(Int.self, forKey: .userRequestsPerMinute)
-            quotaCountsImagelessResults = try c.decodeIfPresent(Bool.self, forKey: .quotaCountsImagelessResults)
-            imageRetentionDays = try c.decodePatchable(Int.self, forKey: .imageRetentionDays)
-        }
-
         /// Whether it changes anything beyond what a tenant's own admins may set (retention).
         var grantsLimits: Bool {
             let untouched = [monthlyImageQuota, monthlyTokenBudget, maxConcurrentGenerations, maxQueuedGenerations,
-                             apiKeyRequestsPerMinute, userRequestsPerMinute].allSatisfy { if case .absent = $0 { true } else { false } }
+                             apiKeyRequestsPerMinute, userRequestsPerMinute].allSatisfy(\.isAbsent)
             return !untouched || quotaCountsImagelessResults != nil
         }
 

@@ -49,18 +49,8 @@ struct UserController {
 
     struct LimitView: ResponseEncodable {
         var userId: UUID
-        var monthlyImageLimit: Int?
+        @NullEncoded var monthlyImageLimit: Int?
         var monthlyImages: Int
-
-        /// `monthlyImageLimit` is written as null when there is none.
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(userId, forKey: .userId)
-            try c.encode(monthlyImageLimit, forKey: .monthlyImageLimit)
-            try c.encode(monthlyImages, forKey: .monthlyImages)
-        }
-
-        enum CodingKeys: String, CodingKey { case userId, monthlyImageLimit, monthlyImages }
     }
 
     /// Sets a user's own monthly image limit (null removes it), within the tenant's quota.

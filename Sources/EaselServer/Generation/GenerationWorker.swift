@@ -11,37 +11,41 @@ import Synchronization
 /// whose worker died is claimed again when its lease runs out.
 final class GenerationWorker: Service, Sendable {
     let generations: GenerationStore
+    let queue: GenerationQueue
     let models: ModelStore
-    let gemini: GeminiClient
-    let platformEndpoint: GeminiEndpoint
+    let upstream: UpstreamCaller
     let concurrency: Int
     let lease: Duration
-    let callTimeout: Duration
     let logger: Logger
     let owner: String
     /// Wakes the dispatcher when a job is queued in this process or a slot frees up (others
     /// find work by polling).
     let wake = WakeSignal()
-    /// Jobs running now in this process, by id, with what stops each (queued jobs and calls
-    /// answered inline alike).
-    let running = Mutex<[UUID: @Sendable () -> Void]>([:])
+    /// What this process runs or holds now: the jobs it runs (queued jobs and calls answered
+    /// inline alike) with what stops each, the slots they use, and the inline calls waiting for
+    /// a slot. Only these leases are renewed.
+    private let state = Mutex(State())
     /// How often running jobs are checked for a cancel request.
     let cancelPoll: Duration
     /// Wakes local waiters when a job changes.
     let signals: GenerationSignals
 
+    private struct State {
+        var stops: [UUID: @Sendable () -> Void] = [:]
+        var slotsInUse = 0
+        var slotWaiters: [UUID: WakeSignal] = [:]
+    }
+
     init(
-        generations: GenerationStore, models: ModelStore, gemini: GeminiClient, platformEndpoint: GeminiEndpoint,
-        concurrency: Int, lease: Duration = .seconds(60), callTimeout: Duration = .seconds(180), cancelPoll: Duration = .seconds(1),
-        signals: GenerationSignals = GenerationSignals(), logger: Logger
+        generations: GenerationStore, queue: GenerationQueue, models: ModelStore, upstream: UpstreamCaller, concurrency: Int, lease: Duration = .seconds(60),
+        cancelPoll: Duration = .seconds(1), signals: GenerationSignals = GenerationSignals(), logger: Logger
     ) {
         self.generations = generations
+        self.queue = queue
         self.models = models
-        self.gemini = gemini
-        self.platformEndpoint = platformEndpoint
+        self.upstream = upstream
         self.concurrency = max(1, concurrency)
         self.lease = lease
-        self.callTimeout = callTimeout
         self.cancelPoll = cancelPoll
         self.signals = signals
         self.logger = logger
@@ -50,6 +54,9 @@ final class GenerationWorker: Service, Sendable {
 
     /// Tells an idle slot there is work.
     func notify() { wake.signal() }
+
+    /// The generations this process holds a lease on now.
+    var heldIDs: [UUID] { state.withLock { Array($0.stops.keys) } }
 
     func run() async throws {
         await withGracefulShutdownHandler {
@@ -64,7 +71,8 @@ final class GenerationWorker: Service, Sendable {
     }
 
     /// One loop for all jobs of this process, so the database sees a query a second however
-    /// many run: stops jobs whose users canceled them, and renews every lease held here.
+    /// many run: stops jobs whose users canceled them, renews the leases of the jobs held here,
+    /// and ends inline calls whose instance died.
     func housekeeping() async {
         var lastRenewal = ContinuousClock.now
         var lastPurge = ContinuousClock.now
@@ -79,14 +87,16 @@ final class GenerationWorker: Service, Sendable {
                     logger.warning("purging expired images failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
                 }
             }
-            let ids = running.withLock { Array($0.keys) }
-            if ids.isEmpty { continue }
             do {
-                for id in try await generations.cancelRequested(among: ids) {
-                    running.withLock { $0[id] }?()
+                let ids = heldIDs
+                if !ids.isEmpty {
+                    for id in try await queue.cancelRequested(among: ids) {
+                        state.withLock { $0.stops[id] }?()
+                    }
                 }
                 if ContinuousClock.now - lastRenewal >= lease / 3 {
-                    try await generations.renewAll(owner: owner, lease: lease)
+                    if !ids.isEmpty { try await queue.renew(ids, owner: owner, lease: lease) }
+                    for id in try await queue.endOrphanedInlineCalls() { signals.signal(id) }
                     lastRenewal = .now
                 }
             } catch {
@@ -95,34 +105,54 @@ final class GenerationWorker: Service, Sendable {
         }
     }
 
+    /// Takes a slot if one is free.
+    private func takeSlot() -> Bool {
+        state.withLock { state in
+            guard state.slotsInUse < concurrency else { return false }
+            state.slotsInUse += 1
+            return true
+        }
+    }
+
+    /// Gives a slot back and wakes whoever waits for one.
+    private func releaseSlot() {
+        let waiters = state.withLock { state in
+            state.slotsInUse -= 1
+            return Array(state.slotWaiters.values)
+        }
+        wake.signal()
+        for waiter in waiters { waiter.signal() }
+    }
+
     /// One loop claims jobs (one database connection, whatever the concurrency) and runs each
-    /// in its own task, at most `concurrency` at a time. On shutdown it stops claiming and waits
-    /// for the jobs in flight.
+    /// in its own task, at most `concurrency` at a time together with the inline calls. On
+    /// shutdown it stops claiming and waits for the jobs in flight.
     func dispatch() async {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                if running.withLock({ $0.count }) >= concurrency {
+                guard takeSlot() else {
                     await idle()
                     continue
                 }
                 do {
                     // Bounded, so an unreachable database cannot hold the loop (and shutdown) forever.
-                    let generations = self.generations, owner = self.owner, lease = self.lease
-                    if let job = try await withAbandoningTimeout(.seconds(10), operation: { try await generations.claim(owner: owner, lease: lease) }) {
-                        // Registered before the next claim, so the count above is never behind.
+                    let queue = self.queue, owner = self.owner, lease = self.lease
+                    if let job = try await withAbandoningTimeout(.seconds(10), operation: { try await queue.claim(owner: owner, lease: lease) }) {
+                        // Registered before the next claim, so the slot count is never behind.
                         let call = Task { try await self.execute(job) }
-                        running.withLock { $0[job.id] = { call.cancel() } }
+                        state.withLock { $0.stops[job.id] = { call.cancel() } }
                         signals.signal(job.id)
                         group.addTask {
                             await self.run(job, call: call)
-                            self.running.withLock { $0[job.id] = nil }
-                            self.wake.signal()
+                            self.state.withLock { _ = $0.stops.removeValue(forKey: job.id) }
+                            self.releaseSlot()
                         }
                         continue
                     }
                 } catch {
                     logger.error("claiming a generation failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
                 }
+                releaseSlot()
                 await idle()
             }
         }
@@ -133,24 +163,69 @@ final class GenerationWorker: Service, Sendable {
         await wake.wait(timeout: .milliseconds(500))
     }
 
-    /// Runs `body` for a generation stored `running` under this worker's lease by a request that
-    /// waits on it: the lease is renewed and a cancel request stops it like any queued job.
-    /// `body` runs in its own task; cancelling the caller cancels it too.
-    func runInlineResult<T: Sendable>(_ id: UUID, _ body: @escaping @Sendable () async -> T) async -> T {
-        let task = Task { await body() }
-        running.withLock { $0[id] = { task.cancel() } }
-        defer {
-            running.withLock { $0[id] = nil }
-            wake.signal()
+
+    /// Runs `body` for a generation stored `queued` by a request that waits on it (an inline
+    /// call), once it may run: when this instance has a free slot (the same `EASEL_WORKERS`
+    /// bound as queued jobs) and the tenant is under its `maxConcurrentGenerations`. While it
+    /// waits and while it runs, its lease is renewed and a cancel request stops it like any
+    /// queued job. `body` runs in its own task; cancelling the caller cancels it too, and a
+    /// caller cancelled while waiting leaves the row `canceled`.
+    func runInline<T: Sendable>(
+        _ id: UUID, tenantID: UUID, _ body: @escaping @Sendable () async -> T
+    ) async throws -> T {
+        let turn = WakeSignal()
+        state.withLock { state in
+            state.slotWaiters[id] = turn
+            // A user's cancel ends a queued row at once; this wakes the waiter to see it.
+            state.stops[id] = { turn.signal() }
         }
-        return await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+        var holdsSlot = false
+        defer {
+            state.withLock { state in
+                state.slotWaiters[id] = nil
+                state.stops[id] = nil
+            }
+            if holdsSlot { releaseSlot() }
+        }
+        while true {
+            if Task.isCancelled {
+                // The caller went away while it waited: nothing was sent upstream.
+                try? await queue.cancelWaiting(id, tenantID: tenantID, owner: owner)
+                signals.signal(id)
+                throw CancellationError()
+            }
+            if !holdsSlot { holdsSlot = takeSlot() }
+            if holdsSlot {
+                switch try await queue.startInline(id, tenantID: tenantID, owner: owner, lease: lease) {
+                case .started:
+                    signals.signal(id)
+                    let task = Task { await body() }
+                    state.withLock { state in
+                        state.slotWaiters[id] = nil
+                        state.stops[id] = { task.cancel() }
+                    }
+                    let result = await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+                    return result
+                case .notQueued:
+                    // Canceled by its user (or ended by another instance) while it waited.
+                    signals.signal(id)
+                    throw CancellationError()
+                case .tenantAtLimit:
+                    // Another call of the tenant must end first; let queued jobs use the slot meanwhile.
+                    releaseSlot()
+                    holdsSlot = false
+                }
+            }
+            // Woken when a slot frees here; polled for slots that free on other instances.
+            await turn.wait(timeout: .milliseconds(500))
+        }
     }
 
     /// Waits for the Gemini call of `job` and stores how it ended.
-    func run(_ job: GenerationStore.Job, call: Task<GenerationStore.Finish, any Error>) async {
+    func run(_ job: GenerationQueue.Job, call: Task<GenerationQueue.Finish, any Error>) async {
         var log = logger
         log[metadataKey: "generation"] = "\(job.id)"
-        let finish: GenerationStore.Finish
+        let finish: GenerationQueue.Finish
         do {
             // The call runs in its own task (so housekeeping can cancel it by id); a cancelled
             // worker cancels it too.
@@ -163,20 +238,20 @@ final class GenerationWorker: Service, Sendable {
             if !(error is CancellationError) {
                 log.error("generation failed inside Easel", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
             }
-            var failed = GenerationStore.Finish(status: .failed)
+            var failed = GenerationQueue.Finish(status: .failed)
             failed.errorCode = "internal_error"
             failed.errorMessage = "Easel could not run this generation."
             finish = failed
         }
         do {
             var final = finish
-            if try await generations.cancelRequested(among: [job.id]).contains(job.id) {
+            if try await queue.cancelRequested(among: [job.id]).contains(job.id) {
                 // The user gave up on it while it ran: whatever came back is not kept.
-                final = GenerationStore.Finish(status: .canceled, attempts: finish.attempts)
+                final = GenerationQueue.Finish(status: .canceled, attempts: finish.attempts)
                 final.upstreamHost = finish.upstreamHost
                 final.latencyMs = finish.latencyMs
             }
-            if try await !generations.finish(job.id, tenantID: job.tenantID, owner: owner, final) {
+            if try await !queue.finish(job.id, tenantID: job.tenantID, owner: owner, final) {
                 log.warning("generation was taken over by another worker; result dropped")
             }
             signals.signal(job.id)
@@ -185,210 +260,36 @@ final class GenerationWorker: Service, Sendable {
         }
     }
 
-    func execute(_ job: GenerationStore.Job) async throws -> GenerationStore.Finish {
+    func execute(_ job: GenerationQueue.Job) async throws -> GenerationQueue.Finish {
         // The model as the job's tenant may use it now (visibility can change while a job waits).
         guard let model = try await models.usable(job.modelID, tenantID: job.tenantID), let route = try await models.route(job.modelID) else {
-            var missing = GenerationStore.Finish(status: .failed)
+            var missing = GenerationQueue.Finish(status: .failed)
             missing.errorCode = "model_missing"
             missing.errorMessage = "The model of this generation no longer exists or is no longer available to this tenant."
             return missing
         }
-        let endpoint = UpstreamRoute.endpoint(for: route, platform: platformEndpoint)
         let request = GenerationRequestBuilder.build(model: model, options: job.options, inputs: job.inputs, history: job.history)
         let started = ContinuousClock.now
-        var attempts: [GeminiAttempt] = []
-        do {
-            // Streamed, so the text the model writes before its image shows while it works.
-            let stream = try await gemini.streamGenerateContent(
-                model: model.apiModel, request: request, endpoint: endpoint, options: .init(timeout: callTimeout))
-            attempts = stream.attempts
-            var chunks: [GenerateContentResponse] = []
-            var text = ""
-            // Text still unseen 200 ms after it arrived is written for the console; an answer that
-            // completes sooner costs no extra write.
-            let pendingText = Mutex<String?>(nil)
-            let flusher = Task { [generations, owner, signals] in
-                var written = ""
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(200))
-                    guard !Task.isCancelled, let text = pendingText.withLock({ $0 }), text != written else { continue }
-                    try? await generations.updatePartialText(job.id, owner: owner, text: text)
-                    signals.signal(job.id)
-                    written = text
-                }
-            }
-            defer { flusher.cancel() }
-            for try await chunk in stream {
-                chunks.append(chunk)
-                let added = chunk.text
-                if !added.isEmpty {
-                    text += added
-                    pendingText.withLock { [text] in $0 = text }
-                }
-            }
-            flusher.cancel()
-            return GenerationOutcomeMapper.finish(
-                .merge(chunks), attempts: attempts, host: endpoint.host, latency: ContinuousClock.now - started, options: job.options,
-                apiModel: model.apiModel)
-        } catch let error as GeminiError {
-            return Self.failure(error.attempts.isEmpty ? attempts : error.attempts, kind: error.kind, message: error.message, host: endpoint.host, started: started)
-        }
-    }
-
-    static func failure(_ attempts: [GeminiAttempt], kind: GeminiError.Kind, message: String, host: String, started: ContinuousClock.Instant) -> GenerationStore.Finish {
-        var failed = GenerationStore.Finish(status: .failed, attempts: attempts.count)
-        failed.upstreamHost = host
-        failed.latencyMs = (ContinuousClock.now - started).wholeMilliseconds
-        switch kind {
-        case .deadlineExceeded:
-            failed.errorCode = "deadline_exceeded"
-        case .api(_, let status, _):
-            failed.errorCode = status ?? "upstream_error"
-        default:
-            failed.errorCode = "upstream_unreachable"
-        }
-        failed.errorMessage = message
-        return failed
-    }
-}
-
-/// The Gemini request for a generation: the model's system instruction, the prompt and inputs,
-/// and the options as Google names them.
-enum GenerationRequestBuilder {
-    static func build(
-        model: ModelRecord, options: GenerationOptions, inputs: [GenerationStore.ImageData], history: [GenerationStore.Turn] = []
-    ) -> GenerateContentRequest {
-        // Earlier turns exactly as they went: what the user sent, then the model's answer with
-        // its text, images and thought signatures in their original order.
-        var contents: [Content] = []
-        for turn in history {
-            contents.append(userContent(prompt: turn.prompt, inputs: turn.inputs))
-            let answer = turn.answer.compactMap { part -> Part? in
-                if let position = part.image {
-                    let image = turn.outputs[position]
-                    var imagePart = Part.image(image.data, mimeType: image.mimeType)
-                    imagePart.thoughtSignature = part.thoughtSignature
-                    return imagePart
-                }
-                return Part(text: part.text ?? "", thoughtSignature: part.thoughtSignature)
-            }
-            if !answer.isEmpty { contents.append(.model(answer)) }
-        }
-        contents.append(userContent(prompt: options.prompt, inputs: inputs))
-        let capabilities = model.capabilities
-        let imageConfig = ImageConfig(
-            aspectRatio: options.aspectRatio ?? capabilities.defaultAspectRatio,
-            imageSize: options.imageSize ?? capabilities.defaultImageSize)
-        var request = GenerateContentRequest(
-            contents: contents,
-            generationConfig: GenerationConfig(
-                responseModalities: (options.responseModalities ?? ["TEXT", "IMAGE"]).map { Modality(rawValue: $0) },
-                imageConfig: imageConfig.aspectRatio == nil && imageConfig.imageSize == nil ? nil : imageConfig,
-                thinkingConfig: options.thinkingLevel.map { ThinkingConfig(thinkingLevel: $0) }))
-        if !model.systemInstruction.isEmpty {
-            request.systemInstruction = Content(parts: [.text(model.systemInstruction)])
-        }
-        if options.grounding {
-            request.tools = [Tool(googleSearch: GoogleSearch())]
-        }
-        return request
-    }
-
-    static func userContent(prompt: String, inputs: [GenerationStore.ImageData]) -> Content {
-        var parts: [Part] = []
-        if !prompt.isEmpty { parts.append(.text(prompt)) }
-        parts += inputs.map { Part.image($0.data, mimeType: $0.mimeType) }
-        return Content(role: "user", parts: parts)
-    }
-}
-
-/// Turns Gemini's answer into the stored terminal state.
-enum GenerationOutcomeMapper {
-    static func finish(
-        _ response: GenerateContentResponse, attempts: [GeminiAttempt], host: String, latency: Duration, options: GenerationOptions,
-        apiModel: String
-    ) -> GenerationStore.Finish {
-        var finish = GenerationStore.Finish(status: .succeeded, attempts: attempts.count)
-        finish.upstreamHost = host
-        finish.latencyMs = latency.wholeMilliseconds
-        finish.modelVersion = response.modelVersion
-        finish.responseID = response.responseId
-        let text = response.text
-        finish.responseText = text.isEmpty ? nil : text
-        finish.finishReason = response.candidates.first?.finishReason?.rawValue
-        if let usage = response.usageMetadata {
-            finish.promptTokens = usage.promptTokenCount
-            finish.outputTokens = usage.candidatesTokenCount
-            finish.thoughtTokens = usage.thoughtsTokenCount
-            finish.totalTokens = usage.totalTokenCount
-            finish.imageTokens = usage.candidatesTokensDetails?.filter { $0.modality?.rawValue.uppercased() == "IMAGE" }
-                .reduce(0) { $0 + ($1.tokenCount ?? 0) }
-            finish.promptImageTokens = usage.promptTokensDetails?.filter { $0.modality?.rawValue.uppercased() == "IMAGE" }
-                .reduce(0) { $0 + ($1.tokenCount ?? 0) }
-            finish.usageJSON = (try? JSONEncoder().encode(usage)).map { String(decoding: $0, as: UTF8.self) }
-        }
-        if let grounding = response.candidates.first?.groundingMetadata {
-            finish.groundingJSON = (try? JSONEncoder().encode(grounding)).map { String(decoding: $0, as: UTF8.self) }
-        }
-        switch response.outcome {
-        case .images:
-            finish.outputs = response.finalImages.map {
-                GenerationStore.ImageData(data: $0.data, mimeType: $0.mimeType, width: $0.width, height: $0.height, thoughtSignature: $0.thoughtSignature)
-            }
-            finish.answer = answerParts(response)
-            if let first = response.finalImages.first, let width = first.width, let height = first.height {
-                finish.honoredImageConfig = honored(width: width, height: height, options: options, apiModel: apiModel)
-            }
-        case .promptBlocked(let reason, let message):
-            finish.status = .blocked
-            finish.blockReason = reason.rawValue
-            finish.errorMessage = message ?? "Google declined the prompt (\(reason))."
-        case .candidateBlocked(let reason, let message):
-            finish.status = .blocked
-            finish.blockReason = reason.rawValue
-            finish.errorMessage = message ?? "Google withheld the image (\(reason))."
-        case .noImage(let reason):
-            // An answer without an image is a success when only text was asked for.
-            if options.responseModalities == ["TEXT"] {
-                finish.answer = answerParts(response)
-                break
-            }
-            finish.status = .failed
-            finish.errorCode = "no_image"
-            finish.errorMessage = "The model answered without an image\(reason.map { " (finish reason \($0))" } ?? "")."
-        }
-        return finish
-    }
-
-    /// Whether the image has what was asked: the aspect ratio (within rounding), and for a
-    /// requested size of a known model family, Google's pixel dimensions for it (within 2%).
-    /// Nil when nothing was asked. Relays are known to drop `imageConfig` silently.
-    static func honored(width: Int, height: Int, options: GenerationOptions, apiModel: String) -> Bool? {
-        var honored: Bool? = nil
-        if let ratio = options.aspectRatio {
-            honored = AspectRatioCheck.matches(width: width, height: height, ratio: ratio)
-        }
-        if let size = options.imageSize, let family = ImageModelFamily.family(ofModel: apiModel),
-            let expected = family.dimensions(aspectRatio: options.aspectRatio, imageSize: size)
-        {
-            let close = abs(width - expected.width) <= expected.width / 50 && abs(height - expected.height) <= expected.height / 50
-            honored = (honored ?? true) && close
-        }
-        return honored
-    }
-
-    /// The answer as later turns replay it: its non-thought parts in order, images by position.
-    static func answerParts(_ response: GenerateContentResponse) -> [GenerationStore.AnswerPart] {
-        var parts: [GenerationStore.AnswerPart] = []
-        var imagePosition = 0
-        for part in response.candidates.first?.content?.parts ?? [] where !part.isThought {
-            if let inline = part.inlineData, inline.mimeType.hasPrefix("image/") {
-                parts.append(.init(image: imagePosition, thoughtSignature: part.thoughtSignature))
-                imagePosition += 1
-            } else if part.text != nil || part.thoughtSignature != nil {
-                parts.append(.init(text: part.text ?? "", thoughtSignature: part.thoughtSignature))
+        // Text still unseen 200 ms after it arrived is written for the console; an answer that
+        // completes sooner costs no extra write.
+        let pendingText = Mutex<String?>(nil)
+        let flusher = Task { [queue, owner, signals] in
+            var written = ""
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(200))
+                guard !Task.isCancelled, let text = pendingText.withLock({ $0 }), text != written else { continue }
+                try? await queue.updatePartialText(job.id, owner: owner, text: text)
+                signals.signal(job.id)
+                written = text
             }
         }
-        return parts
+        defer { flusher.cancel() }
+        // Streamed, so the text the model writes before its image shows while it works.
+        let (outcome, host) = await upstream.call(model, route: route, request: request, streamed: true) { chunk in
+            let added = chunk.text
+            if !added.isEmpty { pendingText.withLock { $0 = ($0 ?? "") + added } }
+        }
+        flusher.cancel()
+        return GenerationOutcomeMapper.finish(outcome, host: host, started: started, options: job.options, apiModel: model.apiModel)
     }
 }

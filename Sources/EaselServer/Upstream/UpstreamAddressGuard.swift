@@ -13,12 +13,19 @@ struct UpstreamAddressGuard: Sendable {
         let description: String
     }
 
+    let resolver: any HostResolver
+
+    init(resolver: any HostResolver = SystemHostResolver()) {
+        self.resolver = resolver
+    }
+
     /// Resolves `host` and refuses it when any address is not public.
     func check(host rawHost: String, port: Int) async throws {
         let host = rawHost.hasPrefix("[") && rawHost.hasSuffix("]") ? String(rawHost.dropFirst().dropLast()) : rawHost
         let addresses: [SocketAddress]
         do {
-            addresses = try await NIOThreadPool.singleton.runIfActive { try Self.resolve(host, port: port) }
+            addresses = try await resolver.addresses(of: host, port: port)
+            guard !addresses.isEmpty else { throw Refusal(description: "no address") }
         } catch {
             throw Refusal(description: "host '\(rawHost)' does not resolve")
         }
@@ -27,32 +34,6 @@ struct UpstreamAddressGuard: Sendable {
                 throw Refusal(description: "host '\(rawHost)' resolves to \(address.ipAddress ?? "?"), \(reason)")
             }
         }
-    }
-
-    static func resolve(_ host: String, port: Int) throws -> [SocketAddress] {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &result) == 0, let first = result else {
-            throw Refusal(description: "no address")
-        }
-        defer { freeaddrinfo(first) }
-        var addresses: [SocketAddress] = []
-        var cursor: UnsafeMutablePointer<addrinfo>? = first
-        while let info = cursor {
-            if let sockaddr = info.pointee.ai_addr {
-                switch Int32(info.pointee.ai_family) {
-                case AF_INET:
-                    addresses.append(SocketAddress(sockaddr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee }, host: host))
-                case AF_INET6:
-                    addresses.append(SocketAddress(sockaddr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee }, host: host))
-                default: break
-                }
-            }
-            cursor = info.pointee.ai_next
-        }
-        guard !addresses.isEmpty else { throw Refusal(description: "no address") }
-        return addresses
     }
 
     static func ipv4(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> SocketAddress {

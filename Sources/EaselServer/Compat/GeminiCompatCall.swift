@@ -1,0 +1,142 @@
+import EaselStore
+import Foundation
+import Gemini
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// One Gemini-compatible call, from its admitted row to the stored end: it waits for its turn
+/// (`GenerationWorker.runInline`), goes upstream through `UpstreamCaller`, and stores its end
+/// from a task of its own, so a client that disconnects still leaves a terminal row.
+struct GeminiCompatCall: Sendable {
+    let accepted: GenerationService.Accepted
+    let route: ModelStore.Route
+    let request: GenerateContentRequest
+    let upstream: UpstreamCaller
+    let queue: GenerationQueue
+    let worker: GenerationWorker
+    let logger: Logger
+
+    /// `generateContent`: the whole answer, re-encoded from what Google sent (unknown fields kept).
+    func answer() async throws -> Response {
+        let outcome = try await run(streamed: false) { _ in }
+        switch outcome {
+        case .answered(let response, _):
+            return try GeminiCompatController.json(response)
+        case .failed(let error):
+            throw GoogleError(upstream: error)
+        case .refused(let refusal):
+            throw GoogleError(403, "PERMISSION_DENIED", refusal.message)
+        case .canceled:
+            throw GoogleError.canceled
+        }
+    }
+
+    /// `streamGenerateContent`: each chunk is passed on as it arrives (SSE with `alt=sse`, else
+    /// a JSON array written element by element); the merged answer is stored at the end.
+    func stream(sse: Bool) -> Response {
+        let (events, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+        // Not a child of the response: a client that leaves cancels the upstream call through
+        // the body's cancellation below, but the end is still stored.
+        let work = Task { [self] in
+            defer { continuation.finish() }
+            let sent = SentCount()
+            let outcome: UpstreamCaller.Outcome
+            do {
+                outcome = try await run(streamed: true) { chunk in
+                    var buffer = ByteBuffer(string: sse ? "data: " : (sent.next() == 0 ? "[" : ",\r\n"))
+                    buffer.writeBytes(try JSONEncoder.google.encode(chunk))
+                    if sse { buffer.writeString("\r\n\r\n") }
+                    continuation.yield(buffer)
+                }
+            } catch {
+                // Canceled before it started: the row is already `canceled`.
+                return
+            }
+            let nothingSent = sent.value == 0
+            switch outcome {
+            case .answered:
+                if !sse { continuation.yield(ByteBuffer(string: nothingSent ? "[]" : "]")) }
+            case .failed, .refused, .canceled:
+                if nothingSent {
+                    // Nothing sent yet: the client gets Google's error as the only event.
+                    let google: GoogleError
+                    switch outcome {
+                    case .failed(let error): google = GoogleError(upstream: error)
+                    case .refused(let refusal): google = GoogleError(403, "PERMISSION_DENIED", refusal.message)
+                    default: google = .canceled
+                    }
+                    var buffer = ByteBuffer(string: sse ? "data: " : "[")
+                    buffer.writeBytes(google.body)
+                    buffer.writeString(sse ? "\r\n\r\n" : "]")
+                    continuation.yield(buffer)
+                }
+            }
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: sse ? "text/event-stream" : "application/json; charset=UTF-8", .cacheControl: "no-store"],
+            body: .init { writer in
+                await withTaskCancellationHandler {
+                    for await event in events {
+                        do { try await writer.write(event) } catch {
+                            work.cancel()
+                            return
+                        }
+                    }
+                } onCancel: {
+                    work.cancel()
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    /// Waits for this call's turn, calls upstream and stores the end, all while holding its slot
+    /// (so the next call of the tenant starts once this one is stored, as queued jobs do).
+    /// Throws only when the caller left (or a user canceled) before the call started; the row
+    /// is `canceled` then.
+    func run(
+        streamed: Bool, onChunk: @escaping @Sendable (GenerateContentResponse) async throws -> Void
+    ) async throws -> UpstreamCaller.Outcome {
+        do {
+            return try await worker.runInline(accepted.id, tenantID: accepted.tenantID) { [self] in
+                let started = ContinuousClock.now
+                let (outcome, host) = await upstream.call(accepted.model, route: route, request: request, streamed: streamed, onChunk: onChunk)
+                // Stored before the answer ends, so a client that looks at its history next finds it.
+                await store(
+                    GenerationOutcomeMapper.finish(outcome, host: host, started: started, options: accepted.options, apiModel: accepted.model.apiModel))
+                return outcome
+            }
+        } catch {
+            throw GoogleError.canceled
+        }
+    }
+
+    /// Stores the end in a task of its own, so a caller that is being cancelled still records it.
+    func store(_ finish: GenerationQueue.Finish) async {
+        let queue = self.queue, id = accepted.id, tenantID = accepted.tenantID, owner = worker.owner, logger = self.logger
+        let signals = worker.signals
+        await Task {
+            do {
+                try await queue.finish(id, tenantID: tenantID, owner: owner, finish)
+                signals.signal(id)
+            } catch {
+                logger.error("storing a Gemini-compatible call failed", metadata: ["generation": "\(id)", "error": "\(PostgresErrorMessage.describe(error))"])
+            }
+        }.value
+    }
+}
+
+/// How many chunks a stream has passed on.
+private final class SentCount: Sendable {
+    private let count = Mutex(0)
+    /// The count before this chunk, then one more.
+    func next() -> Int {
+        count.withLock { count in
+            defer { count += 1 }
+            return count
+        }
+    }
+    var value: Int { count.withLock { $0 } }
+}

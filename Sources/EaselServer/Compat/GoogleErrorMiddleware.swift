@@ -1,0 +1,28 @@
+import EaselStore
+import Hummingbird
+import Logging
+
+/// Turns every failure on the Gemini-compatible routes into Google's error shape, so SDKs raise
+/// their usual exceptions.
+struct GoogleErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as GoogleError {
+            return error.response
+        } catch let error as AppError {
+            var google = GoogleError(Int(error.status.code), GoogleError.status(for: Int(error.status.code)), error.message)
+            google.retryAfter = error.headers[.retryAfter].flatMap { Int($0) }
+            return google.response
+        } catch let error as HTTPError {
+            let code = Int(error.status.code)
+            return GoogleError(code, GoogleError.status(for: code), error.body ?? error.status.reasonPhrase).response
+        } catch {
+            logger.error("Gemini-compatible request failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
+            return GoogleError(500, "INTERNAL", "An internal error has occurred.").response
+        }
+    }
+}

@@ -14,7 +14,7 @@ extension EaselBench {
         let configuration = try DatabaseURL(databaseURL).clientConfiguration(maximumConnections: 2)
         try await PostgresClient.withRunning(configuration, logger: logger) { client in
             let usage = UsageStore(client: client, logger: logger)
-            let generations = GenerationStore(client: client, logger: logger)
+            let admission = AdmissionStore(client: client, logger: logger)
             let day: TimeInterval = 86400
             let tomorrow = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / day).rounded(.down) * day + day)
             let from = tomorrow.addingTimeInterval(-31 * day)
@@ -36,7 +36,7 @@ extension EaselBench {
             }
             report("usage, 31 days by day", figures, scan)
 
-            let month = try await median { _ = try await generations.monthlyUsage(tenantID: tenantID, userID: userID) }
+            let month = try await median { _ = try await admission.monthlyUsage(tenantID: tenantID, userID: userID) }
             let monthScan = try await median {
                 _ = try await client.query(
                     """

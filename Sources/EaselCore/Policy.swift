@@ -62,6 +62,16 @@ public enum Policy {
         }
     }
 
+    /// Which generations `principal` sees: their own (members), their tenant's (owners and
+    /// admins), all of them (platform admins).
+    public static func generationScope(for principal: Principal) -> GenerationScope {
+        switch principal.role {
+        case .platformAdmin: return GenerationScope(tenantID: nil, userID: nil)
+        case .owner, .admin: return GenerationScope(tenantID: principal.tenantID, userID: nil)
+        case .member: return GenerationScope(tenantID: principal.tenantID, userID: principal.userID)
+        }
+    }
+
     static func requireTenantAdmin(_ principal: Principal, of tenantID: UUID, doing what: String) throws(PolicyError) {
         if principal.role == .platformAdmin { return }
         guard principal.tenantID == tenantID else {

@@ -59,14 +59,16 @@ public func buildApplication(
             cookieSecure: configuration.cookieSecure
         ).endpoints, atPath: "auth")
     let generations = GenerationStore(client: postgres, logger: logger)
+    let admission = AdmissionStore(client: postgres, logger: logger)
+    let images = ImageStore(client: postgres, logger: logger)
     api.addRoutes(
-        MeController(auth: auth, users: users, tenants: tenants, generations: generations, policy: passwordPolicy).endpoints, atPath: "me")
+        MeController(auth: auth, users: users, tenants: tenants, admission: admission, policy: passwordPolicy).endpoints, atPath: "me")
     api.addRoutes(KeyController(keys: keys).endpoints, atPath: "keys")
     api.addRoutes(TenantController(tenants: tenants).endpoints, atPath: "tenants")
     api.addRoutes(
         UserController(
             users: users, tenants: tenants, passwordTokens: passwordTokens, audits: audits, hasher: hasher,
-            policy: passwordPolicy, publicURL: configuration.publicURL, generations: generations
+            policy: passwordPolicy, publicURL: configuration.publicURL, admission: admission
         ).endpoints, atPath: "users")
     api.addRoutes(AuditController(audits: audits).endpoints, atPath: "audit")
     // Every worker may hold one upstream call; model tests add a few more.
@@ -80,13 +82,13 @@ public func buildApplication(
     api.addRoutes(ModelController(models: models, tenants: tenants, upstream: upstream).endpoints, atPath: "models")
     let queue = GenerationQueue(client: postgres, logger: logger)
     let worker = GenerationWorker(
-        generations: generations, queue: queue, models: models, upstream: upstream, concurrency: configuration.workers, logger: logger)
+        images: images, queue: queue, models: models, upstream: upstream, concurrency: configuration.workers, logger: logger)
     let rateLimiter = RateLimiter(
         store: RateLimitStore(client: postgres, logger: logger), perUser: configuration.userRequestsPerMinute,
         perAPIKey: configuration.apiKeyRequestsPerMinute)
     let service = GenerationService(generations: generations, models: models, worker: worker, rateLimiter: rateLimiter)
     api.addRoutes(GenerationController(service: service, generations: generations, signals: worker.signals).endpoints, atPath: "generations")
-    api.addRoutes(ImageController(generations: generations).endpoints, atPath: "images")
+    api.addRoutes(ImageController(images: images).endpoints, atPath: "images")
     GeminiCompatController(service: service, models: models, queue: queue, upstream: upstream, auth: auth, logger: logger).addRoutes(to: router)
     api.addRoutes(
         ConversationController(conversations: ConversationStore(client: postgres, logger: logger), generations: generations).endpoints,

@@ -50,12 +50,19 @@ public struct ConversationStore: Sendable {
     }
 
     public func create(tenantID: UUID, userID: UUID, title: String) async throws -> ConversationRecord {
-        let rows = try await client.query(
-            """
-            WITH c AS (INSERT INTO conversations (tenant_id, user_id, title) VALUES (\(tenantID), \(userID), \(title)) RETURNING *)
-            SELECT \(unescaped: Self.columns) FROM c
-            """, logger: logger)
-        return try await rows.collect().first.map(Self.record)!
+        try await client.withConnection { connection in
+            let id = try await Self.insert(tenantID: tenantID, userID: userID, title: title, on: connection, logger: logger)
+            let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM conversations c WHERE c.id = \(id)", logger: logger)
+            return try await rows.collect().first.map(Self.record)!
+        }
+    }
+
+    /// Inserts a conversation on `connection` (inside the caller's transaction, as a first turn
+    /// does) and returns its id: the one place conversations are made.
+    static func insert(tenantID: UUID, userID: UUID, title: String, on connection: PostgresConnection, logger: Logger) async throws -> UUID {
+        try await connection.query(
+            "INSERT INTO conversations (tenant_id, user_id, title) VALUES (\(tenantID), \(userID), \(title)) RETURNING id", logger: logger
+        ).collect().first!.decode(UUID.self)
     }
 
     public func get(_ id: UUID, tenantID: UUID, userID: UUID) async throws -> ConversationRecord? {

@@ -23,10 +23,10 @@ public struct GenerationQueue: Sendable {
     /// One earlier turn, replayed to the model: what the user sent and what the model answered.
     public struct Turn: Sendable {
         public var prompt: String
-        public var inputs: [GenerationStore.ImageData]
+        public var inputs: [ImageData]
         public var answer: [AnswerPart]
         /// The turn's output images; answer parts refer to them by position.
-        public var outputs: [GenerationStore.ImageData]
+        public var outputs: [ImageData]
     }
 
     /// One part of a model's answer as stored: text or an output image, with its signature.
@@ -49,7 +49,7 @@ public struct GenerationQueue: Sendable {
         public var tenantID: UUID
         public var modelID: UUID
         public var options: GenerationOptions
-        public var inputs: [GenerationStore.ImageData]
+        public var inputs: [ImageData]
         /// The earlier turns of its branch, oldest first.
         public var history: [Turn]
     }
@@ -120,15 +120,15 @@ public struct GenerationQueue: Sendable {
     }
 
     /// A generation's input or output images, in order, with their signatures.
-    func images(of generationID: UUID, role: String) async throws -> [GenerationStore.ImageData] {
+    func images(of generationID: UUID, role: String) async throws -> [ImageData] {
         let rows = try await client.query(
             """
             SELECT i.data, i.mime_type, i.width, i.height, gi.thought_signature FROM generation_images gi JOIN images i ON i.id = gi.image_id
             WHERE gi.generation_id = \(generationID) AND gi.role = \(role) ORDER BY gi.position
             """, logger: logger)
-        var images: [GenerationStore.ImageData] = []
+        var images: [ImageData] = []
         for try await (data, mime, width, height, signature) in rows.decode((ByteBuffer, String, Int?, Int?, String?).self) {
-            images.append(GenerationStore.ImageData(data: Data(buffer: data), mimeType: mime, width: width, height: height, thoughtSignature: signature))
+            images.append(ImageData(data: Data(buffer: data), mimeType: mime, width: width, height: height, thoughtSignature: signature))
         }
         return images
     }
@@ -240,13 +240,13 @@ public struct GenerationQueue: Sendable {
         public var modelVersion: String?
         public var responseID: String?
         public var honoredImageConfig: Bool?
-        public var outputs: [GenerationStore.ImageData]
+        public var outputs: [ImageData]
         /// The answer's parts in order (text and output positions), replayed by later turns.
         public var answer: [AnswerPart]?
         /// groundingMetadata as JSON.
         public var groundingJSON: String?
 
-        public init(status: GenerationStatus, attempts: Int = 0, outputs: [GenerationStore.ImageData] = []) {
+        public init(status: GenerationStatus, attempts: Int = 0, outputs: [ImageData] = []) {
             self.status = status
             self.attempts = attempts
             self.outputs = outputs
@@ -279,7 +279,7 @@ public struct GenerationQueue: Sendable {
                 """, logger: logger)
             guard try await !rows.collect().isEmpty else { return false }
             for (position, output) in finish.outputs.enumerated() {
-                _ = try await GenerationStore.storeImage(output, tenantID: tenantID, on: connection, logger: logger, asOutput: (id, position))
+                _ = try await ImageStore.store(output, tenantID: tenantID, on: connection, logger: logger, asOutput: (id, position))
             }
             return true
         }

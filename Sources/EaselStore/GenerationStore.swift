@@ -5,95 +5,6 @@ import Logging
 import NIOCore
 import PostgresNIO
 
-/// A generation as stored, with its output images.
-public struct GenerationRecord: Sendable {
-    public struct Image: Sendable, Equatable {
-        public var id: UUID
-        public var mimeType: String
-        public var width: Int?
-        public var height: Int?
-    }
-
-    public var id: UUID
-    public var tenantID: UUID
-    public var userID: UUID
-    public var modelID: UUID
-    public var source: String
-    public var status: GenerationStatus
-    public var options: GenerationOptions
-    public var responseText: String?
-    public var finishReason: String?
-    public var blockReason: String?
-    public var errorCode: String?
-    public var errorMessage: String?
-    public var promptTokens: Int?
-    public var outputTokens: Int?
-    public var thoughtTokens: Int?
-    public var totalTokens: Int?
-    public var imageCount: Int
-    public var attempts: Int
-    public var upstreamHost: String?
-    public var latencyMs: Int?
-    public var modelVersion: String?
-    public var honoredImageConfig: Bool?
-    public var createdAt: Date
-    public var startedAt: Date?
-    public var finishedAt: Date?
-    public var outputs: [Image]
-    public var conversationID: UUID?
-    public var parentID: UUID?
-    public var modelName: String
-    public var userEmail: String
-    /// groundingMetadata as Google sent it, as JSON.
-    public var groundingJSON: String?
-    /// Text streamed so far while running.
-    public var partialText: String?
-    public var imageTokens: Int?
-    /// Prompt tokens that were images.
-    public var promptImageTokens: Int?
-    /// Estimated cost in micro-dollars at the prices of its day; nil when unpriced.
-    public var costMicros: Int?
-}
-
-/// History filters; nil fields do not filter.
-public struct GenerationFilter: Sendable, Equatable {
-    public var modelID: UUID?
-    public var status: GenerationStatus?
-    public var userID: UUID?
-    public var from: Date?
-    public var to: Date?
-    /// Words the prompt contains (case-insensitive).
-    public var text: String?
-
-    public init(modelID: UUID? = nil, status: GenerationStatus? = nil, userID: UUID? = nil, from: Date? = nil, to: Date? = nil, text: String? = nil) {
-        self.modelID = modelID
-        self.status = status
-        self.userID = userID
-        self.from = from
-        self.to = to
-        self.text = text
-    }
-}
-
-/// Which generations a caller sees: their own (members), their tenant's (admins), all (platform).
-public struct GenerationScope: Sendable, Equatable {
-    public var tenantID: UUID?
-    public var userID: UUID?
-
-    public init(tenantID: UUID?, userID: UUID?) {
-        self.tenantID = tenantID
-        self.userID = userID
-    }
-
-    public static func of(_ principal: Principal) -> GenerationScope {
-        switch principal.role {
-        case .platformAdmin: return GenerationScope(tenantID: nil, userID: nil)
-        case .owner, .admin: return GenerationScope(tenantID: principal.tenantID, userID: nil)
-        case .member: return GenerationScope(tenantID: principal.tenantID, userID: principal.userID)
-        }
-    }
-}
-
 /// Generations: the durable job queue and the record of every request.
 public struct GenerationStore: Sendable {
     let client: PostgresClient
@@ -102,46 +13,6 @@ public struct GenerationStore: Sendable {
     public init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger
-    }
-
-    /// Bytes of an input or output image, with what was read from its header.
-    public struct ImageData: Sendable {
-        public var data: Data
-        public var mimeType: String
-        public var width: Int?
-        public var height: Int?
-        public var thoughtSignature: String?
-
-        public init(data: Data, mimeType: String, width: Int?, height: Int?, thoughtSignature: String? = nil) {
-            self.data = data
-            self.mimeType = mimeType
-            self.width = width
-            self.height = height
-            self.thoughtSignature = thoughtSignature
-        }
-    }
-
-    /// Stores an image once per tenant (by SHA-256) and returns its id.
-    static func storeImage(
-        _ image: ImageData, tenantID: UUID, on connection: PostgresConnection, logger: Logger,
-        asOutput output: (generationID: UUID, position: Int)? = nil
-    ) async throws -> UUID {
-        let sha = ByteBuffer(bytes: SHA256.hash(data: image.data))
-        // With `asOutput`, the link to the generation goes in the same statement.
-        let rows = try await connection.query(
-            """
-            WITH image AS (
-                INSERT INTO images (tenant_id, sha256, mime_type, width, height, byte_size, data)
-                VALUES (\(tenantID), \(sha), \(image.mimeType), \(image.width), \(image.height), \(image.data.count), \(ByteBuffer(data: image.data)))
-                ON CONFLICT (tenant_id, sha256) DO UPDATE SET tenant_id = EXCLUDED.tenant_id
-                RETURNING id),
-            link AS (
-                INSERT INTO generation_images (tenant_id, generation_id, image_id, role, position, thought_signature)
-                SELECT \(tenantID), \(output?.generationID)::uuid, image.id, 'output', \(output?.position)::int, \(image.thoughtSignature)::text
-                FROM image WHERE \(output?.generationID)::uuid IS NOT NULL)
-            SELECT id FROM image
-            """, logger: logger)
-        return try await rows.collect().first!.decode(UUID.self)
     }
 
     /// A request to store: who asks, with what, and where in a conversation.
@@ -190,104 +61,24 @@ public struct GenerationStore: Sendable {
         }
     }
 
-    /// A limit a request would go past: a monthly quota, or the tenant's generations in flight.
-    public struct QuotaRefusal: Error, Sendable, Equatable {
-        public enum Limit: String, Sendable { case images, tokens, userImages, inFlight }
-        public var limit: Limit
-        public var used: Int
-        public var allowed: Int
-        public var tenantName: String
-        /// When the month's quotas reset; for `inFlight`, when to try again.
-        public var resetsAt: Date
-    }
-
     /// Why a request could not be placed where it asked to be.
     public enum EnqueueError: Error, Sendable, Equatable {
         case conversationNotFound
         case parentNotFound
         case parentNotFinished(GenerationStatus)
         case imageNotFound(index: Int)
-        case quotaExceeded(QuotaRefusal)
-    }
-
-    /// How long a request refused for the tenant's generations in flight is told to wait.
-    public static let inFlightRetrySeconds = 5
-
-    /// Refuses the request if the tenant's month is used up, or if it would have to wait behind
-    /// more queued generations than the tenant may have. Under a per-tenant advisory lock held
-    /// to the end of the enqueue transaction, so concurrent requests are counted one after
-    /// another; queued and running generations count as one image each until they end.
-    static func checkAdmission(tenantID: UUID, userID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
-        let limits = try await connection.query(
-            """
-            SELECT t.name, t.monthly_image_quota, t.monthly_token_budget, t.max_concurrent_generations, t.max_queued_generations,
-                   (SELECT monthly_image_limit FROM user_limits WHERE user_id = \(userID) AND tenant_id = t.id)
-            FROM tenants t WHERE t.id = \(tenantID)
-            """, logger: logger
-        ).collect().first?.decode((String, Int?, Int?, Int?, Int?, Int?).self)
-        guard let (name, quota, budget, concurrency, queueBound, userLimit) = limits,
-              quota != nil || budget != nil || queueBound != nil || userLimit != nil
-        else { return }
-        try await connection.query(
-            "SELECT pg_advisory_xact_lock(hashtext('easel.quota'), hashtext(\(tenantID.uuidString.lowercased())))", logger: logger)
-        if let queueBound {
-            let (running, queued) = try await connection.query(
-                """
-                SELECT count(*) FILTER (WHERE status = 'running')::int, count(*) FILTER (WHERE status = 'queued')::int
-                FROM generations WHERE tenant_id = \(tenantID) AND status IN ('queued', 'running')
-                """, logger: logger
-            ).collect().first!.decode((Int, Int).self)
-            // The queued ones take the free slots first; this one would wait behind the rest.
-            let freeSlots = concurrency.map { max(0, $0 - running) } ?? 0
-            if queued >= queueBound + freeSlots {
-                throw EnqueueError.quotaExceeded(
-                    QuotaRefusal(
-                        limit: .inFlight, used: running + queued, allowed: (concurrency ?? running) + queueBound, tenantName: name,
-                        resetsAt: Date().addingTimeInterval(TimeInterval(Self.inFlightRetrySeconds))))
-            }
-        }
-        guard quota != nil || budget != nil || userLimit != nil else { return }
-        let month = try await Self.monthlyUsage(
-            try await connection.query(Self.monthlyUsageQuery(tenantID: tenantID, userID: userID), logger: logger))
-        let (images, tokens, userImages, resets) = (month.images, month.tokens, month.userImages, month.resetsAt)
-        if let quota, images >= quota {
-            throw EnqueueError.quotaExceeded(QuotaRefusal(limit: .images, used: images, allowed: quota, tenantName: name, resetsAt: resets))
-        }
-        if let budget, tokens >= budget {
-            throw EnqueueError.quotaExceeded(QuotaRefusal(limit: .tokens, used: tokens, allowed: budget, tenantName: name, resetsAt: resets))
-        }
-        if let userLimit, userImages >= userLimit {
-            throw EnqueueError.quotaExceeded(QuotaRefusal(limit: .userImages, used: userImages, allowed: userLimit, tenantName: name, resetsAt: resets))
-        }
-    }
-
-    /// The users of a tenant that have a monthly image limit of their own.
-    public func userLimits(tenantID: UUID) async throws -> [UUID: Int] {
-        let rows = try await client.query(
-            "SELECT user_id, monthly_image_limit FROM user_limits WHERE tenant_id = \(tenantID)", logger: logger)
-        var result: [UUID: Int] = [:]
-        for try await (user, limit) in rows.decode((UUID, Int).self) { result[user] = limit }
-        return result
-    }
-
-    /// Sets (or, with nil, removes) a user's own monthly image limit.
-    public func setUserLimit(_ userID: UUID, tenantID: UUID, monthlyImages: Int?) async throws {
-        if let monthlyImages {
-            try await client.query(
-                """
-                INSERT INTO user_limits (user_id, tenant_id, monthly_image_limit) VALUES (\(userID), \(tenantID), \(monthlyImages))
-                ON CONFLICT (user_id) DO UPDATE SET monthly_image_limit = EXCLUDED.monthly_image_limit, updated_at = now()
-                """, logger: logger)
-        } else {
-            try await client.query("DELETE FROM user_limits WHERE user_id = \(userID) AND tenant_id = \(tenantID)", logger: logger)
-        }
+        case quotaExceeded(AdmissionStore.QuotaRefusal)
     }
 
     /// Stores the inputs and a `queued` generation in one transaction: from here on, the request
     /// always reaches a terminal state. A request outside any conversation starts one.
     public func enqueue(_ new: NewGeneration) async throws -> UUID {
         try await Transaction.run(client, logger: logger) { connection in
-            try await Self.checkAdmission(tenantID: new.tenantID, userID: new.userID, on: connection, logger: logger)
+            do {
+                try await AdmissionStore.check(tenantID: new.tenantID, userID: new.userID, on: connection, logger: logger)
+            } catch let refusal as AdmissionStore.QuotaRefusal {
+                throw EnqueueError.quotaExceeded(refusal)
+            }
             var options = new.options
             options.inputImageIds = []
             if !new.reusedImageIDs.isEmpty {
@@ -301,7 +92,7 @@ public struct GenerationStore: Sendable {
                 options.inputImageIds = new.reusedImageIDs
             }
             for upload in new.uploads {
-                options.inputImageIds.append(try await Self.storeImage(upload, tenantID: new.tenantID, on: connection, logger: logger))
+                options.inputImageIds.append(try await ImageStore.store(upload, tenantID: new.tenantID, on: connection, logger: logger))
             }
 
             var conversationID: UUID? = nil
@@ -336,12 +127,9 @@ public struct GenerationStore: Sendable {
             } else if let existing = conversationID {
                 try await connection.query("UPDATE conversations SET updated_at = now() WHERE id = \(existing)", logger: logger)
             } else {
-                let title = ConversationStore.title(from: options.prompt)
-                conversationID = try await connection.query(
-                    """
-                    INSERT INTO conversations (tenant_id, user_id, title) VALUES (\(new.tenantID), \(new.userID), \(title)) RETURNING id
-                    """, logger: logger
-                ).collect().first!.decode(UUID.self)
+                conversationID = try await ConversationStore.insert(
+                    tenantID: new.tenantID, userID: new.userID, title: ConversationStore.title(from: options.prompt), on: connection,
+                    logger: logger)
             }
 
             let request = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
@@ -366,54 +154,6 @@ public struct GenerationStore: Sendable {
             }
             return id
         }
-    }
-
-    /// What a tenant, and one of its users, have used this calendar month (UTC), counted as the
-    /// quota check counts: finished generations by their images and tokens (a blocked or
-    /// image-less result as one image and its tokens when the tenant counts those, else as
-    /// nothing), queued and running ones as one image each.
-    public struct MonthlyUsage: Sendable, Equatable {
-        public var images: Int
-        public var tokens: Int
-        public var userImages: Int
-        /// The user's own monthly image limit, if an admin set one.
-        public var userLimit: Int?
-        public var resetsAt: Date
-    }
-
-    /// Reads the daily roll-up for finished generations and `generations` for the ones in
-    /// flight, in one statement so a generation finishing meanwhile is counted once.
-    static func monthlyUsageQuery(tenantID: UUID, userID: UUID) -> PostgresQuery {
-        """
-        WITH month AS (SELECT date_trunc('month', now() AT TIME ZONE 'UTC') AS start),
-        counted AS (
-            SELECT user_id, requests, images, total_tokens, (status = 'blocked' OR reason = 'no_image') AS imageless
-            FROM usage_daily WHERE tenant_id = \(tenantID) AND day >= (SELECT start FROM month)::date
-            UNION ALL
-            SELECT user_id, 1, 1, 0, false FROM generations
-            WHERE status IN ('queued', 'running') AND tenant_id = \(tenantID)
-              AND created_at >= (SELECT start FROM month) AT TIME ZONE 'UTC'
-        ), weighed AS (
-            SELECT user_id,
-                   CASE WHEN NOT imageless THEN images WHEN t.quota_counts_imageless THEN requests ELSE 0 END AS images,
-                   CASE WHEN NOT imageless OR t.quota_counts_imageless THEN total_tokens ELSE 0 END AS tokens
-            FROM counted, tenants t WHERE t.id = \(tenantID)
-        )
-        SELECT COALESCE(sum(images), 0)::bigint, COALESCE(sum(tokens), 0)::bigint,
-               COALESCE(sum(images) FILTER (WHERE user_id = \(userID)), 0)::bigint,
-               (SELECT monthly_image_limit FROM user_limits WHERE user_id = \(userID) AND tenant_id = \(tenantID)),
-               ((SELECT start FROM month) + interval '1 month') AT TIME ZONE 'UTC'
-        FROM weighed
-        """
-    }
-
-    static func monthlyUsage(_ rows: PostgresRowSequence) async throws -> MonthlyUsage {
-        let (images, tokens, userImages, userLimit, resets) = try await rows.collect().first!.decode((Int, Int, Int, Int?, Date).self)
-        return MonthlyUsage(images: images, tokens: tokens, userImages: userImages, userLimit: userLimit, resetsAt: resets)
-    }
-
-    public func monthlyUsage(tenantID: UUID, userID: UUID) async throws -> MonthlyUsage {
-        try await Self.monthlyUsage(try await client.query(Self.monthlyUsageQuery(tenantID: tenantID, userID: userID), logger: logger))
     }
 
     public enum CancelResult: Sendable, Equatable { case canceled, requested, alreadyFinished, notFound }
@@ -460,27 +200,32 @@ public struct GenerationStore: Sendable {
         var height: Int?
     }
 
+    /// A row of `columns`, decoded as typed tuples in the order `columns` names them.
     static func record(_ row: PostgresRow) throws -> GenerationRecord {
-        let c = row.makeRandomAccess()
-        let options = (try? JSONDecoder().decode(GenerationOptions.self, from: Data(try c[6].decode(String.self).utf8)))
-            ?? GenerationOptions(prompt: "")
-        let outputs = try JSONDecoder().decode([OutputJSON].self, from: Data(try c[25].decode(String.self).utf8))
+        let (
+            id, tenantID, userID, modelID, source, status, requestJSON, responseText, finishReason, blockReason, errorCode, errorMessage,
+            promptTokens, outputTokens, thoughtTokens, totalTokens, imageCount, attempts, upstreamHost, latencyMs, modelVersion, honored,
+            createdAt, startedAt, finishedAt, outputsJSON, conversationID, parentID, modelName, userEmail, groundingJSON, partialText,
+            imageTokens, costMicros, promptImageTokens
+        ) = try row.decode(
+            (
+                UUID, UUID, UUID, UUID, String, String, String, String?, String?, String?, String?, String?,
+                Int?, Int?, Int?, Int?, Int, Int, String?, Int?, String?, Bool?,
+                Date, Date?, Date?, String, UUID?, UUID?, String, String, String?, String?,
+                Int?, Int?, Int?
+            ).self)
+        let options = (try? JSONDecoder().decode(GenerationOptions.self, from: Data(requestJSON.utf8))) ?? GenerationOptions(prompt: "")
+        let outputs = try JSONDecoder().decode([OutputJSON].self, from: Data(outputsJSON.utf8))
         return GenerationRecord(
-            id: try c[0].decode(UUID.self), tenantID: try c[1].decode(UUID.self), userID: try c[2].decode(UUID.self),
-            modelID: try c[3].decode(UUID.self), source: try c[4].decode(String.self),
-            status: GenerationStatus(rawValue: try c[5].decode(String.self)) ?? .failed, options: options,
-            responseText: try c[7].decode(String?.self), finishReason: try c[8].decode(String?.self),
-            blockReason: try c[9].decode(String?.self), errorCode: try c[10].decode(String?.self),
-            errorMessage: try c[11].decode(String?.self), promptTokens: try c[12].decode(Int?.self),
-            outputTokens: try c[13].decode(Int?.self), thoughtTokens: try c[14].decode(Int?.self),
-            totalTokens: try c[15].decode(Int?.self), imageCount: try c[16].decode(Int.self), attempts: try c[17].decode(Int.self),
-            upstreamHost: try c[18].decode(String?.self), latencyMs: try c[19].decode(Int?.self),
-            modelVersion: try c[20].decode(String?.self), honoredImageConfig: try c[21].decode(Bool?.self),
-            createdAt: try c[22].decode(Date.self), startedAt: try c[23].decode(Date?.self), finishedAt: try c[24].decode(Date?.self),
+            id: id, tenantID: tenantID, userID: userID, modelID: modelID, source: source,
+            status: GenerationStatus(rawValue: status) ?? .failed, options: options, responseText: responseText,
+            finishReason: finishReason, blockReason: blockReason, errorCode: errorCode, errorMessage: errorMessage,
+            promptTokens: promptTokens, outputTokens: outputTokens, thoughtTokens: thoughtTokens, totalTokens: totalTokens,
+            imageCount: imageCount, attempts: attempts, upstreamHost: upstreamHost, latencyMs: latencyMs, modelVersion: modelVersion,
+            honoredImageConfig: honored, createdAt: createdAt, startedAt: startedAt, finishedAt: finishedAt,
             outputs: outputs.map { GenerationRecord.Image(id: $0.id, mimeType: $0.mimeType, width: $0.width, height: $0.height) },
-            conversationID: try c[26].decode(UUID?.self), parentID: try c[27].decode(UUID?.self), modelName: try c[28].decode(String.self),
-            userEmail: try c[29].decode(String.self), groundingJSON: try c[30].decode(String?.self), partialText: try c[31].decode(String?.self),
-            imageTokens: try c[32].decode(Int?.self), promptImageTokens: try c[34].decode(Int?.self), costMicros: try c[33].decode(Int?.self))
+            conversationID: conversationID, parentID: parentID, modelName: modelName, userEmail: userEmail, groundingJSON: groundingJSON,
+            partialText: partialText, imageTokens: imageTokens, promptImageTokens: promptImageTokens, costMicros: costMicros)
     }
 
     public func get(_ id: UUID, scope: GenerationScope) async throws -> GenerationRecord? {
@@ -525,76 +270,5 @@ public struct GenerationStore: Sendable {
             ORDER BY g.created_at, g.id LIMIT 1000
             """, logger: logger)
         return try await rows.collect().map(Self.record)
-    }
-
-    /// An image's bytes, if it belongs to `tenantID` (nil: any tenant).
-    public func image(_ id: UUID, tenantID: UUID?) async throws -> (data: ByteBuffer, mimeType: String, sha256: String)? {
-        let rows = try await client.query(
-            """
-            SELECT data, mime_type, encode(sha256, 'hex') FROM images
-            WHERE id = \(id) AND (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
-            """, logger: logger)
-        guard let row = try await rows.collect().first else { return nil }
-        let (data, mime, sha) = try row.decode((ByteBuffer, String, String).self)
-        return (data, mime, sha)
-    }
-
-    /// An image's stored preview, or (when none was made yet) the original to make one from.
-    public struct PreviewSource: Sendable {
-        public var preview: ByteBuffer?
-        public var original: ByteBuffer?
-        public var mimeType: String
-        public var sha256: String
-        public var width: Int?
-        public var height: Int?
-    }
-
-    public func previewSource(_ id: UUID, tenantID: UUID?) async throws -> PreviewSource? {
-        let rows = try await client.query(
-            """
-            SELECT preview, CASE WHEN preview IS NULL THEN data END, mime_type, encode(sha256, 'hex'), width, height FROM images
-            WHERE id = \(id) AND (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
-            """, logger: logger)
-        guard let row = try await rows.collect().first else { return nil }
-        let (preview, original, mime, sha, width, height) = try row.decode((ByteBuffer?, ByteBuffer?, String, String, Int?, Int?).self)
-        return PreviewSource(preview: preview, original: original, mimeType: mime, sha256: sha, width: width, height: height)
-    }
-
-    /// Deletes, in batches, the images that tenants' retention periods have expired (an image
-    /// still used by a generation inside the period stays) and images no generation uses (left by
-    /// deleted users' generations). Generations and their usage figures are kept. One instance at
-    /// a time does this (an advisory lock); returns how many images went.
-    @discardableResult
-    public func purgeImages(batch: Int = 500) async throws -> Int {
-        try await Transaction.run(client, logger: logger) { connection in
-            let locked = try await connection.query(
-                "SELECT pg_try_advisory_xact_lock(hashtext('easel.purge_images'))", logger: logger
-            ).collect().first!.decode(Bool.self)
-            guard locked else { return 0 }
-            let rows = try await connection.query(
-                """
-                DELETE FROM images WHERE id IN (
-                    SELECT i.id FROM images i JOIN tenants t ON t.id = i.tenant_id
-                    WHERE t.image_retention_days IS NOT NULL
-                      AND i.created_at < now() - make_interval(days => t.image_retention_days)
-                      AND NOT EXISTS (
-                          SELECT 1 FROM generation_images gi JOIN generations g ON g.id = gi.generation_id
-                          WHERE gi.image_id = i.id AND g.created_at >= now() - make_interval(days => t.image_retention_days))
-                    UNION ALL
-                    SELECT i.id FROM images i
-                    WHERE i.created_at < now() - interval '1 hour'
-                      AND NOT EXISTS (SELECT 1 FROM generation_images gi WHERE gi.image_id = i.id)
-                    LIMIT \(batch))
-                RETURNING id
-                """, logger: logger)
-            return try await rows.collect().count
-        }
-    }
-
-    /// Keeps a preview made on first request, so it is made once per image.
-    public func storePreview(_ id: UUID, png: Data) async throws {
-        try await client.query(
-            "UPDATE images SET preview = \(ByteBuffer(data: png)), preview_mime_type = 'image/png' WHERE id = \(id) AND preview IS NULL",
-            logger: logger)
     }
 }

@@ -338,7 +338,7 @@ extension QuotaTests {
             #expect(waiting.status == .accepted && waiting.json["status"] == .string("queued"), "\(waiting.text)")
             let refused = try await studio.client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"three"}"#)
             #expect(refused.status == .tooManyRequests && refused.errorCode == "concurrency_limit_exceeded", "\(refused.text)")
-            #expect(refused.headers[.retryAfter] == "\(GenerationStore.inFlightRetrySeconds)")
+            #expect(refused.headers[.retryAfter] == "\(AdmissionStore.inFlightRetrySeconds)")
             #expect(refused.json["error"]?["message"]?.stringValue?.contains("2 generations running or waiting") == true)
             // Another tenant is not held up, and nothing of the refused request was stored.
             let other = try await studio.client.call(
@@ -523,7 +523,7 @@ extension QuotaTests {
                 VALUES (\(studio.world.globex), sha256('orphan'::bytea), 'image/png', 6, 'orphan'::bytea, now() - interval '2 hours')
                 """, logger: TestDatabase.logger)
 
-            let purged = try await GenerationStore(client: studio.db, logger: TestDatabase.logger).purgeImages()
+            let purged = try await ImageStore(client: studio.db, logger: TestDatabase.logger).purgeImages()
             #expect(purged == 2)
             #expect(try await studio.client.call(.get, "/api/v1/images/\(ids[1])", as: key).status == .notFound)
             #expect(try await studio.client.call(.get, "/api/v1/images/\(ids[0])", as: key).status == .ok)
@@ -534,7 +534,7 @@ extension QuotaTests {
             let from = Date().addingTimeInterval(-100 * 86400).formatted(day), to = Date().addingTimeInterval(86400).formatted(day)
             let usage = try await studio.client.call(.get, "/api/v1/usage?from=\(from)&to=\(to)", as: owner).json
             #expect(usage["totals"]?["images"] == .number(2))
-            #expect(try await GenerationStore(client: studio.db, logger: TestDatabase.logger).purgeImages() == 0)
+            #expect(try await ImageStore(client: studio.db, logger: TestDatabase.logger).purgeImages() == 0)
         }
     }
 }

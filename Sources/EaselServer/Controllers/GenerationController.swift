@@ -38,7 +38,7 @@ struct GenerationController {
                 images: (body.images ?? []).enumerated().map { ($1, "images[\($0)]") }, reusedImageIDs: body.inputImageIds ?? [],
                 conversationID: body.conversationId, parentID: body.parentId, fromStart: body.fromStart ?? false)
         }
-        let record = try await service.record(accepted.id, scope: .of(principal), waitingUpTo: wait)
+        let record = try await service.record(accepted.id, scope: Policy.generationScope(for: principal), waitingUpTo: wait)
         return EditedResponse(
             status: record.status.isTerminal ? .ok : .accepted, headers: [.location: "/api/v1/generations/\(accepted.id.uuidString.lowercased())"],
             response: GenerationView(record))
@@ -47,7 +47,7 @@ struct GenerationController {
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> GenerationView {
         let principal = try context.requirePrincipal()
         let id = try request.uuidParameter("id", context: context, resource: "generation")
-        guard let record = try await generations.get(id, scope: .of(principal)) else {
+        guard let record = try await generations.get(id, scope: Policy.generationScope(for: principal)) else {
             throw AppError.notFound("No generation with that id.")
         }
         return GenerationView(record)
@@ -60,7 +60,7 @@ struct GenerationController {
     @Sendable func events(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let id = try request.uuidParameter("id", context: context, resource: "generation")
-        let scope = GenerationScope.of(principal)
+        let scope = Policy.generationScope(for: principal)
         guard try await generations.get(id, scope: scope) != nil else { throw AppError.notFound("No generation with that id.") }
         let generations = self.generations
         let signals = self.signals
@@ -112,7 +112,7 @@ struct GenerationController {
     @Sendable func searchEntryPoint(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let id = try request.uuidParameter("id", context: context, resource: "generation")
-        guard let record = try await generations.get(id, scope: .of(principal)) else {
+        guard let record = try await generations.get(id, scope: Policy.generationScope(for: principal)) else {
             throw AppError.notFound("No generation with that id.")
         }
         guard let html = GenerationView.GroundingView(json: record.groundingJSON)?.searchEntryPointHtml else {
@@ -134,7 +134,7 @@ struct GenerationController {
         let principal = try context.requirePrincipal()
         let page = try PageRequest(request)
         let result = try await generations.list(
-            scope: .of(principal), filter: try Self.filter(request), limit: page.limit, before: page.cursor)
+            scope: Policy.generationScope(for: principal), filter: try Self.filter(request), limit: page.limit, before: page.cursor)
         return PageView(items: result.items.map(GenerationView.init), nextCursor: result.nextCursor)
     }
 
@@ -163,12 +163,12 @@ struct GenerationController {
     @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> GenerationView {
         let principal = try context.requirePrincipal()
         let id = try request.uuidParameter("id", context: context, resource: "generation")
-        switch try await generations.cancel(id, scope: .of(principal)) {
+        switch try await generations.cancel(id, scope: Policy.generationScope(for: principal)) {
         case .notFound: throw AppError.notFound("No generation with that id.")
         case .alreadyFinished:
             throw AppError(.conflict, code: "already_finished", message: "This generation has already finished.")
         case .canceled, .requested:
-            return GenerationView(try await generations.get(id, scope: .of(principal))!)
+            return GenerationView(try await generations.get(id, scope: Policy.generationScope(for: principal))!)
         }
     }
 }

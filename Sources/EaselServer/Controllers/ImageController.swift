@@ -7,7 +7,7 @@ import NIOCore
 
 /// Image bytes, only to the owning tenant, cached for good (an id's bytes never change).
 struct ImageController {
-    let generations: GenerationStore
+    let images: ImageStore
 
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
@@ -21,7 +21,7 @@ struct ImageController {
     @Sendable func original(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let id = try request.uuidParameter("id", context: context, resource: "image")
-        guard let image = try await generations.image(id, tenantID: principal.tenantID) else {
+        guard let image = try await images.image(id, tenantID: principal.tenantID) else {
             throw AppError.notFound("No image with that id.")
         }
         return Self.cached(request, data: image.data, mimeType: image.mimeType, etag: image.sha256)
@@ -33,7 +33,7 @@ struct ImageController {
     @Sendable func preview(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let id = try request.uuidParameter("id", context: context, resource: "image")
-        guard let source = try await generations.previewSource(id, tenantID: principal.tenantID) else {
+        guard let source = try await images.previewSource(id, tenantID: principal.tenantID) else {
             throw AppError.notFound("No image with that id.")
         }
         if let preview = source.preview {
@@ -43,7 +43,7 @@ struct ImageController {
         if source.mimeType == "image/png", max(source.width ?? 0, source.height ?? 0) > Self.previewSide,
             let png = Thumbnail.png(from: Data(buffer: original), maxSide: Self.previewSide)
         {
-            try await generations.storePreview(id, png: png)
+            try await images.storePreview(id, png: png)
             return Self.cached(request, data: ByteBuffer(data: png), mimeType: "image/png", etag: source.sha256 + "-preview")
         }
         return Self.cached(request, data: original, mimeType: source.mimeType, etag: source.sha256)

@@ -9,7 +9,7 @@ struct MeController {
     let auth: AuthService
     let users: UserStore
     let tenants: TenantStore
-    let generations: GenerationStore
+    let admission: AdmissionStore
     let policy: PasswordPolicy
 
     var endpoints: RouteCollection<AppRequestContext> {
@@ -25,7 +25,7 @@ struct MeController {
         let csrf = context.identity?.sessionToken.map { SecureToken.csrfToken(forSession: $0, key: auth.csrfKey) }
         var usage: MonthlyUsageView? = nil
         if let tenant {
-            let month = try await generations.monthlyUsage(tenantID: tenant.id, userID: user.id)
+            let month = try await admission.monthlyUsage(tenantID: tenant.id, userID: user.id)
             let ownLimit = month.userLimit
             usage = MonthlyUsageView(
                 monthlyImages: month.images, monthlyTokens: month.tokens,

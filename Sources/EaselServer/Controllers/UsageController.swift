@@ -132,7 +132,7 @@ struct UsageController {
     @Sendable func historyCSV(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let filter = try GenerationController.filter(request)
-        let scope = GenerationScope.of(principal)
+        let scope = Policy.generationScope(for: principal)
         var text = Self.historyColumns.joined(separator: ",") + "\r\n"
         var cursor: Cursor? = nil
         var written = 0

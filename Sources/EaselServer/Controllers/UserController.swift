@@ -13,7 +13,7 @@ struct UserController {
     let hasher: PasswordHasher
     let policy: PasswordPolicy
     let publicURL: String
-    let generations: GenerationStore
+    let admission: AdmissionStore
     static let linkLifetime: Duration = .seconds(7 * 24 * 3600)
 
     var endpoints: RouteCollection<AppRequestContext> {
@@ -39,7 +39,7 @@ struct UserController {
             throw AppError.validation(ValidationError(field: "tenantId", message: "is required for platform admins"))
         }
         try authorize(.manageUsers(tenantID: tenantID), principal)
-        let limits = try await generations.userLimits(tenantID: tenantID)
+        let limits = try await admission.userLimits(tenantID: tenantID)
         return LimitsList(monthlyImageLimits: Dictionary(uniqueKeysWithValues: limits.map { ($0.key.uuidString.lowercased(), $0.value) }))
     }
 
@@ -68,14 +68,14 @@ struct UserController {
                     ValidationError(field: "monthlyImageLimit", message: "must be within the tenant's quota of \(quota) images a month"))
             }
         }
-        try await generations.setUserLimit(user.id, tenantID: tenantID, monthlyImages: body.monthlyImageLimit)
+        try await admission.setUserLimit(user.id, tenantID: tenantID, monthlyImages: body.monthlyImageLimit)
         var audit = context.audit("user.set_limit")
         audit.tenantID = tenantID
         audit.targetType = "user"
         audit.targetID = user.id.uuidString.lowercased()
         audit.detailsJSON = AuditDetails.change(before: [:], after: ["monthlyImageLimit": body.monthlyImageLimit.map(String.init) ?? "none"])
         try await audits.record(audit)
-        let month = try await generations.monthlyUsage(tenantID: tenantID, userID: user.id)
+        let month = try await admission.monthlyUsage(tenantID: tenantID, userID: user.id)
         return LimitView(userId: user.id, monthlyImageLimit: body.monthlyImageLimit, monthlyImages: month.userImages)
     }
 

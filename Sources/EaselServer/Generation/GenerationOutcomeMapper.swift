@@ -79,7 +79,7 @@ enum GenerationOutcomeMapper {
         switch response.outcome {
         case .images:
             finish.outputs = response.finalImages.map {
-                GenerationStore.ImageData(data: $0.data, mimeType: $0.mimeType, width: $0.width, height: $0.height, thoughtSignature: $0.thoughtSignature)
+                ImageData(data: $0.data, mimeType: $0.mimeType, width: $0.width, height: $0.height, thoughtSignature: $0.thoughtSignature)
             }
             finish.answer = answerParts(response)
             if let first = response.finalImages.first, let width = first.width, let height = first.height {

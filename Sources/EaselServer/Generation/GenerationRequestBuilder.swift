@@ -7,7 +7,7 @@ import Gemini
 /// and the options as Google names them.
 enum GenerationRequestBuilder {
     static func build(
-        model: ModelRecord, options: GenerationOptions, inputs: [GenerationStore.ImageData], history: [GenerationQueue.Turn] = []
+        model: ModelRecord, options: GenerationOptions, inputs: [ImageData], history: [GenerationQueue.Turn] = []
     ) -> GenerateContentRequest {
         // Earlier turns exactly as they went: what the user sent, then the model's answer with
         // its text, images and thought signatures in their original order.
@@ -45,7 +45,7 @@ enum GenerationRequestBuilder {
         return request
     }
 
-    static func userContent(prompt: String, inputs: [GenerationStore.ImageData]) -> Content {
+    static func userContent(prompt: String, inputs: [ImageData]) -> Content {
         var parts: [Part] = []
         if !prompt.isEmpty { parts.append(.text(prompt)) }
         parts += inputs.map { Part.image($0.data, mimeType: $0.mimeType) }

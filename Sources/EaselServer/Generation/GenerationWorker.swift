@@ -10,7 +10,7 @@ import Synchronization
 /// client, and stores every outcome. Several instances may run against one database; a job
 /// whose worker died is claimed again when its lease runs out.
 final class GenerationWorker: Service, Sendable {
-    let generations: GenerationStore
+    let images: ImageStore
     let queue: GenerationQueue
     let models: ModelStore
     let upstream: UpstreamCaller
@@ -37,10 +37,10 @@ final class GenerationWorker: Service, Sendable {
     }
 
     init(
-        generations: GenerationStore, queue: GenerationQueue, models: ModelStore, upstream: UpstreamCaller, concurrency: Int, lease: Duration = .seconds(60),
+        images: ImageStore, queue: GenerationQueue, models: ModelStore, upstream: UpstreamCaller, concurrency: Int, lease: Duration = .seconds(60),
         cancelPoll: Duration = .seconds(1), signals: GenerationSignals = GenerationSignals(), logger: Logger
     ) {
-        self.generations = generations
+        self.images = images
         self.queue = queue
         self.models = models
         self.upstream = upstream
@@ -82,7 +82,7 @@ final class GenerationWorker: Service, Sendable {
                 // Images past their tenant's retention, and images nothing uses.
                 lastPurge = .now
                 do {
-                    while try await generations.purgeImages() > 0, !Task.isCancelled {}
+                    while try await images.purgeImages() > 0, !Task.isCancelled {}
                 } catch {
                     logger.warning("purging expired images failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
                 }

@@ -35,7 +35,7 @@ struct InputImage: Decodable, Sendable {
     enum Keys: String, CodingKey { case mimeType, data }
 
     /// Decodes and checks the image by its bytes; errors name `field`.
-    func decoded(field: String) throws -> GenerationStore.ImageData {
+    func decoded(field: String) throws -> ImageData {
         var declared = mimeType
         let tooLarge = AppError(
             .contentTooLarge, code: "image_too_large", message: "\(field) is larger than \(Self.maxBytes / 1024 / 1024) MB.", field: field)
@@ -71,6 +71,6 @@ struct InputImage: Decodable, Sendable {
             throw AppError.validation(
                 ValidationError(field: field, message: "is declared \(declared) but its bytes are \(info.format.rawValue.uppercased())"))
         }
-        return GenerationStore.ImageData(data: data, mimeType: info.format.mimeType, width: info.width, height: info.height)
+        return ImageData(data: data, mimeType: info.format.mimeType, width: info.width, height: info.height)
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// How a used-up limit is told to callers. The check itself runs inside the enqueue
 /// transaction (`GenerationStore.checkAdmission`), before any upstream call.
 enum QuotaMessage {
-    static func text(_ refusal: GenerationStore.QuotaRefusal) -> String {
+    static func text(_ refusal: AdmissionStore.QuotaRefusal) -> String {
         let resets = refusal.resetsAt.formatted(.iso8601)
         switch refusal.limit {
         case .images:
@@ -19,11 +19,11 @@ enum QuotaMessage {
     }
 
     /// The API's error code: the in-flight limit is not a monthly quota.
-    static func code(_ refusal: GenerationStore.QuotaRefusal) -> String {
+    static func code(_ refusal: AdmissionStore.QuotaRefusal) -> String {
         refusal.limit == .inFlight ? "concurrency_limit_exceeded" : "quota_exceeded"
     }
 
-    static func retryAfterSeconds(_ refusal: GenerationStore.QuotaRefusal) -> Int {
+    static func retryAfterSeconds(_ refusal: AdmissionStore.QuotaRefusal) -> Int {
         max(1, Int(refusal.resetsAt.timeIntervalSinceNow.rounded(.up)))
     }
 }

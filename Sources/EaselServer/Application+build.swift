@@ -130,19 +130,3 @@ public func buildApplication(
     }
     return app
 }
-
-/// A reason the server cannot start, said in one line.
-public struct StartupError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
-/// Shuts the process's one Gemini HTTP client down when the application stops.
-struct HTTPClientService: Service {
-    let client: HTTPClient
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        try await client.shutdown()
-    }
-}

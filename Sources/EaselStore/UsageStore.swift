@@ -143,15 +143,6 @@ public struct UsageStore: Sendable {
     }
 }
 
-/// A price: dollars per million tokens of one kind for one upstream model, from a date on.
-public struct PriceRecord: Sendable, Equatable {
-    public var id: UUID
-    public var apiModel: String
-    public var kind: String
-    public var usdPerMillionTokens: Double
-    public var effectiveFrom: String
-}
-
 extension UsageStore {
     public static let priceKinds = ["input", "output_text", "output_image", "thoughts"]
 

@@ -31,12 +31,3 @@ struct AuditView: ResponseEncodable {
         createdAt = record.createdAt
     }
 }
-
-/// A JSON object passed through as it is stored.
-struct JSONObject: Encodable, Sendable {
-    let json: String
-    func encode(to encoder: any Encoder) throws {
-        let value = (try? JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))) ?? .object([:])
-        try value.encode(to: encoder)
-    }
-}

@@ -1,0 +1,13 @@
+import EaselCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A price: dollars per million tokens of one kind for one upstream model, from a date on.
+public struct PriceRecord: Sendable, Equatable {
+    public var id: UUID
+    public var apiModel: String
+    public var kind: String
+    public var usdPerMillionTokens: Double
+    public var effectiveFrom: String
+}

@@ -18,6 +18,10 @@ public enum Policy {
         case createOwnAPIKey
         /// Create, change or delete model configs of `tenantID` (nil: platform-wide ones).
         case manageModels(tenantID: UUID?)
+        /// Read the price table.
+        case readPrices
+        /// Set prices.
+        case setPrices
     }
 
     public static func authorize(_ action: Action, for principal: Principal) throws(PolicyError) {
@@ -59,6 +63,23 @@ public enum Policy {
             guard principal.tenantID != nil else {
                 throw .forbidden("API keys belong to a tenant's users; platform admins have none.")
             }
+
+        case .readPrices:
+            guard principal.role != .member else { throw .forbidden("Prices are for tenant owners, admins and platform admins.") }
+
+        case .setPrices:
+            guard principal.role == .platformAdmin else { throw .forbidden("Only platform admins set prices.") }
+        }
+    }
+
+    /// Whose usage figures `principal` reads when asking for `requested` (a tenant id, or nil for
+    /// every tenant): platform admins read what they ask for, owners and admins their own tenant
+    /// whatever they ask, members none.
+    public static func usageTenant(for principal: Principal, requested: UUID?) throws(PolicyError) -> UUID? {
+        switch principal.role {
+        case .platformAdmin: return requested
+        case .owner, .admin: return principal.tenantID
+        case .member: throw .forbidden("Usage figures are for tenant owners and admins.")
         }
     }
 

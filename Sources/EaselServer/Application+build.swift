@@ -67,7 +67,7 @@ public func buildApplication(
     api.addRoutes(TenantController(tenants: tenants).endpoints, atPath: "tenants")
     api.addRoutes(
         UserController(
-            users: users, tenants: tenants, passwordTokens: passwordTokens, audits: audits, hasher: hasher,
+            users: users, tenants: tenants, passwordTokens: passwordTokens, hasher: hasher,
             policy: passwordPolicy, publicURL: configuration.publicURL, admission: admission
         ).endpoints, atPath: "users")
     api.addRoutes(AuditController(audits: audits).endpoints, atPath: "audit")
@@ -90,9 +90,8 @@ public func buildApplication(
     api.addRoutes(GenerationController(service: service, generations: generations, signals: worker.signals).endpoints, atPath: "generations")
     api.addRoutes(ImageController(images: images).endpoints, atPath: "images")
     GeminiCompatController(service: service, models: models, queue: queue, upstream: upstream, auth: auth, logger: logger).addRoutes(to: router)
-    api.addRoutes(
-        ConversationController(conversations: ConversationStore(client: postgres, logger: logger), generations: generations).endpoints,
-        atPath: "conversations")
+    api.group("conversations", context: TenantContext.self).addRoutes(
+        ConversationController(conversations: ConversationStore(client: postgres, logger: logger), generations: generations).endpoints)
     router.addRoutes(
         HealthController(
             postgres: postgres, migrator: migrator, databaseURL: configuration.databaseURL, databaseTimeout: .seconds(3)).endpoints)

@@ -86,16 +86,20 @@ public struct AdmissionStore: Sendable {
         return result
     }
 
-    /// Sets (or, with nil, removes) a user's own monthly image limit.
-    public func setUserLimit(_ userID: UUID, tenantID: UUID, monthlyImages: Int?) async throws {
-        if let monthlyImages {
-            try await client.query(
-                """
-                INSERT INTO user_limits (user_id, tenant_id, monthly_image_limit) VALUES (\(userID), \(tenantID), \(monthlyImages))
-                ON CONFLICT (user_id) DO UPDATE SET monthly_image_limit = EXCLUDED.monthly_image_limit, updated_at = now()
-                """, logger: logger)
-        } else {
-            try await client.query("DELETE FROM user_limits WHERE user_id = \(userID) AND tenant_id = \(tenantID)", logger: logger)
+    /// Sets (or, with nil, removes) a user's own monthly image limit, with its audit entry in the
+    /// same transaction.
+    public func setUserLimit(_ userID: UUID, tenantID: UUID, monthlyImages: Int?, audit: AuditEntry) async throws {
+        try await Transaction.run(client, logger: logger) { connection in
+            if let monthlyImages {
+                try await connection.query(
+                    """
+                    INSERT INTO user_limits (user_id, tenant_id, monthly_image_limit) VALUES (\(userID), \(tenantID), \(monthlyImages))
+                    ON CONFLICT (user_id) DO UPDATE SET monthly_image_limit = EXCLUDED.monthly_image_limit, updated_at = now()
+                    """, logger: logger)
+            } else {
+                try await connection.query("DELETE FROM user_limits WHERE user_id = \(userID) AND tenant_id = \(tenantID)", logger: logger)
+            }
+            try await audit.insert(on: connection, logger: logger)
         }
     }
 

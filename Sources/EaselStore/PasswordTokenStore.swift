@@ -15,9 +15,11 @@ public struct PasswordTokenStore: Sendable {
         self.logger = logger
     }
 
-    /// Stores a new token for `userID`, voiding the user's earlier unused ones.
-    public func issue(userID: UUID, tokenHash: [UInt8], purpose: Purpose, lifetime: Duration) async throws {
+    /// Stores a new token for `userID`, voiding the user's earlier unused ones, with `audit` (when
+    /// given) in the same transaction.
+    public func issue(userID: UUID, tokenHash: [UInt8], purpose: Purpose, lifetime: Duration, audit: AuditEntry? = nil) async throws {
         try await Transaction.run(client, logger: logger) { connection in
+            try await audit?.insert(on: connection, logger: logger)
             try await connection.query(
                 "UPDATE password_tokens SET used_at = now() WHERE user_id = \(userID) AND used_at IS NULL", logger: logger)
             try await connection.query(

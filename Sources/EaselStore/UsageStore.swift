@@ -172,15 +172,33 @@ extension UsageStore {
 
     /// Adds a price from a date on (the same model, kind and date replaces the old figure).
     /// Generations already priced keep their cost.
-    public func setPrice(apiModel: String, kind: String, usdPerMillionTokens: Double, effectiveFrom: String) async throws -> PriceRecord {
-        let rows = try await client.query(
-            """
-            INSERT INTO model_prices (api_model, kind, usd_per_million_tokens, effective_from)
-            VALUES (\(apiModel), \(kind), \(usdPerMillionTokens)::numeric(12, 4), \(effectiveFrom)::date)
-            ON CONFLICT (api_model, kind, effective_from) DO UPDATE SET usd_per_million_tokens = EXCLUDED.usd_per_million_tokens
-            RETURNING id, api_model, kind, usd_per_million_tokens::float8, to_char(effective_from, 'YYYY-MM-DD')
-            """, logger: logger)
-        let (id, model, k, usd, from) = try await rows.collect().first!.decode((UUID, String, String, Double, String).self)
-        return PriceRecord(id: id, apiModel: model, kind: k, usdPerMillionTokens: usd, effectiveFrom: from)
+    /// Sets a price from a day on, recording in the audit log (in the same transaction) what it
+    /// was before on that day, if anything.
+    public func setPrice(
+        apiModel: String, kind: String, usdPerMillionTokens: Double, effectiveFrom: String, audit: AuditEntry
+    ) async throws -> PriceRecord {
+        try await Transaction.run(client, logger: logger) { connection in
+            let before = try await connection.query(
+                """
+                SELECT usd_per_million_tokens::float8 FROM model_prices
+                WHERE api_model = \(apiModel) AND kind = \(kind) AND effective_from = \(effectiveFrom)::date FOR UPDATE
+                """, logger: logger
+            ).collect().first?.decode(Double.self)
+            let rows = try await connection.query(
+                """
+                INSERT INTO model_prices (api_model, kind, usd_per_million_tokens, effective_from)
+                VALUES (\(apiModel), \(kind), \(usdPerMillionTokens)::numeric(12, 4), \(effectiveFrom)::date)
+                ON CONFLICT (api_model, kind, effective_from) DO UPDATE SET usd_per_million_tokens = EXCLUDED.usd_per_million_tokens
+                RETURNING id, api_model, kind, usd_per_million_tokens::float8, to_char(effective_from, 'YYYY-MM-DD')
+                """, logger: logger)
+            let (id, model, k, usd, from) = try await rows.collect().first!.decode((UUID, String, String, Double, String).self)
+            var audit = audit
+            audit.targetType = "price"
+            audit.targetID = "\(model)/\(k)/\(from)"
+            audit.detailsJSON = AuditDetails.change(
+                before: before.map { ["usdPerMillionTokens": String($0)] } ?? [:], after: ["usdPerMillionTokens": String(usd)])
+            try await audit.insert(on: connection, logger: logger)
+            return PriceRecord(id: id, apiModel: model, kind: k, usdPerMillionTokens: usd, effectiveFrom: from)
+        }
     }
 }

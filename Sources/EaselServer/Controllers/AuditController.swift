@@ -14,7 +14,7 @@ struct AuditController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> PageView<AuditView> {
         let principal = try context.requirePrincipal()
         let tenantID = try principal.tenantID ?? request.uuidQuery("tenantId")
-        do { try Policy.authorize(.readAudit(tenantID: tenantID), for: principal) } catch { throw error.appError }
+        try Policy.authorize(.readAudit(tenantID: tenantID), for: principal)
         let page = try PageRequest(request)
         let result = try await audits.list(tenantID: tenantID, limit: page.limit, before: page.cursor)
         return PageView(items: result.items.map(AuditView.init), nextCursor: result.nextCursor)

@@ -28,7 +28,7 @@ struct KeyController {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<APIKeyView> {
         let principal = try context.requirePrincipal()
-        do { try Policy.authorize(.createOwnAPIKey, for: principal) } catch { throw error.appError }
+        try Policy.authorize(.createOwnAPIKey, for: principal)
         let body = try await request.decodeJSON(as: CreateBody.self, context: context)
         let name = body.name.trimmingWhitespace()
         guard (1...100).contains(name.unicodeScalars.count) else {

@@ -50,15 +50,11 @@ struct ModelController {
 
     // MARK: routes
 
-    func authorize(_ tenantID: UUID?, _ principal: Principal) throws {
-        do { try Policy.authorize(.manageModels(tenantID: tenantID), for: principal) } catch { throw error.appError }
-    }
-
     /// Users: the enabled models they may use. Admins with `?all=true`: every config they manage.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ModelListView {
         let principal = try context.requirePrincipal()
         if request.uri.queryParameters.get("all") == "true" {
-            try authorize(principal.tenantID, principal)
+            try Policy.authorize(.manageModels(tenantID: principal.tenantID), for: principal)
             return listView(try await models.listManaged(tenantID: principal.tenantID), admin: true)
         }
         guard let tenantID = principal.tenantID else {
@@ -108,7 +104,7 @@ struct ModelController {
         // Tenant admins create their tenant's private models; platform admins platform-wide ones
         // unless they name a tenant.
         let tenantID = principal.tenantID ?? body.tenantId
-        try authorize(tenantID, principal)
+        try Policy.authorize(.manageModels(tenantID: tenantID), for: principal)
         if let tenantID, try await tenants.get(tenantID) == nil { throw AppError.notFound("No tenant with that id.") }
         guard let rawName = body.name else { throw ValidationError(field: "name", message: "is required") }
         guard let rawAPIModel = body.apiModel else { throw ValidationError(field: "apiModel", message: "is required") }

@@ -17,12 +17,13 @@ struct TenantController {
             .patch(":id", use: update)
     }
 
-    func authorize(_ context: AppRequestContext) throws {
-        do { try Policy.authorize(.manageTenants, for: try context.requirePrincipal()) } catch let error as PolicyError { throw error.appError }
+    /// Only platform admins manage tenants.
+    func requirePlatformAdmin(_ context: AppRequestContext) throws {
+        try Policy.authorize(.manageTenants, for: try context.requirePrincipal())
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> PageView<TenantView> {
-        try authorize(context)
+        try requirePlatformAdmin(context)
         let page = try PageRequest(request)
         let result = try await tenants.list(limit: page.limit, after: page.cursor)
         return PageView(items: result.items.map(TenantView.init), nextCursor: result.nextCursor)
@@ -35,7 +36,7 @@ struct TenantController {
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<TenantView> {
-        try authorize(context)
+        try requirePlatformAdmin(context)
         let body = try await request.decodeJSON(as: CreateBody.self, context: context)
         let name = try TenantRules.name(body.name)
         let slug = try body.slug.map { try TenantRules.slug($0) } ?? TenantRules.slug(fromName: name)
@@ -61,7 +62,7 @@ struct TenantController {
 
     func authorizeSettings(of id: UUID, _ context: AppRequestContext) throws {
         let principal = try context.requirePrincipal()
-        do { try Policy.authorize(.manageTenantSettings(tenantID: id), for: principal) } catch { throw error.appError }
+        try Policy.authorize(.manageTenantSettings(tenantID: id), for: principal)
     }
 
     /// Changes to `limits`: absent fields stay, `null` lifts a limit (or restores a default).
@@ -123,7 +124,7 @@ struct TenantController {
         try authorizeSettings(of: id, context)
         let body = try await request.decodeJSON(as: PatchBody.self, context: context)
         // Anything beyond the image retention is the platform's to grant.
-        if body.name != nil || body.status != nil || body.limits?.grantsLimits == true { try authorize(context) }
+        if body.name != nil || body.status != nil || body.limits?.grantsLimits == true { try requirePlatformAdmin(context) }
         var patch = TenantStore.Patch()
         patch.name = try body.name.map { try TenantRules.name($0) }
         patch.status = body.status

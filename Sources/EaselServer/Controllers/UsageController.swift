@@ -34,15 +34,8 @@ struct UsageController {
     /// model, user, tenant, reason.
     func query(_ request: Request, context: AppRequestContext) throws -> Query {
         let principal = try context.requirePrincipal()
-        var tenantID: UUID?
-        switch principal.role {
-        case .platformAdmin:
-            tenantID = try request.uuidQuery("tenantId")
-        case .owner, .admin:
-            tenantID = principal.tenantID
-        case .member:
-            throw AppError(.forbidden, code: "forbidden", message: "Usage figures are for tenant owners and admins.")
-        }
+        let requested = principal.role == .platformAdmin ? try request.uuidQuery("tenantId") : nil
+        let tenantID = try Policy.usageTenant(for: principal, requested: requested)
         let (from, to): (Date, Date)
         do {
             (from, to) = try UsageStore.dayRange(from: try request.dateQuery("from"), to: try request.dateQuery("to"))
@@ -179,9 +172,7 @@ struct UsageController {
 
     @Sendable func prices(_ request: Request, context: AppRequestContext) async throws -> PriceList {
         let principal = try context.requirePrincipal()
-        guard principal.role != .member else {
-            throw AppError(.forbidden, code: "forbidden", message: "Prices are for tenant owners, admins and platform admins.")
-        }
+        try Policy.authorize(.readPrices, for: principal)
         return PriceList(items: try await usage.prices().map(PriceView.init))
     }
 
@@ -242,9 +233,7 @@ struct UsageController {
 
     @Sendable func setPrice(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<PriceView> {
         let principal = try context.requirePrincipal()
-        guard principal.role == .platformAdmin else {
-            throw AppError(.forbidden, code: "forbidden", message: "Only platform admins set prices.")
-        }
+        try Policy.authorize(.setPrices, for: principal)
         let body = try await request.decodeJSON(as: PriceBody.self, context: context)
         guard body.apiModel.range(of: "^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$", options: .regularExpression) != nil else {
             throw AppError.validation(ValidationError(field: "apiModel", message: "is not a model name such as gemini-2.5-flash-image"))
@@ -259,7 +248,8 @@ struct UsageController {
             throw AppError.validation(ValidationError(field: "effectiveFrom", message: "is not a date such as 2026-12-01"))
         }
         let record = try await usage.setPrice(
-            apiModel: body.apiModel, kind: body.kind, usdPerMillionTokens: body.usdPerMillionTokens, effectiveFrom: body.effectiveFrom)
+            apiModel: body.apiModel, kind: body.kind, usdPerMillionTokens: body.usdPerMillionTokens, effectiveFrom: body.effectiveFrom,
+            audit: context.audit("price.set"))
         return EditedResponse(status: .created, response: PriceView(record))
     }
 }

@@ -9,7 +9,6 @@ struct UserController {
     let users: UserStore
     let tenants: TenantStore
     let passwordTokens: PasswordTokenStore
-    let audits: AuditStore
     let hasher: PasswordHasher
     let policy: PasswordPolicy
     let publicURL: String
@@ -38,7 +37,7 @@ struct UserController {
         guard let tenantID = try principal.tenantID ?? request.uuidQuery("tenantId") else {
             throw AppError.validation(ValidationError(field: "tenantId", message: "is required for platform admins"))
         }
-        try authorize(.manageUsers(tenantID: tenantID), principal)
+        try Policy.authorize(.manageUsers(tenantID: tenantID), for: principal)
         let limits = try await admission.userLimits(tenantID: tenantID)
         return LimitsList(monthlyImageLimits: Dictionary(uniqueKeysWithValues: limits.map { ($0.key.uuidString.lowercased(), $0.value) }))
     }
@@ -60,7 +59,7 @@ struct UserController {
         guard let tenantID = user.tenantID else {
             throw AppError(.forbidden, code: "forbidden", message: "Platform admins have no tenant limits.")
         }
-        try authorize(.manageUsers(tenantID: tenantID), principal)
+        try Policy.authorize(.manageUsers(tenantID: tenantID), for: principal)
         let body = try await request.decodeJSON(as: LimitBody.self, context: context)
         if let limit = try TenantRules.limit(body.monthlyImageLimit, field: "monthlyImageLimit", in: 0...10_000_000, none: "for none") {
             if let quota = try await tenants.get(tenantID)?.limits.monthlyImageQuota, limit > quota {
@@ -68,19 +67,14 @@ struct UserController {
                     ValidationError(field: "monthlyImageLimit", message: "must be within the tenant's quota of \(quota) images a month"))
             }
         }
-        try await admission.setUserLimit(user.id, tenantID: tenantID, monthlyImages: body.monthlyImageLimit)
         var audit = context.audit("user.set_limit")
         audit.tenantID = tenantID
         audit.targetType = "user"
         audit.targetID = user.id.uuidString.lowercased()
         audit.detailsJSON = AuditDetails.change(before: [:], after: ["monthlyImageLimit": body.monthlyImageLimit.map(String.init) ?? "none"])
-        try await audits.record(audit)
+        try await admission.setUserLimit(user.id, tenantID: tenantID, monthlyImages: body.monthlyImageLimit, audit: audit)
         let month = try await admission.monthlyUsage(tenantID: tenantID, userID: user.id)
         return LimitView(userId: user.id, monthlyImageLimit: body.monthlyImageLimit, monthlyImages: month.userImages)
-    }
-
-    func authorize(_ action: Policy.Action, _ principal: Principal) throws {
-        do { try Policy.authorize(action, for: principal) } catch { throw error.appError }
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> PageView<UserView> {
@@ -88,9 +82,9 @@ struct UserController {
         let requested = try request.uuidQuery("tenantId")
         let tenantID = principal.tenantID ?? requested
         if let tenantID {
-            try authorize(.manageUsers(tenantID: tenantID), principal)
+            try Policy.authorize(.manageUsers(tenantID: tenantID), for: principal)
         } else {
-            try authorize(.manageTenants, principal)  // every user of every tenant: platform admins only
+            try Policy.authorize(.manageTenants, for: principal)  // every user of every tenant: platform admins only
         }
         let page = try PageRequest(request)
         let result = try await users.list(scope: principal.scope, tenantID: tenantID, limit: page.limit, after: page.cursor)
@@ -120,7 +114,7 @@ struct UserController {
         guard let tenantID = principal.tenantID ?? body.tenantId else {
             throw AppError.validation(ValidationError(field: "tenantId", message: "is required for platform admins"))
         }
-        try authorize(.assignRole(body.role, tenantID: tenantID, currentRole: nil), principal)
+        try Policy.authorize(.assignRole(body.role, tenantID: tenantID, currentRole: nil), for: principal)
         guard try await tenants.get(tenantID) != nil else { throw AppError.notFound("No tenant with that id.") }
         let email = try EmailAddress(body.email)
         let displayName = (body.displayName ?? "").trimmingWhitespace()
@@ -153,9 +147,9 @@ struct UserController {
         let principal = try context.requirePrincipal()
         let user = try await visibleUser(request, context: context, principal: principal)
         if let tenantID = user.tenantID {
-            try authorize(.manageUsers(tenantID: tenantID), principal)
+            try Policy.authorize(.manageUsers(tenantID: tenantID), for: principal)
         } else {
-            try authorize(.manageTenants, principal)
+            try Policy.authorize(.manageTenants, for: principal)
         }
         return UserView(user)
     }
@@ -175,7 +169,7 @@ struct UserController {
             throw AppError(.forbidden, code: "forbidden", message: "Platform admins are managed with the `easel` command.")
         }
         let body = try await request.decodeJSON(as: PatchBody.self, context: context)
-        try authorize(.assignRole(body.role ?? user.role, tenantID: tenantID, currentRole: user.role), principal)
+        try Policy.authorize(.assignRole(body.role ?? user.role, tenantID: tenantID, currentRole: user.role), for: principal)
         if body.status == .invited {
             throw AppError.validation(ValidationError(field: "status", message: "must be active or disabled"))
         }
@@ -215,13 +209,12 @@ struct UserController {
         guard let tenantID = user.tenantID else {
             throw AppError(.forbidden, code: "forbidden", message: "Platform admins are managed with the `easel` command.")
         }
-        try authorize(.assignRole(user.role, tenantID: tenantID, currentRole: user.role), principal)
-        let (url, expiry) = try await issueLink(for: user.id, purpose: user.status == .invited ? .invite : .reset)
+        try Policy.authorize(.assignRole(user.role, tenantID: tenantID, currentRole: user.role), for: principal)
         var audit = context.audit("user.reset_password")
         audit.tenantID = tenantID
         audit.targetType = "user"
         audit.targetID = user.id.uuidString.lowercased()
-        try await audits.record(audit)
+        let (url, expiry) = try await issueLink(for: user.id, purpose: user.status == .invited ? .invite : .reset, audit: audit)
         return ResetView(setPasswordUrl: url, setPasswordExpiresAt: expiry)
     }
 
@@ -233,9 +226,10 @@ struct UserController {
         return user
     }
 
-    func issueLink(for userID: UUID, purpose: PasswordTokenStore.Purpose) async throws -> (String, Date) {
+    func issueLink(for userID: UUID, purpose: PasswordTokenStore.Purpose, audit: AuditEntry? = nil) async throws -> (String, Date) {
         let token = SecureToken.make()
-        try await passwordTokens.issue(userID: userID, tokenHash: SecureToken.sha256(token), purpose: purpose, lifetime: Self.linkLifetime)
+        try await passwordTokens.issue(
+            userID: userID, tokenHash: SecureToken.sha256(token), purpose: purpose, lifetime: Self.linkLifetime, audit: audit)
         // The token rides in the fragment, which browsers never send to servers or in Referer headers.
         return ("\(publicURL)/set-password.html#token=\(token)", Date().addingTimeInterval(Double(Self.linkLifetime.components.seconds)))
     }

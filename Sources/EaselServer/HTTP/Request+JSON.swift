@@ -6,7 +6,7 @@ extension Request {
     /// Decodes the JSON body as `T`, refusing wrong content types, bodies over `maxBytes` and
     /// malformed JSON with a 4xx whose message names the problem (and the field, where there is one).
     func decodeJSON<T: Decodable>(
-        as type: T.Type, context: AppRequestContext, maxBytes: Int = 1024 * 1024
+        as type: T.Type, context: some RequestContext, maxBytes: Int = 1024 * 1024
     ) async throws -> T {
         if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
             throw AppError(

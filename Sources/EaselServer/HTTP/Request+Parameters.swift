@@ -4,7 +4,7 @@ import Hummingbird
 
 extension Request {
     /// A UUID path parameter; anything else is a 404, since no such resource can exist.
-    func uuidParameter(_ name: String, context: AppRequestContext, resource: String) throws -> UUID {
+    func uuidParameter(_ name: String, context: some RequestContext, resource: String) throws -> UUID {
         guard let raw = context.parameters.get(name), let id = UUID(uuidString: raw) else {
             throw AppError.notFound("No \(resource) with that id.")
         }

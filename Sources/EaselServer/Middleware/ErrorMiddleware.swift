@@ -30,6 +30,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return error
         case let error as ValidationError:
             return .validation(error)
+        case let error as PolicyError:
+            return error.appError
         case let error as PostgresTransactionError:
             // Errors thrown inside withTransaction come out wrapped; the closure's error is the real one.
             if let inner = error.closureError {

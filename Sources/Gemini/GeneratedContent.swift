@@ -75,8 +75,13 @@ extension GenerateContentResponse {
 
     /// Joins the chunks of a streamed answer into the response `generateContent` would have given.
     ///
-    /// Parts are appended in order per candidate; a text chunk continues the previous text part
-    /// when both are of the same kind (thought or answer) and the new one starts no signature.
+    /// Parts are appended in order per candidate. A text chunk (no inline data, nothing this
+    /// client does not model) continues the previous part when that is text of the same kind
+    /// (thought or answer) and the two are not both signed; the joined part keeps whichever
+    /// signature came. Google streams one text part in several chunks and puts its thought
+    /// signature on any one of them, often the last and sometimes on a chunk with empty text, and
+    /// replaying that part without it is refused. Two signed parts stay two, and a signature-only
+    /// chunk with nothing to continue (after an image) stays a part of its own.
     /// The last chunk's usage, finish reason and metadata win, as Google sends them last.
     public static func merge(_ chunks: [GenerateContentResponse]) -> GenerateContentResponse {
         var merged = GenerateContentResponse()
@@ -89,10 +94,13 @@ extension GenerateContentResponse {
                 if byIndex[index] == nil { order.append(index) }
                 for part in candidate.content?.parts ?? [] {
                     var parts = target.content?.parts ?? []
-                    if let text = part.text, part.inlineData == nil, part.thoughtSignature == nil, part.unknownFields.isEmpty,
-                        let last = parts.last, let lastText = last.text, last.inlineData == nil, last.isThought == part.isThought
+                    // A signature-only part may come without `text`: it continues the text as an empty chunk.
+                    if part.inlineData == nil, part.unknownFields.isEmpty, part.text != nil || part.thoughtSignature != nil,
+                        let last = parts.last, let lastText = last.text, last.inlineData == nil,
+                        last.isThought == part.isThought, last.thoughtSignature == nil || part.thoughtSignature == nil
                     {
-                        parts[parts.count - 1].text = lastText + text
+                        parts[parts.count - 1].text = lastText + (part.text ?? "")
+                        parts[parts.count - 1].thoughtSignature = last.thoughtSignature ?? part.thoughtSignature
                     } else {
                         parts.append(part)
                     }

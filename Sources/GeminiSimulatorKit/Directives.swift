@@ -21,7 +21,18 @@
 /// | `[sim:ignore-image-config]` | answer at the model's default size, as relays that drop `imageConfig` do |
 /// | `[sim:noise]`, `[sim:noise=BITS]` | noisy (large, realistic-size) images: BITS (1–8, default 6) random low bits per channel |
 /// | `[sim:hold=TOKEN]` | streaming: hold the last chunk until `POST /_sim/release/TOKEN` |
+/// | `[sim:signature-on=WHERE]` | Gemini 3: which chunk of the streamed answer text carries its thought signature: `first`, `last`, or `empty` (default: a trailing chunk with empty text, as Google sends it) |
 public struct Directives: Sendable, Equatable {
+    /// Where the thought signature of the streamed answer text rides.
+    public enum SignaturePlacement: String, Sendable, Equatable {
+        /// On the first text chunk.
+        case first
+        /// On the last chunk that has text.
+        case last
+        /// On a chunk of its own after the text, `{"text":"","thoughtSignature":...}`.
+        case empty
+    }
+
     public var latencyMilliseconds: Int?
     public var status: Int?
     public var retryAfterSeconds: Int?
@@ -39,6 +50,7 @@ public struct Directives: Sendable, Equatable {
     /// Behave like a relay that drops `imageConfig`.
     public var ignoreImageConfig = false
     public var holdToken: String?
+    public var signaturePlacement = SignaturePlacement.empty
 
     public init() {}
 
@@ -68,6 +80,7 @@ public struct Directives: Sendable, Equatable {
             case "noise": noiseBits = min(8, max(1, number ?? 6))
             case "hold": holdToken = value
             case "ignore-image-config": ignoreImageConfig = true
+            case "signature-on": signaturePlacement = value.flatMap(SignaturePlacement.init(rawValue:)) ?? .empty
             default: continue
             }
         }

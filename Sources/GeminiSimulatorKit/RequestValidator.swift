@@ -28,15 +28,7 @@ struct RequestValidator {
                 guard !inline.data.isEmpty else {
                     throw Failure(status: 400, message: "* GenerateContentRequest.contents[\(contentIndex)].parts[\(partIndex)].inline_data.data: data must not be empty\n")
                 }
-                if content.role == "model" {
-                    if family.requiresThoughtSignatures, !part.isThought, part.thoughtSignature == nil {
-                        throw Failure(
-                            status: 400,
-                            message: "Image part is missing a thought_signature in content position \(contentIndex + 1), part position \(partIndex + 1). Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.")
-                    }
-                } else {
-                    inputImages += 1
-                }
+                if content.role != "model" { inputImages += 1 }
             }
         }
         if inputImages > family.maxInputImages {
@@ -45,6 +37,11 @@ struct RequestValidator {
         }
         if let signature = request.contents.flatMap(\.parts).compactMap(\.thoughtSignature).first(where: { Base64.decode($0) == nil }) {
             throw Failure(status: 400, message: "Invalid thought_signature: '\(signature.prefix(16))…' is not base64.")
+        }
+        if family.requiresThoughtSignatures {
+            for (contentIndex, content) in request.contents.enumerated() where content.role == "model" {
+                try validateSignatures(of: content, at: contentIndex)
+            }
         }
 
         let config = request.generationConfig
@@ -81,6 +78,36 @@ struct RequestValidator {
             if search.searchTypes?.imageSearch != nil, !family.supportsImageSearch {
                 throw Failure(status: 400, message: "Image search is not supported for models/\(family.id)")
             }
+        }
+    }
+
+    /// Google's rules for a model turn of Gemini 3: every image that is not a thought carries its
+    /// signature, and so does the first part after the thoughts when it is text (later text
+    /// parts carry none); each signature given must be one the model issued, byte for byte.
+    func validateSignatures(of content: Content, at contentIndex: Int) throws {
+        typealias Failure = GeminiSimulator.Failure
+        var seenAnswerPart = false
+        for (partIndex, part) in content.parts.enumerated() {
+            let isFirstAnswerPart = !part.isThought && !seenAnswerPart
+            if !part.isThought { seenAnswerPart = true }
+            if let signature = part.thoughtSignature {
+                guard ThoughtSignatures.isValid(signature) else {
+                    throw Failure(status: 400, message: "Unable to submit request because Thought signature is not valid.")
+                }
+                continue
+            }
+            guard !part.isThought else { continue }
+            let kind: String
+            if part.inlineData != nil {
+                kind = "Image"
+            } else if isFirstAnswerPart, part.text != nil {
+                kind = "Text"
+            } else {
+                continue
+            }
+            throw Failure(
+                status: 400,
+                message: "\(kind) part is missing a thought_signature in content position \(contentIndex + 1), part position \(partIndex + 1). Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.")
         }
     }
 }

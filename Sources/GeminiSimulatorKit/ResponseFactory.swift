@@ -52,21 +52,35 @@ struct ResponseFactory {
         }
 
         let signs = family.requiresThoughtSignatures
-        var leading: [Part] = []
+        var thoughts: [Part] = []
         var thoughtTokens = 0
         if signs {
             let level = config?.thinkingConfig?.thinkingLevel?.lowercased()
             thoughtTokens = level == "minimal" ? 64 : 412
             if config?.thinkingConfig?.includeThoughts == true {
-                leading.append(Part(text: "Composing the scene: \(promptExcerpt).", thought: true))
+                thoughts.append(Part(text: "Composing the scene: \(promptExcerpt).", thought: true))
             }
         }
         let imagesWanted = (directives.noImage || directives.textOnly || !wantsImage) ? 0 : directives.imageCount
+        var answerText: String?
         if wantsText || imagesWanted == 0 {
-            let text = imagesWanted == 0
+            answerText = imagesWanted == 0
                 ? (directives.noImage ? "I can describe it, but I could not draw this one: \(promptExcerpt)." : "Here is a description: \(promptExcerpt).")
                 : "Here is your image: \(promptExcerpt)."
-            leading.append(Part(text: text, thoughtSignature: signs ? signature() : nil))
+        }
+        let leadingChunks: [[Part]]
+        if signs, let answerText {
+            // Gemini 3 streams its first answer part in pieces and signs only one of them, most
+            // often with a trailing chunk of empty text: a client must join them to replay it.
+            var pieces = Self.pieces(of: answerText).map { Part(text: $0) }
+            switch directives.signaturePlacement {
+            case .first: pieces[0].thoughtSignature = signature()
+            case .last: pieces[pieces.count - 1].thoughtSignature = signature()
+            case .empty: pieces.append(Part(text: "", thoughtSignature: signature()))
+            }
+            leadingChunks = [thoughts] + pieces.map { [$0] }
+        } else {
+            leadingChunks = [thoughts + (answerText.map { [Part(text: $0)] } ?? [])]
         }
 
         var imageChunks: [[Part]] = []
@@ -84,7 +98,7 @@ struct ResponseFactory {
             imageTokens += family.outputTokensPerImage(imageSize: config?.imageConfig?.imageSize)
         }
 
-        let textTokensOut = leading.compactMap(\.text).reduce(0) { $0 + max(1, $1.count / 4) }
+        let textTokensOut = (thoughts.compactMap(\.text) + [answerText].compactMap { $0 }).reduce(0) { $0 + max(1, $1.count / 4) }
         usage.candidatesTokenCount = imageTokens + textTokensOut
         usage.candidatesTokensDetails = [
             ModalityTokenCount(modality: .text, tokenCount: textTokensOut),
@@ -94,7 +108,7 @@ struct ResponseFactory {
         usage.totalTokenCount = promptTokens + imageTokens + textTokensOut + thoughtTokens
 
         var chunks: [GenerateContentResponse] = []
-        let groupsOfParts = ([leading] + imageChunks).filter { !$0.isEmpty }
+        let groupsOfParts = (leadingChunks + imageChunks).filter { !$0.isEmpty }
         for parts in groupsOfParts {
             var chunk = GenerateContentResponse(candidates: [Candidate(content: .model(parts), index: 0)])
             finish(&chunk)
@@ -148,8 +162,17 @@ struct ResponseFactory {
             ] + (imageSearch ? [GroundingChunk(image: GroundingSource(uri: "https://example.com/page", imageUri: "https://example.com/image.jpg"))] : []))
     }
 
-    func signature() -> String {
-        Data(("sim-signature:" + UUID().uuidString).utf8).base64EncodedString()
+    func signature() -> String { ThoughtSignatures.issue() }
+
+    /// `text` cut at word boundaries into up to three pieces that join back to it exactly, each
+    /// after the first starting with its space, as Google's streamed text arrives.
+    static func pieces(of text: String, count: Int = 3) -> [String] {
+        let words = text.split(separator: " ", omittingEmptySubsequences: false)
+        let pieceCount = max(1, min(count, words.count))
+        return (0..<pieceCount).map { index in
+            let piece = words[index * words.count / pieceCount..<(index + 1) * words.count / pieceCount].joined(separator: " ")
+            return index == 0 ? piece : " " + piece
+        }
     }
 
     /// A seed stable across processes (Swift's `Hasher` is not), so one prompt draws one image.

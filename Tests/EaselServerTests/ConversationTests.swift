@@ -283,10 +283,10 @@ import Testing
                 .post, "/api/v1/generations", as: key,
                 json: #"{"modelId":"\#(studio.models[Self.flash3]!)","prompt":"[sim:hold=slow-image] a kite","imageSize":"512"}"#)
             let id = try #require(created.json["id"]?.stringValue)
-            // The simulator sends the text chunk, then holds the image until released.
-            let partial = try await studio.poll(id, as: key) { $0["text"]?.stringValue?.isEmpty == false }
+            // The simulator sends the text chunks, then holds the image until released. The text
+            // comes in pieces, so wait for the piece with the prompt, not just the first.
+            let partial = try await studio.poll(id, as: key) { $0["text"]?.stringValue?.contains("a kite") == true }
             #expect(partial["status"] == .string("running"))
-            #expect(partial["text"]?.stringValue?.contains("a kite") == true)
             try await studio.release("slow-image")
             let done = try await studio.poll(id, as: key) { $0["status"] == .string("succeeded") }
             #expect(done["images"]?.arrayValue.count == 1)

@@ -73,9 +73,9 @@ import Testing
             let second = try await client.generateContent(model: model, request: followUp, endpoint: endpoint)
             #expect(second.response.outcome == .images)
 
-            // A client that drops the signatures is refused as Google refuses it, and not retried.
+            // A client that drops the image's signature is refused as Google refuses it, and not retried.
             var stripped = modelTurn
-            stripped.parts = stripped.parts.map { var part = $0; part.thoughtSignature = nil; return part }
+            stripped.parts = stripped.parts.map { var part = $0; if part.inlineData != nil { part.thoughtSignature = nil }; return part }
             let broken = GenerateContentRequest(contents: [.user(.text("a red car")), stripped, .user(.text("now yellow"))])
             await #expect {
                 try await client.generateContent(model: model, request: broken, endpoint: endpoint, options: .init(retry: fastRetry))

@@ -94,16 +94,7 @@ extension GenerateContentResponse {
                 if byIndex[index] == nil { order.append(index) }
                 for part in candidate.content?.parts ?? [] {
                     var parts = target.content?.parts ?? []
-                    // A signature-only part may come without `text`: it continues the text as an empty chunk.
-                    if part.inlineData == nil, part.unknownFields.isEmpty, part.text != nil || part.thoughtSignature != nil,
-                        let last = parts.last, let lastText = last.text, last.inlineData == nil,
-                        last.isThought == part.isThought, last.thoughtSignature == nil || part.thoughtSignature == nil
-                    {
-                        parts[parts.count - 1].text = lastText + (part.text ?? "")
-                        parts[parts.count - 1].thoughtSignature = last.thoughtSignature ?? part.thoughtSignature
-                    } else {
-                        parts.append(part)
-                    }
+                    Part.appendStreamed(part, to: &parts)
                     if target.content == nil { target.content = Content(role: candidate.content?.role, parts: []) }
                     target.content?.parts = parts
                 }
@@ -123,5 +114,24 @@ extension GenerateContentResponse {
         }
         merged.candidates = order.compactMap { byIndex[$0] }
         return merged
+    }
+}
+
+extension Part {
+    /// Adds a streamed chunk's part to the parts received so far: a text chunk (no inline data,
+    /// nothing this client does not model) continues the last part when that is text of the same
+    /// kind (thought or answer) and the two are not both signed, and the joined part keeps
+    /// whichever signature came; anything else is a part of its own. A signature-only part may
+    /// come without `text`: it continues the text as an empty chunk.
+    public static func appendStreamed(_ part: Part, to parts: inout [Part]) {
+        if part.inlineData == nil, part.unknownFields.isEmpty, part.text != nil || part.thoughtSignature != nil,
+            let last = parts.last, let lastText = last.text, last.inlineData == nil,
+            last.isThought == part.isThought, last.thoughtSignature == nil || part.thoughtSignature == nil
+        {
+            parts[parts.count - 1].text = lastText + (part.text ?? "")
+            parts[parts.count - 1].thoughtSignature = last.thoughtSignature ?? part.thoughtSignature
+        } else {
+            parts.append(part)
+        }
     }
 }

@@ -14,14 +14,18 @@ enum GenerationRequestBuilder {
         var contents: [Content] = []
         for turn in history {
             contents.append(userContent(prompt: turn.prompt, inputs: turn.inputs))
-            let answer = turn.answer.compactMap { part -> Part? in
+            // Answers stored before streamed chunks were joined by their signature hold a
+            // signed empty text after the unsigned text it belongs to: joined here the same way.
+            var answer: [Part] = []
+            for part in turn.answer {
                 if let position = part.image {
                     let image = turn.outputs[position]
                     var imagePart = Part.image(image.data, mimeType: image.mimeType)
                     imagePart.thoughtSignature = part.thoughtSignature
-                    return imagePart
+                    answer.append(imagePart)
+                } else {
+                    Part.appendStreamed(Part(text: part.text ?? "", thoughtSignature: part.thoughtSignature), to: &answer)
                 }
-                return Part(text: part.text ?? "", thoughtSignature: part.thoughtSignature)
             }
             if !answer.isEmpty { contents.append(.model(answer)) }
         }

@@ -68,63 +68,16 @@ public final class GeminiClient: Sendable {
         model: String, request: GenerateContentRequest, endpoint: GeminiEndpoint, options: CallOptions = .init()
     ) async throws(GeminiError) -> Result {
         let url = try endpoint.url(model: model, method: "generateContent")
-        let body = try encode(request)
-        let deadline = ContinuousClock.now + options.timeout
-        var attempts: [GeminiAttempt] = []
-        while true {
-            let number = attempts.count + 1
-            let started = ContinuousClock.now
-            let outcome: AttemptOutcome
-            do {
-                outcome = try await withDeadline(deadline) { [self] in
-                    let response = try await self.httpClient.execute(
-                        self.makeRequest(url: url, body: body, endpoint: endpoint), deadline: .distantFuture, logger: self.logger)
-                    let status = Int(response.status.code)
-                    // An error answer is read only as far as a message needs.
-                    let buffer = status == 200
-                        ? try await response.body.collect(upTo: options.maxResponseBytes)
-                        : try await Self.readPrefix(of: response.body, limit: Self.errorBodyLimit)
-                    return AttemptOutcome(status: status, headers: response.headers, body: buffer)
-                }
-            } catch {
-                var attempt = GeminiAttempt(
-                    number: number, host: endpoint.host, latency: .now - started, failure: Self.describe(error))
-                if error is DeadlineExceeded {
-                    attempt.failure = "deadline exceeded"
-                    attempts.append(attempt)
-                    throw GeminiError(.deadlineExceeded(options.timeout), attempts: attempts)
-                }
-                if error is NIOTooManyBytesError {
-                    attempts.append(attempt)
-                    throw GeminiError(.responseTooLarge(limit: options.maxResponseBytes), attempts: attempts)
-                }
-                attempts.append(attempt)
-                try await waitBeforeRetry(
-                    after: GeminiError(.transport(Self.describe(error)), attempts: attempts), retryAfter: nil,
-                    retryable: true, options: options, deadline: deadline)
-                continue
-            }
-
-            let latency = ContinuousClock.now - started
-            if outcome.status == 200 {
-                attempts.append(GeminiAttempt(number: number, host: endpoint.host, statusCode: 200, latency: latency))
-                do {
-                    let response = try JSONDecoder().decode(GenerateContentResponse.self, from: outcome.body)
-                    return Result(response: response, attempts: attempts)
-                } catch {
-                    attempts[attempts.count - 1].failure = "malformed response"
-                    throw GeminiError(.malformedResponse(Self.describe(error)), attempts: attempts)
-                }
-            }
-            let retryAfter = Self.retryAfter(outcome.headers)
-            let error = Self.httpError(status: outcome.status, body: outcome.body)
-            attempts.append(
-                GeminiAttempt(
-                    number: number, host: endpoint.host, statusCode: outcome.status, latency: latency,
-                    failure: error.message, retryAfter: retryAfter))
-            try await waitBeforeRetry(
-                after: GeminiError(error.kind, attempts: attempts), retryAfter: retryAfter,
-                retryable: options.retry.retryableStatusCodes.contains(outcome.status), options: options, deadline: deadline)
+        let maxBytes = options.maxResponseBytes
+        // The whole body is read inside the attempt, so a body cut short is retried like any transport failure.
+        var (body, attempts, _) = try await send(url: url, request: request, endpoint: endpoint, options: options) { response in
+            try await response.body.collect(upTo: maxBytes)
+        }
+        do {
+            return Result(response: try JSONDecoder().decode(GenerateContentResponse.self, from: body), attempts: attempts)
+        } catch {
+            attempts[attempts.count - 1].failure = "malformed response"
+            throw GeminiError(.malformedResponse(Self.describe(error)), attempts: attempts)
         }
     }
 
@@ -138,17 +91,38 @@ public final class GeminiClient: Sendable {
         model: String, request: GenerateContentRequest, endpoint: GeminiEndpoint, options: CallOptions = .init()
     ) async throws(GeminiError) -> GeminiStream {
         let url = try endpoint.url(model: model, method: "streamGenerateContent", query: "alt=sse")
+        let (body, attempts, deadline) = try await send(url: url, request: request, endpoint: endpoint, options: options) { response in
+            response.body
+        }
+        return GeminiStream(body: body, attempts: attempts, deadline: deadline, timeout: options.timeout, maxEventBytes: options.maxResponseBytes)
+    }
+
+    // MARK: the attempt loop
+
+    /// Sends `request` until an attempt answers 200 and `accept` takes its response, retrying
+    /// what `options.retry` allows (429, 5xx, connection failures; `Retry-After` honoured) within
+    /// one deadline that covers every attempt, every wait and `accept`. Every attempt is recorded.
+    func send<T: Sendable>(
+        url: String, request: GenerateContentRequest, endpoint: GeminiEndpoint, options: CallOptions,
+        accept: @escaping @Sendable (HTTPClientResponse) async throws -> T
+    ) async throws(GeminiError) -> (T, attempts: [GeminiAttempt], deadline: ContinuousClock.Instant) {
         let body = try encode(request)
         let deadline = ContinuousClock.now + options.timeout
         var attempts: [GeminiAttempt] = []
         while true {
             let number = attempts.count + 1
             let started = ContinuousClock.now
-            let response: HTTPClientResponse
+            let outcome: AttemptOutcome<T>
             do {
-                response = try await withDeadline(deadline) { [self] in
-                    try await self.httpClient.execute(
+                outcome = try await withDeadline(deadline) { [self] in
+                    let response = try await self.httpClient.execute(
                         self.makeRequest(url: url, body: body, endpoint: endpoint), deadline: .distantFuture, logger: self.logger)
+                    let status = Int(response.status.code)
+                    guard status == 200 else {
+                        // An error answer is read only as far as a message needs.
+                        return .refused(status, response.headers, try await Self.readPrefix(of: response.body, limit: Self.errorBodyLimit))
+                    }
+                    return .accepted(try await accept(response))
                 }
             } catch {
                 var attempt = GeminiAttempt(number: number, host: endpoint.host, latency: .now - started, failure: Self.describe(error))
@@ -158,43 +132,39 @@ public final class GeminiClient: Sendable {
                     throw GeminiError(.deadlineExceeded(options.timeout), attempts: attempts)
                 }
                 attempts.append(attempt)
+                if error is NIOTooManyBytesError {
+                    throw GeminiError(.responseTooLarge(limit: options.maxResponseBytes), attempts: attempts)
+                }
                 try await waitBeforeRetry(
                     after: GeminiError(.transport(Self.describe(error)), attempts: attempts), retryAfter: nil,
                     retryable: true, options: options, deadline: deadline)
                 continue
             }
-            let status = Int(response.status.code)
-            if status == 200 {
+            let latency = ContinuousClock.now - started
+            switch outcome {
+            case .accepted(let value):
+                attempts.append(GeminiAttempt(number: number, host: endpoint.host, statusCode: 200, latency: latency))
+                return (value, attempts, deadline)
+            case .refused(let status, let headers, let errorBody):
+                let retryAfter = Self.retryAfter(headers)
+                let error = Self.httpError(status: status, body: errorBody)
                 attempts.append(
-                    GeminiAttempt(number: number, host: endpoint.host, statusCode: 200, latency: .now - started))
-                return GeminiStream(
-                    body: response.body, attempts: attempts, deadline: deadline, timeout: options.timeout,
-                    maxEventBytes: options.maxResponseBytes)
+                    GeminiAttempt(
+                        number: number, host: endpoint.host, statusCode: status, latency: latency, failure: error.message,
+                        retryAfter: retryAfter))
+                try await waitBeforeRetry(
+                    after: GeminiError(error.kind, attempts: attempts), retryAfter: retryAfter,
+                    retryable: options.retry.retryableStatusCodes.contains(status), options: options, deadline: deadline)
             }
-            let errorBody: ByteBuffer
-            do {
-                errorBody = try await withDeadline(deadline) { try await Self.readPrefix(of: response.body, limit: Self.errorBodyLimit) }
-            } catch {
-                errorBody = ByteBuffer()
-            }
-            let retryAfter = Self.retryAfter(response.headers)
-            let error = Self.httpError(status: status, body: errorBody)
-            attempts.append(
-                GeminiAttempt(
-                    number: number, host: endpoint.host, statusCode: status, latency: .now - started,
-                    failure: error.message, retryAfter: retryAfter))
-            try await waitBeforeRetry(
-                after: GeminiError(error.kind, attempts: attempts), retryAfter: retryAfter,
-                retryable: options.retry.retryableStatusCodes.contains(status), options: options, deadline: deadline)
         }
     }
 
     // MARK: helpers
 
-    struct AttemptOutcome: Sendable {
-        var status: Int
-        var headers: HTTPHeaders
-        var body: ByteBuffer
+    /// What one attempt got: a 200 its caller took, or an error answer.
+    enum AttemptOutcome<T: Sendable>: Sendable {
+        case accepted(T)
+        case refused(Int, HTTPHeaders, ByteBuffer)
     }
 
     func encode(_ request: GenerateContentRequest) throws(GeminiError) -> ByteBuffer {

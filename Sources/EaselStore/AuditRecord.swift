@@ -1,17 +1,13 @@
 import EaselCore
 import Foundation
 
-/// A row of the audit log.
-public struct AuditRecord: Sendable, Equatable {
+/// A row of the audit log: the entry as it was written, its number and time.
+@dynamicMemberLookup
+public struct AuditRecord: Sendable {
     public var id: Int64
-    public var tenantID: UUID?
-    public var actorUserID: UUID?
-    public var actor: String?
-    public var action: String
-    public var targetType: String?
-    public var targetID: String?
-    public var detailsJSON: String
-    public var clientIP: String?
-    public var requestID: String?
+    public var entry: AuditEntry
     public var createdAt: Date
+
+    /// `record.action` for `record.entry.action`, and so on.
+    public subscript<Value>(dynamicMember keyPath: KeyPath<AuditEntry, Value>) -> Value { entry[keyPath: keyPath] }
 }

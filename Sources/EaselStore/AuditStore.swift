@@ -35,8 +35,11 @@ public struct AuditStore: Sendable {
         {
             records.append(
                 AuditRecord(
-                    id: id, tenantID: tenant, actorUserID: actorID, actor: actor, action: action, targetType: targetType,
-                    targetID: targetID, detailsJSON: details, clientIP: ip, requestID: requestID, createdAt: created))
+                    id: id,
+                    entry: AuditEntry(
+                        tenantID: tenant, actorUserID: actorID, actor: actor ?? "", action: action, targetType: targetType,
+                        targetID: targetID, detailsJSON: details, clientIP: ip, requestID: requestID),
+                    createdAt: created))
         }
         let more = records.count > limit
         let items = Array(records.prefix(limit))

@@ -55,10 +55,7 @@ struct UserController {
     /// Sets a user's own monthly image limit (null removes it), within the tenant's quota.
     @Sendable func setLimit(_ request: Request, context: AppRequestContext) async throws -> LimitView {
         let principal = try context.requirePrincipal()
-        let user = try await visibleUser(request, context: context, principal: principal)
-        guard let tenantID = user.tenantID else {
-            throw AppError(.forbidden, code: "forbidden", message: "Platform admins have no tenant limits.")
-        }
+        let (user, tenantID) = try await visibleTenantUser(request, context: context, principal: principal)
         try Policy.authorize(.manageUsers(tenantID: tenantID), for: principal)
         let body = try await request.decodeJSON(as: LimitBody.self, context: context)
         if let limit = try TenantRules.limit(body.monthlyImageLimit, field: "monthlyImageLimit", in: 0...10_000_000, none: "for none") {
@@ -164,10 +161,7 @@ struct UserController {
     /// change ends the user's sessions.
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> UserView {
         let principal = try context.requirePrincipal()
-        let user = try await visibleUser(request, context: context, principal: principal)
-        guard let tenantID = user.tenantID else {
-            throw AppError(.forbidden, code: "forbidden", message: "Platform admins are managed with the `easel` command.")
-        }
+        let (user, tenantID) = try await visibleTenantUser(request, context: context, principal: principal)
         let body = try await request.decodeJSON(as: PatchBody.self, context: context)
         try Policy.authorize(.assignRole(body.role ?? user.role, tenantID: tenantID, currentRole: user.role), for: principal)
         if body.status == .invited {
@@ -205,10 +199,7 @@ struct UserController {
     /// Issues a one-time link with which the user sets a new password (earlier links stop working).
     @Sendable func resetPassword(_ request: Request, context: AppRequestContext) async throws -> ResetView {
         let principal = try context.requirePrincipal()
-        let user = try await visibleUser(request, context: context, principal: principal)
-        guard let tenantID = user.tenantID else {
-            throw AppError(.forbidden, code: "forbidden", message: "Platform admins are managed with the `easel` command.")
-        }
+        let (user, tenantID) = try await visibleTenantUser(request, context: context, principal: principal)
         try Policy.authorize(.assignRole(user.role, tenantID: tenantID, currentRole: user.role), for: principal)
         var audit = context.audit("user.reset_password")
         audit.tenantID = tenantID
@@ -216,6 +207,16 @@ struct UserController {
         audit.targetID = user.id.uuidString.lowercased()
         let (url, expiry) = try await issueLink(for: user.id, purpose: user.status == .invited ? .invite : .reset, audit: audit)
         return ResetView(setPasswordUrl: url, setPasswordExpiresAt: expiry)
+    }
+
+    /// The user named in the path and their tenant; platform admins, who have none, are managed
+    /// with the `easel` command.
+    func visibleTenantUser(_ request: Request, context: AppRequestContext, principal: Principal) async throws -> (UserRecord, UUID) {
+        let user = try await visibleUser(request, context: context, principal: principal)
+        guard let tenantID = user.tenantID else {
+            throw AppError(.forbidden, code: "forbidden", message: "Platform admins have no tenant; manage them with the `easel` command.")
+        }
+        return (user, tenantID)
     }
 
     /// The user named in the path, if the caller's scope holds it; otherwise a 404, so other

@@ -21,7 +21,7 @@ struct AuditView: ResponseEncodable {
         id = record.id
         tenantId = record.tenantID
         actorUserId = record.actorUserID
-        actor = record.actor
+        actor = record.actor.isEmpty ? nil : record.actor
         action = record.action
         targetType = record.targetType
         targetId = record.targetID

@@ -46,9 +46,16 @@ struct EaselBench {
             try await usage(databaseURL: arguments[1], tenantID: tenantID, userID: userID)
         case "generation-submit" where arguments.count == 6:
             try await generationSubmit(
-                easel: arguments[1], key: arguments[2], modelID: arguments[3], count: Int(arguments[4]) ?? 2000, directive: arguments[5])
+                easel: arguments[1],
+                key: arguments[2],
+                modelID: arguments[3],
+                count: Int(arguments[4]) ?? 2000,
+                directive: arguments[5]
+            )
         default:
-            print("usage: EaselBench decode MB | decode-memory MB client|baseline | roundtrip | generation-setup … | generation-latency … | generation-submit … | usage DATABASE_URL TENANT_ID USER_ID")
+            print(
+                "usage: EaselBench decode MB | decode-memory MB client|baseline | roundtrip | generation-setup … | generation-latency … | generation-submit … | usage DATABASE_URL TENANT_ID USER_ID"
+            )
             exit(2)
         }
     }
@@ -56,7 +63,9 @@ struct EaselBench {
     /// A `generateContent` body of about `megabytes` MB: one text part and one image whose
     /// (incompressible) bytes are three quarters of that, base64-encoded as Google sends them.
     static func responseBody(megabytes: Int) -> Data {
-        var image = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0x10, 0, 0, 0, 0x10, 0, 8, 2, 0, 0, 0])
+        var image = Data([
+            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0x10, 0, 0, 0, 0x10, 0, 8, 2, 0, 0, 0,
+        ])
         var generator = SystemRandomNumberGenerator()
         let imageBytes = megabytes * 1024 * 1024 * 3 / 4
         image.append(contentsOf: (0..<(imageBytes / 8)).flatMap { _ in withUnsafeBytes(of: generator.next()) { Array($0) } })

@@ -19,7 +19,10 @@ extension EaselBench {
     static let http = HTTPClient.shared
 
     static func call(
-        _ method: HTTPMethod, _ url: String, json: String? = nil, headers: [(String, String)] = []
+        _ method: HTTPMethod,
+        _ url: String,
+        json: String? = nil,
+        headers: [(String, String)] = []
     ) async throws -> (status: Int, body: ByteBuffer, headers: HTTPHeaders) {
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -40,7 +43,10 @@ extension EaselBench {
     static func generationSetup(easel: String, tenantID: String, adminEmail: String, adminPassword: String) async throws {
         func logIn(_ email: String, _ password: String) async throws -> [(String, String)] {
             let response = try await call(
-                .POST, "\(easel)/api/v1/auth/login", json: #"{"email":"\#(email)","password":"\#(password)"}"#)
+                .POST,
+                "\(easel)/api/v1/auth/login",
+                json: #"{"email":"\#(email)","password":"\#(password)"}"#
+            )
             guard response.status == 200, let cookie = response.headers.first(name: "set-cookie")?.split(separator: ";").first,
                 let csrf = try json(response.body)["csrfToken"]?.stringValue
             else { throw BenchError("log-in of \(email) failed: \(response.status) \(String(buffer: response.body))") }
@@ -49,8 +55,11 @@ extension EaselBench {
         let admin = try await logIn(adminEmail, adminPassword)
         let password = "bench password 123"
         let user = try await call(
-            .POST, "\(easel)/api/v1/users", json: #"{"email":"bench@bench.test","role":"owner","password":"\#(password)","tenantId":"\#(tenantID)"}"#,
-            headers: admin)
+            .POST,
+            "\(easel)/api/v1/users",
+            json: #"{"email":"bench@bench.test","role":"owner","password":"\#(password)","tenantId":"\#(tenantID)"}"#,
+            headers: admin
+        )
         guard user.status == 201 else { throw BenchError("creating the user failed: \(String(buffer: user.body))") }
         let owner = try await logIn("bench@bench.test", password)
         let key = try await call(.POST, "\(easel)/api/v1/keys", json: #"{"name":"bench"}"#, headers: owner)
@@ -84,16 +93,21 @@ extension EaselBench {
                     """
                 var started = ContinuousClock.now
                 let upstream = try await call(
-                    .POST, "\(simulator)/v1beta/models/gemini-3.1-flash-image-preview:streamGenerateContent?alt=sse", json: upstreamBody,
-                    headers: [("x-goog-api-key", "bench")])
+                    .POST,
+                    "\(simulator)/v1beta/models/gemini-3.1-flash-image-preview:streamGenerateContent?alt=sse",
+                    json: upstreamBody,
+                    headers: [("x-goog-api-key", "bench")]
+                )
                 let directTime = (ContinuousClock.now - started).milliseconds
                 guard upstream.status == 200 else { throw BenchError("simulator answered \(upstream.status)") }
 
                 started = ContinuousClock.now
                 let generated = try await call(
-                    .POST, "\(easel)/api/v1/generations?wait=30",
+                    .POST,
+                    "\(easel)/api/v1/generations?wait=30",
                     json: #"{"modelId":"\#(modelID)","prompt":"\#(prompt)","aspectRatio":"16:9","imageSize":"\#(benchCase.size)"}"#,
-                    headers: [("Authorization", "Bearer \(key)")])
+                    headers: [("Authorization", "Bearer \(key)")]
+                )
                 let easelTime = (ContinuousClock.now - started).milliseconds
                 let answer = try json(generated.body)
                 guard generated.status == 200, answer["status"]?.stringValue == "succeeded" else {
@@ -124,9 +138,11 @@ extension EaselBench {
                 if index >= 100 { try await group.next() }
                 group.addTask {
                     let response = try await call(
-                        .POST, "\(easel)/api/v1/generations",
+                        .POST,
+                        "\(easel)/api/v1/generations",
                         json: #"{"modelId":"\#(modelID)","prompt":"[sim:\#(directive)] in flight #\#(index)","imageSize":"512"}"#,
-                        headers: [("Authorization", "Bearer \(key)")])
+                        headers: [("Authorization", "Bearer \(key)")]
+                    )
                     guard response.status == 202 || response.status == 200 else {
                         throw BenchError("generation \(index) refused: \(response.status) \(String(buffer: response.body))")
                     }

@@ -31,7 +31,8 @@ extension EaselBench {
                         percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE status = 'succeeded')
                     FROM generations WHERE tenant_id = \(tenantID) AND created_at >= \(from) AND created_at < \(tomorrow)
                     GROUP BY 1 ORDER BY 1
-                    """, logger: logger
+                    """,
+                    logger: logger
                 ).collect()
             }
             report("usage, 31 days by day", figures, scan)
@@ -43,7 +44,8 @@ extension EaselBench {
                     SELECT sum(image_count), sum(total_tokens), sum(image_count) FILTER (WHERE user_id = \(userID))
                     FROM generations WHERE tenant_id = \(tenantID)
                       AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-                    """, logger: logger
+                    """,
+                    logger: logger
                 ).collect()
             }
             report("quota check, this month", month, monthScan)
@@ -66,6 +68,7 @@ extension EaselBench {
     static func report(_ name: String, _ measured: Double, _ baseline: Double) {
         print(
             #"{"case":"\#(name)","easel_p50_ms":"\#(String(format: "%.1f", measured))","#
-                + #""scan_baseline_p50_ms":"\#(String(format: "%.1f", baseline))","speedup":"\#(String(format: "%.1f", baseline / measured))"}"#)
+                + #""scan_baseline_p50_ms":"\#(String(format: "%.1f", baseline))","speedup":"\#(String(format: "%.1f", baseline / measured))"}"#
+        )
     }
 }

@@ -1,5 +1,3 @@
-
-
 /// Whether an image's real size has the aspect ratio that was asked for.
 public enum AspectRatioCheck {
     /// Google's sizes round to multiples of 16, so a ratio within 3% counts as honoured

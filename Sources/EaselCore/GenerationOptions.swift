@@ -14,8 +14,13 @@ public struct GenerationOptions: Codable, Sendable, Equatable {
     public var inputImageIds: [UUID]
 
     public init(
-        prompt: String, aspectRatio: String? = nil, imageSize: String? = nil, responseModalities: [String]? = nil,
-        thinkingLevel: String? = nil, grounding: Bool = false, inputImageIds: [UUID] = []
+        prompt: String,
+        aspectRatio: String? = nil,
+        imageSize: String? = nil,
+        responseModalities: [String]? = nil,
+        thinkingLevel: String? = nil,
+        grounding: Bool = false,
+        inputImageIds: [UUID] = []
     ) {
         self.prompt = prompt
         self.aspectRatio = aspectRatio
@@ -33,18 +38,25 @@ public struct GenerationOptions: Codable, Sendable, Equatable {
         guard length <= 32_000 else { throw ValidationError(field: "prompt", message: "must be at most 32000 characters") }
         if inputImageCount > capabilities.maxInputImages {
             throw ValidationError(
-                field: "images", message: "has \(inputImageCount) images; this model takes at most \(capabilities.maxInputImages)")
+                field: "images",
+                message: "has \(inputImageCount) images; this model takes at most \(capabilities.maxInputImages)"
+            )
         }
         if let ratio = aspectRatio, !capabilities.aspectRatios.contains(ratio) {
             throw ValidationError(
-                field: "aspectRatio", message: "'\(ratio)' is not offered by this model; choose one of \(capabilities.aspectRatios.joined(separator: ", "))")
+                field: "aspectRatio",
+                message: "'\(ratio)' is not offered by this model; choose one of \(capabilities.aspectRatios.joined(separator: ", "))"
+            )
         }
         if let size = imageSize, !capabilities.imageSizes.contains(size) {
-            let offered = capabilities.imageSizes.isEmpty ? "this model has one fixed size" : "choose one of \(capabilities.imageSizes.joined(separator: ", "))"
+            let offered =
+                capabilities.imageSizes.isEmpty ? "this model has one fixed size" : "choose one of \(capabilities.imageSizes.joined(separator: ", "))"
             throw ValidationError(field: "imageSize", message: "'\(size)' is not offered; \(offered)")
         }
         if let level = thinkingLevel, !capabilities.thinkingLevels.contains(level) {
-            let offered = capabilities.thinkingLevels.isEmpty ? "this model's thinking is not adjustable" : "choose one of \(capabilities.thinkingLevels.joined(separator: ", "))"
+            let offered =
+                capabilities.thinkingLevels.isEmpty
+                ? "this model's thinking is not adjustable" : "choose one of \(capabilities.thinkingLevels.joined(separator: ", "))"
             throw ValidationError(field: "thinkingLevel", message: "'\(level)' is not offered; \(offered)")
         }
         for modality in responseModalities ?? [] where modality != "TEXT" && modality != "IMAGE" {

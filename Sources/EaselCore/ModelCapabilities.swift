@@ -13,8 +13,13 @@ public struct ModelCapabilities: Codable, Sendable, Equatable {
     public var defaultImageSize: String?
 
     public init(
-        maxInputImages: Int, aspectRatios: [String], imageSizes: [String], thinkingLevels: [String], groundingAllowed: Bool,
-        defaultAspectRatio: String? = nil, defaultImageSize: String? = nil
+        maxInputImages: Int,
+        aspectRatios: [String],
+        imageSizes: [String],
+        thinkingLevels: [String],
+        groundingAllowed: Bool,
+        defaultAspectRatio: String? = nil,
+        defaultImageSize: String? = nil
     ) {
         self.maxInputImages = maxInputImages
         self.aspectRatios = aspectRatios
@@ -27,8 +32,13 @@ public struct ModelCapabilities: Codable, Sendable, Equatable {
 
     /// A cautious default for a model of no known family: text-to-image and one input image.
     public static let unknownModel = ModelCapabilities(
-        maxInputImages: 1, aspectRatios: ["1:1"], imageSizes: [], thinkingLevels: [], groundingAllowed: false,
-        defaultAspectRatio: "1:1")
+        maxInputImages: 1,
+        aspectRatios: ["1:1"],
+        imageSizes: [],
+        thinkingLevels: [],
+        groundingAllowed: false,
+        defaultAspectRatio: "1:1"
+    )
 
     public static let knownImageSizes = ["512", "1K", "2K", "4K"]
     public static let knownThinkingLevels = ["minimal", "low", "medium", "high"]
@@ -46,12 +56,15 @@ public struct ModelCapabilities: Codable, Sendable, Equatable {
         }
         for size in imageSizes where !Self.knownImageSizes.contains(size) {
             throw ValidationError(
-                field: "capabilities.imageSizes", message: "has '\(size)'; sizes are \(Self.knownImageSizes.joined(separator: ", "))")
+                field: "capabilities.imageSizes",
+                message: "has '\(size)'; sizes are \(Self.knownImageSizes.joined(separator: ", "))"
+            )
         }
         for level in thinkingLevels where !Self.knownThinkingLevels.contains(level) {
             throw ValidationError(
                 field: "capabilities.thinkingLevels",
-                message: "has '\(level)'; levels are \(Self.knownThinkingLevels.joined(separator: ", "))")
+                message: "has '\(level)'; levels are \(Self.knownThinkingLevels.joined(separator: ", "))"
+            )
         }
         if let ratio = defaultAspectRatio, !aspectRatios.contains(ratio) {
             throw ValidationError(field: "capabilities.defaultAspectRatio", message: "must be one of the allowed aspect ratios")

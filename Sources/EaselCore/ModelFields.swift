@@ -18,9 +18,19 @@ public struct ModelFields: Sendable, Equatable {
     public var tenantIDs: [UUID]
 
     public init(
-        name: String, apiModel: String, description: String = "", systemInstruction: String = "", groupName: String = "",
-        sortOrder: Int = 0, baseURL: String? = nil, enabled: Bool = true, capabilities: ModelCapabilities,
-        deprecationDate: String? = nil, successorID: UUID? = nil, visibleToAll: Bool = true, tenantIDs: [UUID] = []
+        name: String,
+        apiModel: String,
+        description: String = "",
+        systemInstruction: String = "",
+        groupName: String = "",
+        sortOrder: Int = 0,
+        baseURL: String? = nil,
+        enabled: Bool = true,
+        capabilities: ModelCapabilities,
+        deprecationDate: String? = nil,
+        successorID: UUID? = nil,
+        visibleToAll: Bool = true,
+        tenantIDs: [UUID] = []
     ) {
         self.name = name
         self.apiModel = apiModel

@@ -20,7 +20,11 @@ public enum ModelLifecycle: Equatable, Sendable {
 
     /// Decides for `modelName`, deprecated on `deprecationDate` (a calendar day, UTC), on `today`.
     public static func decide(
-        modelName: String, deprecationDate: String?, successorID: UUID?, successorName: String?, today: String
+        modelName: String,
+        deprecationDate: String?,
+        successorID: UUID?,
+        successorName: String?,
+        today: String
     ) -> ModelLifecycle {
         guard let date = deprecationDate else { return .use(notice: nil) }
         if today < date {

@@ -14,7 +14,9 @@ public enum ModelRules {
         var id = raw.trimmingWhitespace()
         if id.hasPrefix("models/") { id.removeFirst("models/".count) }
         guard !id.isEmpty else { throw ValidationError(field: "apiModel", message: "is required") }
-        let allowed = id.unicodeScalars.allSatisfy { $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0) || "-._".unicodeScalars.contains($0) }
+        let allowed = id.unicodeScalars.allSatisfy {
+            $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0) || "-._".unicodeScalars.contains($0)
+        }
         guard id.count <= 128, allowed, id.first?.isLetter == true || id.first?.isNumber == true else {
             throw ValidationError(field: "apiModel", message: "'\(raw)' is not a model id (letters, digits, '-', '.', '_')")
         }

@@ -18,9 +18,14 @@ public struct TenantLimits: Sendable, Equatable {
     public var imageRetentionDays: Int?
 
     public init(
-        monthlyImageQuota: Int? = nil, monthlyTokenBudget: Int? = nil, maxConcurrentGenerations: Int? = nil,
-        maxQueuedGenerations: Int? = nil, apiKeyRequestsPerMinute: Int? = nil, userRequestsPerMinute: Int? = nil,
-        quotaCountsImageless: Bool = false, imageRetentionDays: Int? = nil
+        monthlyImageQuota: Int? = nil,
+        monthlyTokenBudget: Int? = nil,
+        maxConcurrentGenerations: Int? = nil,
+        maxQueuedGenerations: Int? = nil,
+        apiKeyRequestsPerMinute: Int? = nil,
+        userRequestsPerMinute: Int? = nil,
+        quotaCountsImageless: Bool = false,
+        imageRetentionDays: Int? = nil
     ) {
         self.monthlyImageQuota = monthlyImageQuota
         self.monthlyTokenBudget = monthlyTokenBudget

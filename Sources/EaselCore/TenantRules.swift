@@ -14,7 +14,9 @@ public enum TenantRules {
         let allowed = slug.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
         guard (1...63).contains(slug.count), allowed, slug.first != "-" else {
             throw ValidationError(
-                field: "slug", message: "must be 1 to 63 lower-case letters, digits or dashes, not starting with a dash")
+                field: "slug",
+                message: "must be 1 to 63 lower-case letters, digits or dashes, not starting with a dash"
+            )
         }
         return slug
     }
@@ -35,7 +37,10 @@ public enum TenantRules {
 
     /// An optional limit that must lie in `range`; nil means none (`none` says what null does).
     public static func limit(
-        _ value: Int?, field: String, in range: ClosedRange<Int>, none: String = "for no limit"
+        _ value: Int?,
+        field: String,
+        in range: ClosedRange<Int>,
+        none: String = "for no limit"
     ) throws(ValidationError) -> Int? {
         guard let value else { return nil }
         guard range.contains(value) else {

@@ -91,9 +91,9 @@ public struct AppConfiguration: Sendable {
     ///
     /// The first missing or malformed variable throws a ``ConfigurationError`` whose description
     /// is one line naming the variable and what is wrong with it.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(
-        ConfigurationError
-    ) -> AppConfiguration {
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError) -> AppConfiguration {
         let reader = EnvironmentReader(environment)
         let databaseURL: DatabaseURL
         do {
@@ -105,12 +105,15 @@ public struct AppConfiguration: Sendable {
         }
         var configuration = AppConfiguration(
             databaseURL: databaseURL,
-            secretKey: try reader.secretKey("EASEL_SECRET_KEY"))
+            secretKey: try reader.secretKey("EASEL_SECRET_KEY")
+        )
         configuration.host = try reader.string("EASEL_HOST", default: configuration.host)
         configuration.port = try reader.integer("EASEL_PORT", default: configuration.port, in: 0...65535)
         configuration.publicDirectory = try reader.string("EASEL_PUBLIC_DIR", default: configuration.publicDirectory)
         configuration.migrationsDirectory = try reader.string(
-            "EASEL_MIGRATIONS_DIR", default: configuration.migrationsDirectory)
+            "EASEL_MIGRATIONS_DIR",
+            default: configuration.migrationsDirectory
+        )
         configuration.geminiBaseURL = try reader.httpURL("GEMINI_BASE_URL", default: configuration.geminiBaseURL)
         configuration.geminiAPIKey = reader.optional("GEMINI_API_KEY")
         configuration.cookieSecure = try reader.boolean("EASEL_COOKIE_SECURE", default: configuration.cookieSecure)
@@ -123,7 +126,9 @@ public struct AppConfiguration: Sendable {
         let lifetimeHours = try reader.integer("EASEL_SESSION_MAX_HOURS", default: 7 * 24, in: 1...8760)
         configuration.sessionLifetime = .seconds(lifetimeHours * 3600)
         configuration.publicURL = try reader.httpURL(
-            "EASEL_PUBLIC_URL", default: "http://\(configuration.host):\(configuration.port)")
+            "EASEL_PUBLIC_URL",
+            default: "http://\(configuration.host):\(configuration.port)"
+        )
         configuration.trustForwardedFor = try reader.boolean("EASEL_TRUST_FORWARDED_FOR", default: false)
         configuration.allowPrivateUpstreams = try reader.boolean("EASEL_ALLOW_PRIVATE_UPSTREAMS", default: false)
         configuration.workers = try reader.integer("EASEL_WORKERS", default: 8, in: 1...4096)

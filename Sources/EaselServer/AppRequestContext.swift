@@ -47,7 +47,12 @@ extension AppRequestContext {
     func audit(_ action: String) -> AuditEntry {
         let principal = identity?.principal
         return AuditEntry(
-            tenantID: principal?.tenantID, actorUserID: principal?.userID, actor: principal?.email ?? "anonymous",
-            action: action, clientIP: clientIP, requestID: requestID)
+            tenantID: principal?.tenantID,
+            actorUserID: principal?.userID,
+            actor: principal?.email ?? "anonymous",
+            action: action,
+            clientIP: clientIP,
+            requestID: requestID
+        )
     }
 }

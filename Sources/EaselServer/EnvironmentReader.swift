@@ -27,7 +27,9 @@ struct EnvironmentReader {
         guard let raw = optional(name) else { return value }
         guard let number = Int(raw), range.contains(number) else {
             throw ConfigurationError(
-                variable: name, problem: "is '\(raw)'; expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+                variable: name,
+                problem: "is '\(raw)'; expected a whole number from \(range.lowerBound) to \(range.upperBound)"
+            )
         }
         return number
     }
@@ -64,7 +66,9 @@ struct EnvironmentReader {
         let raw = try required(name)
         guard let data = Data(base64Encoded: raw), data.count == 32 else {
             throw ConfigurationError(
-                variable: name, problem: "must be 32 random bytes in base64 (for example: openssl rand -base64 32)")
+                variable: name,
+                problem: "must be 32 random bytes in base64 (for example: openssl rand -base64 32)"
+            )
         }
         return data
     }

@@ -6,8 +6,13 @@ extension ModelCapabilities {
     static func defaults(forModel apiModel: String) -> ModelCapabilities? {
         guard let family = ImageModelFamily.family(ofModel: apiModel) else { return nil }
         return ModelCapabilities(
-            maxInputImages: family.maxInputImages, aspectRatios: family.aspectRatios, imageSizes: family.imageSizes,
-            thinkingLevels: family.thinkingLevels, groundingAllowed: family.supportsGrounding, defaultAspectRatio: "1:1",
-            defaultImageSize: family.defaultImageSize)
+            maxInputImages: family.maxInputImages,
+            aspectRatios: family.aspectRatios,
+            imageSizes: family.imageSizes,
+            thinkingLevels: family.thinkingLevels,
+            groundingAllowed: family.supportsGrounding,
+            defaultAspectRatio: "1:1",
+            defaultImageSize: family.defaultImageSize
+        )
     }
 }

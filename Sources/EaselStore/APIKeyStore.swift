@@ -18,14 +18,29 @@ public struct APIKeyStore: Sendable {
 
     static func record(_ row: PostgresRow) throws -> APIKeyRecord {
         let (id, tenantID, userID, name, prefix, expires, lastUsed, revoked, created) = try row.decode(
-            (UUID, UUID, UUID, String, String, Date?, Date?, Date?, Date).self)
+            (UUID, UUID, UUID, String, String, Date?, Date?, Date?, Date).self
+        )
         return APIKeyRecord(
-            id: id, tenantID: tenantID, userID: userID, name: name, prefix: prefix, expiresAt: expires,
-            lastUsedAt: lastUsed, revokedAt: revoked, createdAt: created)
+            id: id,
+            tenantID: tenantID,
+            userID: userID,
+            name: name,
+            prefix: prefix,
+            expiresAt: expires,
+            lastUsedAt: lastUsed,
+            revokedAt: revoked,
+            createdAt: created
+        )
     }
 
     public func create(
-        tenantID: UUID, userID: UUID, name: String, prefix: String, keyHash: [UInt8], expiresAt: Date?, audit: AuditEntry
+        tenantID: UUID,
+        userID: UUID,
+        name: String,
+        prefix: String,
+        keyHash: [UInt8],
+        expiresAt: Date?,
+        audit: AuditEntry
     ) async throws -> APIKeyRecord {
         try await Transaction.run(client, logger: logger) { connection in
             let rows = try await connection.query(
@@ -33,7 +48,9 @@ public struct APIKeyStore: Sendable {
                 INSERT INTO api_keys (tenant_id, user_id, name, prefix, key_hash, expires_at)
                 VALUES (\(tenantID), \(userID), \(name), \(prefix), \(ByteBuffer(bytes: keyHash)), \(expiresAt))
                 RETURNING \(unescaped: Self.columns)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             let record = try Self.record(try await rows.collect().first!)
             var audit = audit
             audit.tenantID = tenantID
@@ -51,7 +68,9 @@ public struct APIKeyStore: Sendable {
             """
             SELECT \(unescaped: Self.columns) FROM api_keys WHERE tenant_id = \(tenantID) AND user_id = \(userID)
             ORDER BY created_at DESC, id DESC LIMIT 200
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await rows.collect().map(Self.record)
     }
 
@@ -62,7 +81,9 @@ public struct APIKeyStore: Sendable {
                 """
                 UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now())
                 WHERE id = \(id) AND user_id = \(userID) AND tenant_id = \(tenantID) RETURNING prefix
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             guard let prefix = try await rows.collect().first?.decode(String.self) else { return false }
             var audit = audit
             audit.tenantID = tenantID
@@ -90,17 +111,27 @@ public struct APIKeyStore: Sendable {
                    t.status, \(unescaped: UserStore.columns(alias: "u"))
             FROM api_keys k JOIN users u ON u.id = k.user_id JOIN tenants t ON t.id = k.tenant_id
             WHERE k.key_hash = \(ByteBuffer(bytes: keyHash))
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         guard let row = try await rows.collect().first else { return nil }
         let columns = row.makeRandomAccess()
         let key = APIKeyRecord(
-            id: try columns[0].decode(UUID.self), tenantID: try columns[1].decode(UUID.self), userID: try columns[2].decode(UUID.self),
-            name: try columns[3].decode(String.self), prefix: try columns[4].decode(String.self),
-            expiresAt: try columns[5].decode(Date?.self), lastUsedAt: try columns[6].decode(Date?.self),
-            revokedAt: try columns[7].decode(Date?.self), createdAt: try columns[8].decode(Date.self))
+            id: try columns[0].decode(UUID.self),
+            tenantID: try columns[1].decode(UUID.self),
+            userID: try columns[2].decode(UUID.self),
+            name: try columns[3].decode(String.self),
+            prefix: try columns[4].decode(String.self),
+            expiresAt: try columns[5].decode(Date?.self),
+            lastUsedAt: try columns[6].decode(Date?.self),
+            revokedAt: try columns[7].decode(Date?.self),
+            createdAt: try columns[8].decode(Date.self)
+        )
         return Resolved(
-            key: key, user: try UserStore.record(columns, offset: 10),
-            tenantStatus: TenantRecord.Status(rawValue: try columns[9].decode(String.self)) ?? .suspended)
+            key: key,
+            user: try UserStore.record(columns, offset: 10),
+            tenantStatus: TenantRecord.Status(rawValue: try columns[9].decode(String.self)) ?? .suspended
+        )
     }
 
     /// Records use, at most once a minute per key, so busy keys do not write on every request.
@@ -109,6 +140,8 @@ public struct APIKeyStore: Sendable {
             """
             UPDATE api_keys SET last_used_at = now()
             WHERE id = \(id) AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 }

@@ -40,31 +40,40 @@ public struct AdmissionStore: Sendable {
             SELECT t.name, t.monthly_image_quota, t.monthly_token_budget, t.max_concurrent_generations, t.max_queued_generations,
                    (SELECT monthly_image_limit FROM user_limits WHERE user_id = \(userID) AND tenant_id = t.id)
             FROM tenants t WHERE t.id = \(tenantID)
-            """, logger: logger
+            """,
+            logger: logger
         ).collect().first?.decode((String, Int?, Int?, Int?, Int?, Int?).self)
         guard let (name, quota, budget, concurrency, queueBound, userLimit) = limits,
-              quota != nil || budget != nil || queueBound != nil || userLimit != nil
+            quota != nil || budget != nil || queueBound != nil || userLimit != nil
         else { return }
         try await connection.query(
-            "SELECT pg_advisory_xact_lock(hashtext('easel.quota'), hashtext(\(tenantID.uuidString.lowercased())))", logger: logger)
+            "SELECT pg_advisory_xact_lock(hashtext('easel.quota'), hashtext(\(tenantID.uuidString.lowercased())))",
+            logger: logger
+        )
         if let queueBound {
             let (running, queued) = try await connection.query(
                 """
                 SELECT count(*) FILTER (WHERE status = 'running')::int, count(*) FILTER (WHERE status = 'queued')::int
                 FROM generations WHERE tenant_id = \(tenantID) AND status IN ('queued', 'running')
-                """, logger: logger
+                """,
+                logger: logger
             ).collect().first!.decode((Int, Int).self)
             // The queued ones take the free slots first; this one would wait behind the rest.
             let freeSlots = concurrency.map { max(0, $0 - running) } ?? 0
             if queued >= queueBound + freeSlots {
                 throw QuotaRefusal(
-                    limit: .inFlight, used: running + queued, allowed: (concurrency ?? running) + queueBound, tenantName: name,
-                    resetsAt: Date().addingTimeInterval(TimeInterval(Self.inFlightRetrySeconds)))
+                    limit: .inFlight,
+                    used: running + queued,
+                    allowed: (concurrency ?? running) + queueBound,
+                    tenantName: name,
+                    resetsAt: Date().addingTimeInterval(TimeInterval(Self.inFlightRetrySeconds))
+                )
             }
         }
         guard quota != nil || budget != nil || userLimit != nil else { return }
         let month = try await Self.monthlyUsage(
-            try await connection.query(Self.monthlyUsageQuery(tenantID: tenantID, userID: userID), logger: logger))
+            try await connection.query(Self.monthlyUsageQuery(tenantID: tenantID, userID: userID), logger: logger)
+        )
         let (images, tokens, userImages, resets) = (month.images, month.tokens, month.userImages, month.resetsAt)
         if let quota, images >= quota {
             throw QuotaRefusal(limit: .images, used: images, allowed: quota, tenantName: name, resetsAt: resets)
@@ -80,7 +89,9 @@ public struct AdmissionStore: Sendable {
     /// The users of a tenant that have a monthly image limit of their own.
     public func userLimits(tenantID: UUID) async throws -> [UUID: Int] {
         let rows = try await client.query(
-            "SELECT user_id, monthly_image_limit FROM user_limits WHERE tenant_id = \(tenantID)", logger: logger)
+            "SELECT user_id, monthly_image_limit FROM user_limits WHERE tenant_id = \(tenantID)",
+            logger: logger
+        )
         var result: [UUID: Int] = [:]
         for try await (user, limit) in rows.decode((UUID, Int).self) { result[user] = limit }
         return result
@@ -95,7 +106,9 @@ public struct AdmissionStore: Sendable {
                     """
                     INSERT INTO user_limits (user_id, tenant_id, monthly_image_limit) VALUES (\(userID), \(tenantID), \(monthlyImages))
                     ON CONFLICT (user_id) DO UPDATE SET monthly_image_limit = EXCLUDED.monthly_image_limit, updated_at = now()
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
             } else {
                 try await connection.query("DELETE FROM user_limits WHERE user_id = \(userID) AND tenant_id = \(tenantID)", logger: logger)
             }

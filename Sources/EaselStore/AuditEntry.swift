@@ -17,9 +17,15 @@ public struct AuditEntry: Sendable {
     public var requestID: String?
 
     public init(
-        tenantID: UUID? = nil, actorUserID: UUID? = nil, actor: String, action: String,
-        targetType: String? = nil, targetID: String? = nil, detailsJSON: String = "{}",
-        clientIP: String? = nil, requestID: String? = nil
+        tenantID: UUID? = nil,
+        actorUserID: UUID? = nil,
+        actor: String,
+        action: String,
+        targetType: String? = nil,
+        targetID: String? = nil,
+        detailsJSON: String = "{}",
+        clientIP: String? = nil,
+        requestID: String? = nil
     ) {
         self.tenantID = tenantID
         self.actorUserID = actorUserID
@@ -41,6 +47,8 @@ public struct AuditEntry: Sendable {
                                    details, client_ip, request_id)
             VALUES (\(tenantID), \(actorUserID), \(actor), \(action), \(targetType), \(targetID),
                     \(detailsJSON)::jsonb, \(clientIP)::inet, \(requestID))
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 }

@@ -28,18 +28,30 @@ public struct AuditStore: Sendable {
             WHERE (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
               AND (\(beforeID)::bigint IS NULL OR id < \(beforeID))
             ORDER BY id DESC LIMIT \(limit + 1)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         var records: [AuditRecord] = []
         for try await (id, tenant, actorID, actor, action, targetType, targetID, details, ip, requestID, created) in rows.decode(
-            (Int64, UUID?, UUID?, String?, String, String?, String?, String, String?, String?, Date).self)
-        {
+            (Int64, UUID?, UUID?, String?, String, String?, String?, String, String?, String?, Date).self
+        ) {
             records.append(
                 AuditRecord(
                     id: id,
                     entry: AuditEntry(
-                        tenantID: tenant, actorUserID: actorID, actor: actor ?? "", action: action, targetType: targetType,
-                        targetID: targetID, detailsJSON: details, clientIP: ip, requestID: requestID),
-                    createdAt: created))
+                        tenantID: tenant,
+                        actorUserID: actorID,
+                        actor: actor ?? "",
+                        action: action,
+                        targetType: targetType,
+                        targetID: targetID,
+                        detailsJSON: details,
+                        clientIP: ip,
+                        requestID: requestID
+                    ),
+                    createdAt: created
+                )
+            )
         }
         let more = records.count > limit
         let items = Array(records.prefix(limit))

@@ -50,7 +50,8 @@ public struct ConversationStore: Sendable {
     /// does) and returns its id: the one place conversations are made.
     static func insert(tenantID: UUID, userID: UUID, title: String, on connection: PostgresConnection, logger: Logger) async throws -> UUID {
         try await connection.query(
-            "INSERT INTO conversations (tenant_id, user_id, title) VALUES (\(tenantID), \(userID), \(title)) RETURNING id", logger: logger
+            "INSERT INTO conversations (tenant_id, user_id, title) VALUES (\(tenantID), \(userID), \(title)) RETURNING id",
+            logger: logger
         ).collect().first!.decode(UUID.self)
     }
 
@@ -59,7 +60,9 @@ public struct ConversationStore: Sendable {
             """
             SELECT \(unescaped: Self.columns) FROM conversations c
             WHERE c.id = \(id) AND c.tenant_id = \(tenantID) AND c.user_id = \(userID)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await rows.collect().first.map(Self.record)
     }
 
@@ -75,7 +78,9 @@ public struct ConversationStore: Sendable {
               AND (\(beforeMicros)::bigint IS NULL
                    OR (c.updated_at, c.id) < (timestamptz 'epoch' + \(beforeMicros)::bigint * interval '1 microsecond', \(beforeID)))
             ORDER BY c.updated_at DESC, c.id DESC LIMIT \(limit + 1)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await Page(rows, limit: limit, decode: Self.record) { $0.id.uuidString }
     }
 
@@ -85,7 +90,9 @@ public struct ConversationStore: Sendable {
             WITH c AS (UPDATE conversations SET title = \(title), updated_at = now()
                        WHERE id = \(id) AND tenant_id = \(tenantID) AND user_id = \(userID) RETURNING *)
             SELECT \(unescaped: Self.columns) FROM c
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await rows.collect().first.map(Self.record)
     }
 
@@ -93,7 +100,8 @@ public struct ConversationStore: Sendable {
     public func delete(_ id: UUID, tenantID: UUID, userID: UUID) async throws -> Bool {
         let rows = try await client.query(
             "DELETE FROM conversations WHERE id = \(id) AND tenant_id = \(tenantID) AND user_id = \(userID) RETURNING id",
-            logger: logger)
+            logger: logger
+        )
         return try await !rows.collect().isEmpty
     }
 }

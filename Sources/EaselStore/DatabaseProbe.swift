@@ -17,8 +17,13 @@ public enum DatabaseProbe {
         case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         }
         let configuration = PostgresConnection.Configuration(
-            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
-            tls: tls)
+            host: url.host,
+            port: url.port,
+            username: url.username,
+            password: url.password,
+            database: url.database,
+            tls: tls
+        )
         try await withTimeout(timeout) {
             let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
             do {

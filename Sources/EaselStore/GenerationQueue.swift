@@ -71,7 +71,9 @@ public struct GenerationQueue: Sendable {
                 FOR UPDATE OF g SKIP LOCKED
                 LIMIT 1)
             RETURNING id, tenant_id, model_id, request::text, parent_generation_id
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         guard let row = try await rows.collect().first else { return nil }
         let (id, tenantID, modelID, request, parentID) = try row.decode((UUID, UUID, UUID, String, UUID?).self)
         guard let options = try? JSONDecoder().decode(GenerationOptions.self, from: Data(request.utf8)) else {
@@ -82,7 +84,9 @@ public struct GenerationQueue: Sendable {
                     error_message = 'The stored request could not be read by this version of Easel.',
                     lease_owner = NULL, lease_expires_at = NULL, finished_at = now()
                 WHERE id = \(id) AND lease_owner = \(owner)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             logger.error("a stored generation request could not be read; marked failed", metadata: ["generation": "\(id)"])
             return try await claim(owner: owner, lease: lease)
         }
@@ -100,7 +104,9 @@ public struct GenerationQueue: Sendable {
                 )
                 SELECT g.id, g.prompt, g.response_text, g.response_parts::text FROM chain c JOIN generations g ON g.id = c.id
                 ORDER BY c.depth DESC
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             for row in try await chain.collect() {
                 let (turnID, prompt, text, partsJSON) = try row.decode((UUID, String, String?, String?).self)
                 let outputs = try await images(of: turnID, role: "output")
@@ -108,9 +114,11 @@ public struct GenerationQueue: Sendable {
                 if let partsJSON {
                     answer = try JSONDecoder().decode([AnswerPart].self, from: Data(partsJSON.utf8))
                 } else {
-                    answer = (text.map { [AnswerPart(text: $0)] } ?? []) + outputs.indices.map {
-                        AnswerPart(image: $0, thoughtSignature: outputs[$0].thoughtSignature)
-                    }
+                    answer =
+                        (text.map { [AnswerPart(text: $0)] } ?? [])
+                        + outputs.indices.map {
+                            AnswerPart(image: $0, thoughtSignature: outputs[$0].thoughtSignature)
+                        }
                 }
                 answer = answer.filter { $0.image.map { outputs.indices.contains($0) } ?? true }
                 history.append(Turn(prompt: prompt, inputs: try await images(of: turnID, role: "input"), answer: answer, outputs: outputs))
@@ -125,7 +133,9 @@ public struct GenerationQueue: Sendable {
             """
             SELECT i.data, i.mime_type, i.width, i.height, gi.thought_signature FROM generation_images gi JOIN images i ON i.id = gi.image_id
             WHERE gi.generation_id = \(generationID) AND gi.role = \(role) ORDER BY gi.position
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         var images: [ImageData] = []
         for try await (data, mime, width, height, signature) in rows.decode((ByteBuffer, String, Int?, Int?, String?).self) {
             images.append(ImageData(data: Data(buffer: data), mimeType: mime, width: width, height: height, thoughtSignature: signature))
@@ -148,7 +158,9 @@ public struct GenerationQueue: Sendable {
             """
             UPDATE generations SET lease_expires_at = now() + make_interval(secs => \(Double(lease.components.seconds)))
             WHERE id = ANY(\(ids)) AND status IN ('queued', 'running') AND lease_owner = \(owner)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 
     /// How an attempt to start an inline call went.
@@ -177,7 +189,9 @@ public struct GenerationQueue: Sendable {
                 FROM target WHERE generations.id = target.id AND target.free
                 RETURNING generations.id)
             SELECT (SELECT count(*) FROM target)::int, (SELECT count(*) FROM started)::int
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         let (found, started) = try await rows.collect().first!.decode((Int, Int).self)
         if found == 0 { return .notQueued }
         return started == 1 ? .started : .tenantAtLimit
@@ -189,7 +203,9 @@ public struct GenerationQueue: Sendable {
             """
             UPDATE generations SET status = 'canceled', lease_owner = NULL, lease_expires_at = NULL, finished_at = now()
             WHERE id = \(id) AND tenant_id = \(tenantID) AND status = 'queued' AND lease_owner = \(owner)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 
     /// Ends the inline calls whose instance died (their lease ran out): their caller has gone,
@@ -202,7 +218,9 @@ public struct GenerationQueue: Sendable {
                 partial_text = NULL, lease_owner = NULL, lease_expires_at = NULL, finished_at = now()
             WHERE inline AND status IN ('queued', 'running') AND lease_expires_at < now()
             RETURNING id
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         var ids: [UUID] = []
         for try await id in rows.decode(UUID.self) { ids.append(id) }
         return ids
@@ -211,7 +229,9 @@ public struct GenerationQueue: Sendable {
     /// Which of `ids` a user asked to cancel.
     public func cancelRequested(among ids: [UUID]) async throws -> Set<UUID> {
         let rows = try await client.query(
-            "SELECT id FROM generations WHERE id = ANY(\(ids)) AND cancel_requested", logger: logger)
+            "SELECT id FROM generations WHERE id = ANY(\(ids)) AND cancel_requested",
+            logger: logger
+        )
         var found: Set<UUID> = []
         for try await id in rows.decode(UUID.self) { found.insert(id) }
         return found
@@ -276,7 +296,9 @@ public struct GenerationQueue: Sendable {
                         \(finish.promptTokens)::int, \(finish.outputTokens)::int, \(finish.imageTokens)::int, \(finish.thoughtTokens)::int)
                 WHERE id = \(id) AND tenant_id = \(tenantID) AND status = 'running' AND lease_owner = \(owner)
                 RETURNING id
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             guard try await !rows.collect().isEmpty else { return false }
             for (position, output) in finish.outputs.enumerated() {
                 _ = try await ImageStore.store(output, tenantID: tenantID, on: connection, logger: logger, asOutput: (id, position))
@@ -289,6 +311,7 @@ public struct GenerationQueue: Sendable {
     public func updatePartialText(_ id: UUID, owner: String, text: String) async throws {
         try await client.query(
             "UPDATE generations SET partial_text = \(text) WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner)",
-            logger: logger)
+            logger: logger
+        )
     }
 }

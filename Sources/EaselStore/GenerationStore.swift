@@ -43,8 +43,16 @@ public struct GenerationStore: Sendable {
         public var inlineUnder: (owner: String, lease: Duration)?
 
         public init(
-            tenantID: UUID, userID: UUID, apiKeyID: UUID?, modelID: UUID, source: String, options: GenerationOptions,
-            uploads: [ImageData] = [], reusedImageIDs: [UUID] = [], conversationID: UUID? = nil, parentID: UUID? = nil,
+            tenantID: UUID,
+            userID: UUID,
+            apiKeyID: UUID?,
+            modelID: UUID,
+            source: String,
+            options: GenerationOptions,
+            uploads: [ImageData] = [],
+            reusedImageIDs: [UUID] = [],
+            conversationID: UUID? = nil,
+            parentID: UUID? = nil,
             fromStart: Bool = false
         ) {
             self.tenantID = tenantID
@@ -84,7 +92,9 @@ public struct GenerationStore: Sendable {
             if !new.reusedImageIDs.isEmpty {
                 var found = Set<UUID>()
                 let rows = try await connection.query(
-                    "SELECT id FROM images WHERE id = ANY(\(new.reusedImageIDs)) AND tenant_id = \(new.tenantID)", logger: logger)
+                    "SELECT id FROM images WHERE id = ANY(\(new.reusedImageIDs)) AND tenant_id = \(new.tenantID)",
+                    logger: logger
+                )
                 for try await id in rows.decode(UUID.self) { found.insert(id) }
                 if let missing = new.reusedImageIDs.firstIndex(where: { !found.contains($0) }) {
                     throw EnqueueError.imageNotFound(index: missing)
@@ -102,7 +112,9 @@ public struct GenerationStore: Sendable {
                     """
                     SELECT conversation_id, status FROM generations
                     WHERE id = \(requested) AND tenant_id = \(new.tenantID) AND user_id = \(new.userID)
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
                 guard let row = try await rows.collect().first else { throw EnqueueError.parentNotFound }
                 let (conversation, status) = try row.decode((UUID?, String).self)
                 guard status == GenerationStatus.succeeded.rawValue else {
@@ -117,7 +129,9 @@ public struct GenerationStore: Sendable {
                                   ORDER BY g.created_at DESC, g.id DESC LIMIT 1)
                     FROM conversations c WHERE c.id = \(requested) AND c.tenant_id = \(new.tenantID) AND c.user_id = \(new.userID)
                     FOR UPDATE OF c
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
                 guard let row = try await rows.collect().first else { throw EnqueueError.conversationNotFound }
                 (conversationID, parentID) = try row.decode((UUID?, UUID?).self)
                 if new.fromStart { parentID = nil }
@@ -128,8 +142,12 @@ public struct GenerationStore: Sendable {
                 try await connection.query("UPDATE conversations SET updated_at = now() WHERE id = \(existing)", logger: logger)
             } else {
                 conversationID = try await ConversationStore.insert(
-                    tenantID: new.tenantID, userID: new.userID, title: ConversationStore.title(from: options.prompt), on: connection,
-                    logger: logger)
+                    tenantID: new.tenantID,
+                    userID: new.userID,
+                    title: ConversationStore.title(from: options.prompt),
+                    on: connection,
+                    logger: logger
+                )
             }
 
             let request = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
@@ -143,14 +161,18 @@ public struct GenerationStore: Sendable {
                         \(new.inlineUnder != nil), \(new.inlineUnder?.owner)::text,
                         CASE WHEN \(leaseSeconds)::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => \(leaseSeconds)::float8) END)
                 RETURNING id
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             let id = try await rows.collect().first!.decode(UUID.self)
             for (position, imageID) in options.inputImageIds.enumerated() {
                 try await connection.query(
                     """
                     INSERT INTO generation_images (tenant_id, generation_id, image_id, role, position)
                     VALUES (\(new.tenantID), \(id), \(imageID), 'input', \(position))
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
             }
             return id
         }
@@ -169,7 +191,9 @@ public struct GenerationStore: Sendable {
             WHERE id = \(id) AND (\(scope.tenantID)::uuid IS NULL OR tenant_id = \(scope.tenantID))
               AND (\(scope.userID)::uuid IS NULL OR user_id = \(scope.userID))
             RETURNING status
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         guard let row = try await rows.collect().first else { return .notFound }
         let status = GenerationStatus(rawValue: try row.decode(String.self)) ?? .failed
         switch status {
@@ -213,19 +237,47 @@ public struct GenerationStore: Sendable {
                 Int?, Int?, Int?, Int?, Int, Int, String?, Int?, String?, Bool?,
                 Date, Date?, Date?, String, UUID?, UUID?, String, String, String?, String?,
                 Int?, Int?, Int?
-            ).self)
+            ).self
+        )
         let options = (try? JSONDecoder().decode(GenerationOptions.self, from: Data(requestJSON.utf8))) ?? GenerationOptions(prompt: "")
         let outputs = try JSONDecoder().decode([OutputJSON].self, from: Data(outputsJSON.utf8))
         return GenerationRecord(
-            id: id, tenantID: tenantID, userID: userID, modelID: modelID, source: source,
-            status: GenerationStatus(rawValue: status) ?? .failed, options: options, responseText: responseText,
-            finishReason: finishReason, blockReason: blockReason, errorCode: errorCode, errorMessage: errorMessage,
-            promptTokens: promptTokens, outputTokens: outputTokens, thoughtTokens: thoughtTokens, totalTokens: totalTokens,
-            imageCount: imageCount, attempts: attempts, upstreamHost: upstreamHost, latencyMs: latencyMs, modelVersion: modelVersion,
-            honoredImageConfig: honored, createdAt: createdAt, startedAt: startedAt, finishedAt: finishedAt,
+            id: id,
+            tenantID: tenantID,
+            userID: userID,
+            modelID: modelID,
+            source: source,
+            status: GenerationStatus(rawValue: status) ?? .failed,
+            options: options,
+            responseText: responseText,
+            finishReason: finishReason,
+            blockReason: blockReason,
+            errorCode: errorCode,
+            errorMessage: errorMessage,
+            promptTokens: promptTokens,
+            outputTokens: outputTokens,
+            thoughtTokens: thoughtTokens,
+            totalTokens: totalTokens,
+            imageCount: imageCount,
+            attempts: attempts,
+            upstreamHost: upstreamHost,
+            latencyMs: latencyMs,
+            modelVersion: modelVersion,
+            honoredImageConfig: honored,
+            createdAt: createdAt,
+            startedAt: startedAt,
+            finishedAt: finishedAt,
             outputs: outputs.map { GenerationRecord.Image(id: $0.id, mimeType: $0.mimeType, width: $0.width, height: $0.height) },
-            conversationID: conversationID, parentID: parentID, modelName: modelName, userEmail: userEmail, groundingJSON: groundingJSON,
-            partialText: partialText, imageTokens: imageTokens, promptImageTokens: promptImageTokens, costMicros: costMicros)
+            conversationID: conversationID,
+            parentID: parentID,
+            modelName: modelName,
+            userEmail: userEmail,
+            groundingJSON: groundingJSON,
+            partialText: partialText,
+            imageTokens: imageTokens,
+            promptImageTokens: promptImageTokens,
+            costMicros: costMicros
+        )
     }
 
     public func get(_ id: UUID, scope: GenerationScope) async throws -> GenerationRecord? {
@@ -234,12 +286,19 @@ public struct GenerationStore: Sendable {
             SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.tables)
             WHERE g.id = \(id) AND (\(scope.tenantID)::uuid IS NULL OR g.tenant_id = \(scope.tenantID))
               AND (\(scope.userID)::uuid IS NULL OR g.user_id = \(scope.userID))
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await rows.collect().first.map(Self.record)
     }
 
     /// History, newest first.
-    public func list(scope: GenerationScope, filter: GenerationFilter = .init(), limit: Int, before cursor: Cursor?) async throws -> Page<GenerationRecord> {
+    public func list(
+        scope: GenerationScope,
+        filter: GenerationFilter = .init(),
+        limit: Int,
+        before cursor: Cursor?
+    ) async throws -> Page<GenerationRecord> {
         let beforeMicros = cursor?.micros
         let beforeID = cursor.flatMap { UUID(uuidString: $0.id) }
         let rows = try await client.query(
@@ -257,7 +316,9 @@ public struct GenerationStore: Sendable {
               AND (\(beforeMicros)::bigint IS NULL
                    OR (g.created_at, g.id) < (timestamptz 'epoch' + \(beforeMicros)::bigint * interval '1 microsecond', \(beforeID)))
             ORDER BY g.created_at DESC, g.id DESC LIMIT \(limit + 1)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await Page(rows, limit: limit, decode: Self.record) { $0.id.uuidString }
     }
 
@@ -268,7 +329,9 @@ public struct GenerationStore: Sendable {
             SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.tables)
             WHERE g.conversation_id = \(conversationID) AND g.tenant_id = \(tenantID)
             ORDER BY g.created_at, g.id LIMIT 1000
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await rows.collect().map(Self.record)
     }
 }

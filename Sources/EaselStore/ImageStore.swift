@@ -17,7 +17,10 @@ public struct ImageStore: Sendable {
 
     /// Stores an image once per tenant (by SHA-256) and returns its id.
     static func store(
-        _ image: ImageData, tenantID: UUID, on connection: PostgresConnection, logger: Logger,
+        _ image: ImageData,
+        tenantID: UUID,
+        on connection: PostgresConnection,
+        logger: Logger,
         asOutput output: (generationID: UUID, position: Int)? = nil
     ) async throws -> UUID {
         let sha = ByteBuffer(bytes: SHA256.hash(data: image.data))
@@ -34,7 +37,9 @@ public struct ImageStore: Sendable {
                 SELECT \(tenantID), \(output?.generationID)::uuid, image.id, 'output', \(output?.position)::int, \(image.thoughtSignature)::text
                 FROM image WHERE \(output?.generationID)::uuid IS NOT NULL)
             SELECT id FROM image
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await rows.collect().first!.decode(UUID.self)
     }
 
@@ -44,7 +49,9 @@ public struct ImageStore: Sendable {
             """
             SELECT data, mime_type, encode(sha256, 'hex') FROM images
             WHERE id = \(id) AND (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         guard let row = try await rows.collect().first else { return nil }
         let (data, mime, sha) = try row.decode((ByteBuffer, String, String).self)
         return (data, mime, sha)
@@ -65,7 +72,9 @@ public struct ImageStore: Sendable {
             """
             SELECT preview, CASE WHEN preview IS NULL THEN data END, mime_type, encode(sha256, 'hex'), width, height FROM images
             WHERE id = \(id) AND (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         guard let row = try await rows.collect().first else { return nil }
         let (preview, original, mime, sha, width, height) = try row.decode((ByteBuffer?, ByteBuffer?, String, String, Int?, Int?).self)
         return PreviewSource(preview: preview, original: original, mimeType: mime, sha256: sha, width: width, height: height)
@@ -79,7 +88,8 @@ public struct ImageStore: Sendable {
     public func purgeImages(batch: Int = 500) async throws -> Int {
         try await Transaction.run(client, logger: logger) { connection in
             let locked = try await connection.query(
-                "SELECT pg_try_advisory_xact_lock(hashtext('easel.purge_images'))", logger: logger
+                "SELECT pg_try_advisory_xact_lock(hashtext('easel.purge_images'))",
+                logger: logger
             ).collect().first!.decode(Bool.self)
             guard locked else { return 0 }
             let rows = try await connection.query(
@@ -97,7 +107,9 @@ public struct ImageStore: Sendable {
                       AND NOT EXISTS (SELECT 1 FROM generation_images gi WHERE gi.image_id = i.id)
                     LIMIT \(batch))
                 RETURNING id
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             return try await rows.collect().count
         }
     }
@@ -106,6 +118,7 @@ public struct ImageStore: Sendable {
     public func storePreview(_ id: UUID, png: Data) async throws {
         try await client.query(
             "UPDATE images SET preview = \(ByteBuffer(data: png)), preview_mime_type = 'image/png' WHERE id = \(id) AND preview IS NULL",
-            logger: logger)
+            logger: logger
+        )
     }
 }

@@ -30,7 +30,8 @@ public struct LoginThrottleStore: Sendable {
     public func lockedUntil(_ kind: Kind, _ key: String) async throws -> Date? {
         let rows = try await client.query(
             "SELECT locked_until FROM login_throttle WHERE kind = \(kind.rawValue) AND key = \(key) AND locked_until > now()",
-            logger: logger)
+            logger: logger
+        )
         return try await rows.collect().first?.decode(Date?.self)
     }
 
@@ -48,14 +49,18 @@ public struct LoginThrottleStore: Sendable {
                 failures = CASE WHEN t.window_started_at < now() - make_interval(secs => \(window)) THEN 1 ELSE t.failures + 1 END,
                 window_started_at = CASE WHEN t.window_started_at < now() - make_interval(secs => \(window)) THEN now() ELSE t.window_started_at END
             RETURNING failures
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         let failures = try await rows.collect().first!.decode(Int.self)
         guard failures >= rule.maxFailures else { return nil }
         let locked = try await client.query(
             """
             UPDATE login_throttle SET locked_until = now() + make_interval(secs => \(lockout)), failures = 0, window_started_at = now()
             WHERE kind = \(kind.rawValue) AND key = \(key) RETURNING locked_until
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await locked.collect().first?.decode(Date.self)
     }
 

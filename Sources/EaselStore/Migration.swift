@@ -88,7 +88,9 @@ public enum MigrationError: Error, Sendable, CustomStringConvertible {
         case .missingFile(let version, let name):
             return String(
                 format: "migration %04d_%@ is applied to the database but its file is missing; this build is older than the database",
-                version, name)
+                version,
+                name
+            )
         case .failed(let fileName, let statement, let reason):
             return "migration \(fileName) failed at statement \(statement) and was rolled back: \(reason)"
         }

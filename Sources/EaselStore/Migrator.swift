@@ -53,19 +53,23 @@ public struct Migrator: Sendable {
     /// Throws when a recorded migration was edited or its file is missing.
     public func status() async throws -> Status {
         try await client.withConnection { connection in
-            let exists = try await connection.query(
-                "SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger
-            ).collect().first?.decode(Bool.self) ?? false
+            let exists =
+                try await connection.query(
+                    "SELECT to_regclass('schema_migrations') IS NOT NULL",
+                    logger: logger
+                ).collect().first?.decode(Bool.self) ?? false
             let recorded = exists ? try await recordedMigrations(on: connection) : [:]
             try verify(recorded: recorded)
             return Status(
                 applied: recorded.keys.sorted(),
-                pending: migrations.map(\.version).filter { recorded[$0] == nil })
+                pending: migrations.map(\.version).filter { recorded[$0] == nil }
+            )
         }
     }
 
     private func withAdvisoryLock<T: Sendable>(
-        on connection: PostgresConnection, _ body: () async throws -> T
+        on connection: PostgresConnection,
+        _ body: () async throws -> T
     ) async throws -> T {
         try await connection.query("SELECT pg_advisory_lock(\(Self.advisoryLockKey))", logger: logger)
         do {
@@ -89,13 +93,17 @@ public struct Migrator: Sendable {
                 applied_at timestamptz NOT NULL DEFAULT now(),
                 duration_ms integer NOT NULL CHECK (duration_ms >= 0)
             )
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 
     private func recordedMigrations(on connection: PostgresConnection) async throws -> [Int: (name: String, checksum: String)] {
         var recorded: [Int: (name: String, checksum: String)] = [:]
         let rows = try await connection.query(
-            "SELECT version, name, checksum FROM schema_migrations ORDER BY version", logger: logger)
+            "SELECT version, name, checksum FROM schema_migrations ORDER BY version",
+            logger: logger
+        )
         for try await (version, name, checksum) in rows.decode((Int, String, String).self) {
             recorded[version] = (name, checksum)
         }
@@ -129,14 +137,21 @@ public struct Migrator: Sendable {
                 """
                 INSERT INTO schema_migrations (version, name, checksum, duration_ms)
                 VALUES (\(migration.version), \(migration.name), \(migration.checksum), \(milliseconds))
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             try await connection.query("COMMIT", logger: logger)
             logger.info(
-                "applied migration", metadata: ["migration": "\(migration.fileName)", "duration_ms": "\(milliseconds)"])
+                "applied migration",
+                metadata: ["migration": "\(migration.fileName)", "duration_ms": "\(milliseconds)"]
+            )
         } catch {
             _ = try? await connection.query("ROLLBACK", logger: logger)
             throw MigrationError.failed(
-                fileName: migration.fileName, statement: statementNumber, reason: PostgresErrorMessage.describe(error))
+                fileName: migration.fileName,
+                statement: statementNumber,
+                reason: PostgresErrorMessage.describe(error)
+            )
         }
     }
 }

@@ -30,12 +30,24 @@ public struct ModelStore: Sendable {
             capabilitiesJSON, deprecationDate, successorID, visibleToAll, tenantIDs, createdAt, updatedAt
         ) = try row.decode(
             (UUID, UUID?, String, String, String, String, String, Int, String?, String?, Bool, String, String?, UUID?, Bool, [UUID], Date, Date)
-                .self)
+                .self
+        )
         let capabilities = (try? JSONDecoder().decode(ModelCapabilities.self, from: Data(capabilitiesJSON.utf8))) ?? .unknownModel
         let fields = ModelFields(
-            name: name, apiModel: apiModel, description: description, systemInstruction: systemInstruction, groupName: groupName,
-            sortOrder: sortOrder, baseURL: baseURL, enabled: enabled, capabilities: capabilities, deprecationDate: deprecationDate,
-            successorID: successorID, visibleToAll: visibleToAll, tenantIDs: tenantIDs)
+            name: name,
+            apiModel: apiModel,
+            description: description,
+            systemInstruction: systemInstruction,
+            groupName: groupName,
+            sortOrder: sortOrder,
+            baseURL: baseURL,
+            enabled: enabled,
+            capabilities: capabilities,
+            deprecationDate: deprecationDate,
+            successorID: successorID,
+            visibleToAll: visibleToAll,
+            tenantIDs: tenantIDs
+        )
         return ModelRecord(id: id, tenantID: tenantID, fields: fields, tokenHint: tokenHint, createdAt: createdAt, updatedAt: updatedAt)
     }
 
@@ -59,7 +71,9 @@ public struct ModelStore: Sendable {
                 VALUES (\(id), \(tenantID), \(fields.name), \(fields.apiModel), \(fields.description), \(fields.systemInstruction),
                     \(fields.groupName), \(fields.sortOrder), \(fields.baseURL), \(sealed.map { ByteBuffer(data: $0) }), \(hint),
                     \(fields.enabled), \(capabilities)::jsonb, \(fields.deprecationDate)::date, \(fields.successorID), \(fields.visibleToAll))
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             try await Self.setAccess(id, fields.visibleToAll ? [] : fields.tenantIDs, on: connection, logger: logger)
             var audit = audit
             audit.tenantID = tenantID
@@ -79,13 +93,21 @@ public struct ModelStore: Sendable {
     }
 
     /// The config if `scope` manages it: any for `.all` (platform admins), else the tenant's own.
-    static func fetchManaged(_ id: UUID, scope: TenantScope, lock: Bool, on connection: PostgresConnection, logger: Logger) async throws -> ModelRecord? {
+    static func fetchManaged(
+        _ id: UUID,
+        scope: TenantScope,
+        lock: Bool,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> ModelRecord? {
         let rows = try await connection.query(
             """
             SELECT \(unescaped: columns) FROM models m
             WHERE m.id = \(id) AND (\(scope.tenantID)::uuid IS NULL OR m.tenant_id = \(scope.tenantID))
             \(unescaped: lock ? "FOR UPDATE" : "")
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await rows.collect().first.map(record)
     }
 
@@ -111,7 +133,9 @@ public struct ModelStore: Sendable {
             SELECT \(unescaped: Self.columns) FROM models m
             WHERE \(tenantID)::uuid IS NULL OR m.tenant_id = \(tenantID)
             ORDER BY m.group_name, m.sort_order, lower(m.name), m.id
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await rows.collect().map(Self.record)
     }
 
@@ -140,14 +164,20 @@ public struct ModelStore: Sendable {
               AND (m.tenant_id = \(tenantID) OR (m.tenant_id IS NULL AND (m.visible_to_all OR EXISTS (
                     SELECT 1 FROM model_tenant_access a WHERE a.model_id = m.id AND a.tenant_id = \(tenantID)))))
             ORDER BY m.group_name, m.sort_order, lower(m.name), m.id
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await rows.collect().map(Self.record)
     }
 
     /// Applies new fields and a token change; audits before/after (the token only as
     /// "replaced" or "removed"). Nil when there is no such config.
     public func update(
-        _ id: UUID, scope: TenantScope, _ change: @Sendable (inout ModelFields) throws -> Void, token: TokenChange, audit: AuditEntry
+        _ id: UUID,
+        scope: TenantScope,
+        _ change: @Sendable (inout ModelFields) throws -> Void,
+        token: TokenChange,
+        audit: AuditEntry
     ) async throws -> ModelRecord? {
         let sealed = try { () throws -> Data? in
             if case .replace(let token) = token { return try box.seal(token, boundTo: id) }
@@ -169,13 +199,16 @@ public struct ModelStore: Sendable {
                     deprecation_date = \(after.deprecationDate)::date, successor_id = \(after.successorID),
                     visible_to_all = \(after.visibleToAll), updated_at = now()
                 WHERE id = \(id)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             switch token {
             case .keep: break
             case .replace(let plaintext):
                 try await connection.query(
                     "UPDATE models SET token_ciphertext = \(ByteBuffer(data: sealed!)), token_hint = \(ModelRules.hint(plaintext)) WHERE id = \(id)",
-                    logger: logger)
+                    logger: logger
+                )
             case .remove:
                 try await connection.query("UPDATE models SET token_ciphertext = NULL, token_hint = NULL WHERE id = \(id)", logger: logger)
             }
@@ -218,7 +251,8 @@ public struct ModelStore: Sendable {
                 """
                 SELECT GREATEST((SELECT count(*) FROM generations WHERE model_id = \(id)),
                                 (SELECT COALESCE(sum(requests), 0) FROM usage_daily WHERE model_id = \(id)))::int
-                """, logger: logger
+                """,
+                logger: logger
             ).collect().first!.decode(Int.self)
             if uses > 0 { return .inUse(generations: uses) }
             try await connection.query("DELETE FROM models WHERE id = \(id)", logger: logger)
@@ -250,7 +284,8 @@ public struct ModelStore: Sendable {
     public static func reencryptTokens(client: PostgresClient, from old: SecretBox, to new: SecretBox, logger: Logger) async throws -> Int {
         try await Transaction.run(client, logger: logger) { connection in
             let rows = try await connection.query(
-                "SELECT id, token_ciphertext FROM models WHERE token_ciphertext IS NOT NULL FOR UPDATE", logger: logger
+                "SELECT id, token_ciphertext FROM models WHERE token_ciphertext IS NOT NULL FOR UPDATE",
+                logger: logger
             ).collect()
             for row in rows {
                 let (id, ciphertext) = try row.decode((UUID, ByteBuffer).self)

@@ -13,7 +13,9 @@ extension Page {
     /// A page from up to `limit + 1` rows whose last column holds the row's cursor
     /// microseconds: the extra row only says there is a next page.
     init(
-        _ rows: PostgresRowSequence, limit: Int, decode: (PostgresRow) throws -> Item,
+        _ rows: PostgresRowSequence,
+        limit: Int,
+        decode: (PostgresRow) throws -> Item,
         id: (Item) -> String
     ) async throws {
         var items: [Item] = []

@@ -21,13 +21,17 @@ public struct PasswordTokenStore: Sendable {
         try await Transaction.run(client, logger: logger) { connection in
             try await audit?.insert(on: connection, logger: logger)
             try await connection.query(
-                "UPDATE password_tokens SET used_at = now() WHERE user_id = \(userID) AND used_at IS NULL", logger: logger)
+                "UPDATE password_tokens SET used_at = now() WHERE user_id = \(userID) AND used_at IS NULL",
+                logger: logger
+            )
             try await connection.query(
                 """
                 INSERT INTO password_tokens (user_id, token_hash, purpose, expires_at)
                 VALUES (\(userID), \(ByteBuffer(bytes: tokenHash)), \(purpose.rawValue),
                         now() + make_interval(secs => \(Double(lifetime.components.seconds))))
-                """, logger: logger)
+                """,
+                logger: logger
+            )
         }
     }
 
@@ -38,7 +42,9 @@ public struct PasswordTokenStore: Sendable {
             UPDATE password_tokens SET used_at = now()
             WHERE token_hash = \(ByteBuffer(bytes: tokenHash)) AND used_at IS NULL AND expires_at > now()
             RETURNING user_id
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await rows.collect().first?.decode(UUID.self)
     }
 }

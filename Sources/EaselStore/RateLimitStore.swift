@@ -13,7 +13,10 @@ public struct RateLimitStore: Sendable {
     }
 
     public struct Decision: Sendable, Equatable {
-        public enum Scope: String, Sendable { case apiKey = "key", user }
+        public enum Scope: String, Sendable {
+            case apiKey = "key"
+            case user
+        }
         public var scope: Scope
         /// Requests allowed per minute.
         public var limit: Int
@@ -28,7 +31,11 @@ public struct RateLimitStore: Sendable {
     /// the tenant's own per-minute limits where it set them and the defaults otherwise. A scope
     /// whose limit is 0 is not limited, and not counted. Decisions come key first.
     public func hit(
-        tenantID: UUID?, apiKeyID: UUID?, userID: UUID, defaultPerAPIKey: Int, defaultPerUser: Int
+        tenantID: UUID?,
+        apiKeyID: UUID?,
+        userID: UUID,
+        defaultPerAPIKey: Int,
+        defaultPerUser: Int
     ) async throws -> [Decision] {
         let keyScope = apiKeyID.map { "key:\($0.uuidString.lowercased())" }
         let userScope = "user:\(userID.uuidString.lowercased())"
@@ -52,7 +59,9 @@ public struct RateLimitStore: Sendable {
                    ceil(extract(epoch FROM date_trunc('minute', now()) + interval '1 minute' - now()))::int
             FROM wanted w JOIN counted c ON c.scope = w.scope
             ORDER BY w.kind
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         var decisions: [Decision] = []
         var opened: [String] = []
         for try await (scope, kind, limit, count, seconds) in rows.decode((String, String, Int, Int, Int).self) {
@@ -63,7 +72,8 @@ public struct RateLimitStore: Sendable {
             // A window just opened for these scopes: their older windows are done with.
             try await client.query(
                 "DELETE FROM rate_limit_counters WHERE scope = ANY(\(opened)::text[]) AND window_start < date_trunc('minute', now())",
-                logger: logger)
+                logger: logger
+            )
         }
         return decisions
     }

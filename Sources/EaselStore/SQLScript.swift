@@ -35,8 +35,16 @@ public enum SQLScript {
                 // Block comment, which nests in PostgreSQL.
                 var depth = 0
                 repeat {
-                    if chars[index] == "/", peek(1) == "*" { depth += 1; index += 2; continue }
-                    if chars[index] == "*", peek(1) == "/" { depth -= 1; index += 2; continue }
+                    if chars[index] == "/", peek(1) == "*" {
+                        depth += 1
+                        index += 2
+                        continue
+                    }
+                    if chars[index] == "*", peek(1) == "/" {
+                        depth -= 1
+                        index += 2
+                        continue
+                    }
                     index += 1
                 } while depth > 0 && index < chars.count
                 current.append(" ")

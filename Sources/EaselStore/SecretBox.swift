@@ -50,7 +50,8 @@ public enum SecretBoxError: Error, CustomStringConvertible {
         switch self {
         case .cannotSeal: return "the token could not be encrypted"
         case .cannotOpen:
-            return "a stored token cannot be decrypted: EASEL_SECRET_KEY differs from the one it was stored under (use `easel rotate-secret` to change keys)"
+            return
+                "a stored token cannot be decrypted: EASEL_SECRET_KEY differs from the one it was stored under (use `easel rotate-secret` to change keys)"
         }
     }
 }

@@ -25,8 +25,14 @@ public struct SessionStore: Sendable {
     }
 
     public func create(
-        userID: UUID, tenantID: UUID?, tokenHash: [UInt8], csrfHash: [UInt8], idle: Duration, lifetime: Duration,
-        clientIP: String?, userAgent: String?
+        userID: UUID,
+        tenantID: UUID?,
+        tokenHash: [UInt8],
+        csrfHash: [UInt8],
+        idle: Duration,
+        lifetime: Duration,
+        clientIP: String?,
+        userAgent: String?
     ) async throws -> UUID {
         let rows = try await client.query(
             """
@@ -36,7 +42,9 @@ public struct SessionStore: Sendable {
                     now() + make_interval(secs => \(Double(lifetime.components.seconds))),
                     \(clientIP)::inet, \(userAgent.map { String(String.UnicodeScalarView($0.unicodeScalars.prefix(512))) }))
             RETURNING id
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await rows.collect().first!.decode(UUID.self)
     }
 
@@ -49,15 +57,20 @@ public struct SessionStore: Sendable {
             FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN tenants t ON t.id = u.tenant_id
             WHERE s.token_hash = \(ByteBuffer(bytes: tokenHash)) AND s.revoked_at IS NULL
               AND s.expires_at > now() AND s.idle_expires_at > now()
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         guard let row = try await rows.collect().first else { return nil }
         let columns = row.makeRandomAccess()
         let user = try UserStore.record(columns, offset: 5)
         return Resolved(
-            sessionID: try columns[0].decode(UUID.self), user: user,
+            sessionID: try columns[0].decode(UUID.self),
+            user: user,
             tenantStatus: try columns[4].decode(String?.self).flatMap(TenantRecord.Status.init(rawValue:)),
-            idleExpiresAt: try columns[1].decode(Date.self), expiresAt: try columns[2].decode(Date.self),
-            lastSeenAt: try columns[3].decode(Date.self))
+            idleExpiresAt: try columns[1].decode(Date.self),
+            expiresAt: try columns[2].decode(Date.self),
+            lastSeenAt: try columns[3].decode(Date.self)
+        )
     }
 
     /// Extends a session's idle expiry (never past its absolute one).
@@ -67,7 +80,9 @@ public struct SessionStore: Sendable {
             UPDATE sessions SET last_seen_at = now(),
                 idle_expires_at = LEAST(expires_at, now() + make_interval(secs => \(Double(idle.components.seconds))))
             WHERE id = \(id)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 
     public func revoke(_ id: UUID) async throws {
@@ -89,7 +104,9 @@ public struct SessionStore: Sendable {
             UPDATE sessions SET revoked_at = now()
             WHERE user_id = \(userID) AND revoked_at IS NULL AND (\(except)::uuid IS NULL OR id <> \(except))
             RETURNING id
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await rows.collect().count
     }
 }
@@ -98,13 +115,18 @@ extension UserStore {
     /// A user from the columns of ``columns`` starting at `offset` of a joined row.
     static func record(_ row: PostgresRandomAccessRow, offset: Int) throws -> UserRecord {
         UserRecord(
-            id: try row[offset].decode(UUID.self), tenantID: try row[offset + 1].decode(UUID?.self),
-            email: try row[offset + 2].decode(String.self), displayName: try row[offset + 3].decode(String.self),
+            id: try row[offset].decode(UUID.self),
+            tenantID: try row[offset + 1].decode(UUID?.self),
+            email: try row[offset + 2].decode(String.self),
+            displayName: try row[offset + 3].decode(String.self),
             role: Role(rawValue: try row[offset + 4].decode(String.self)) ?? .member,
             status: UserRecord.Status(rawValue: try row[offset + 5].decode(String.self)) ?? .disabled,
-            passwordHash: try row[offset + 6].decode(String?.self), passwordChangedAt: try row[offset + 7].decode(Date?.self),
-            lastLoginAt: try row[offset + 8].decode(Date?.self), createdAt: try row[offset + 9].decode(Date.self),
-            updatedAt: try row[offset + 10].decode(Date.self))
+            passwordHash: try row[offset + 6].decode(String?.self),
+            passwordChangedAt: try row[offset + 7].decode(Date?.self),
+            lastLoginAt: try row[offset + 8].decode(Date?.self),
+            createdAt: try row[offset + 9].decode(Date.self),
+            updatedAt: try row[offset + 10].decode(Date.self)
+        )
     }
 
     /// ``columns`` prefixed with a table alias, for joins.

@@ -22,12 +22,23 @@ public struct TenantStore: Sendable {
         let (id, name, slug, status, created, updated, quota, budget, concurrency, queued, perKey, perUser, imageless, retention) =
             try row.decode((UUID, String, String, String, Date, Date, Int?, Int?, Int?, Int?, Int?, Int?, Bool, Int?).self)
         return TenantRecord(
-            id: id, name: name, slug: slug, status: TenantRecord.Status(rawValue: status) ?? .suspended,
+            id: id,
+            name: name,
+            slug: slug,
+            status: TenantRecord.Status(rawValue: status) ?? .suspended,
             limits: TenantLimits(
-                monthlyImageQuota: quota, monthlyTokenBudget: budget, maxConcurrentGenerations: concurrency,
-                maxQueuedGenerations: queued, apiKeyRequestsPerMinute: perKey, userRequestsPerMinute: perUser,
-                quotaCountsImageless: imageless, imageRetentionDays: retention),
-            createdAt: created, updatedAt: updated)
+                monthlyImageQuota: quota,
+                monthlyTokenBudget: budget,
+                maxConcurrentGenerations: concurrency,
+                maxQueuedGenerations: queued,
+                apiKeyRequestsPerMinute: perKey,
+                userRequestsPerMinute: perUser,
+                quotaCountsImageless: imageless,
+                imageRetentionDays: retention
+            ),
+            createdAt: created,
+            updatedAt: updated
+        )
     }
 
     public struct NewTenant: Sendable {
@@ -54,7 +65,9 @@ public struct TenantStore: Sendable {
                         \(limits.maxConcurrentGenerations), \(limits.maxQueuedGenerations), \(limits.apiKeyRequestsPerMinute),
                         \(limits.userRequestsPerMinute), \(limits.quotaCountsImageless), \(limits.imageRetentionDays))
                 RETURNING \(unescaped: Self.columns)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             let record = try Self.record(try await rows.collect().first!)
             var audit = audit
             audit.tenantID = record.id
@@ -84,7 +97,9 @@ public struct TenantStore: Sendable {
             WHERE \(afterMicros)::bigint IS NULL
                OR (created_at, id) > (timestamptz 'epoch' + \(afterMicros)::bigint * interval '1 microsecond', \(afterID))
             ORDER BY created_at, id LIMIT \(limit + 1)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await Page(rows, limit: limit, decode: Self.record) { $0.id.uuidString }
     }
 
@@ -101,7 +116,8 @@ public struct TenantStore: Sendable {
     public func update(_ id: UUID, _ patch: Patch, audit: AuditEntry) async throws -> TenantRecord? {
         try await Transaction.run(client, logger: logger) { connection in
             let current = try await connection.query(
-                "SELECT \(unescaped: Self.columns) FROM tenants WHERE id = \(id) FOR NO KEY UPDATE", logger: logger
+                "SELECT \(unescaped: Self.columns) FROM tenants WHERE id = \(id) FOR NO KEY UPDATE",
+                logger: logger
             ).collect().first.map(Self.record)
             guard let before = current else { return nil }
             var after = before
@@ -120,7 +136,9 @@ public struct TenantStore: Sendable {
                     quota_counts_imageless = \(limits.quotaCountsImageless),
                     image_retention_days = \(limits.imageRetentionDays), updated_at = now()
                 WHERE id = \(id) RETURNING \(unescaped: Self.columns)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             let updated = try Self.record(try await rows.collect().first!)
             var audit = audit
             audit.tenantID = id

@@ -7,7 +7,9 @@ import PostgresNIO
 /// ``StoreError/conflict(_:)`` when a message for it is given.
 enum Transaction {
     static func run<T: Sendable>(
-        _ client: PostgresClient, logger: Logger, conflict: String? = nil,
+        _ client: PostgresClient,
+        logger: Logger,
+        conflict: String? = nil,
         _ body: @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         do {

@@ -125,19 +125,33 @@ public struct UsageStore: Sendable {
                 min(p.p50), min(p.p95)
             FROM grouped g LEFT JOIN percentiles p ON p.key = g.key
             GROUP BY g.key ORDER BY 1
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         var result: [Figures] = []
         for try await row in rows {
             let c = row.makeRandomAccess()
             result.append(
                 Figures(
-                    key: try c[0].decode(String.self), label: try c[1].decode(String.self), requests: try c[2].decode(Int.self),
-                    succeeded: try c[3].decode(Int.self), blocked: try c[4].decode(Int.self), failed: try c[5].decode(Int.self),
-                    canceled: try c[6].decode(Int.self), images: try c[7].decode(Int.self), promptTokens: try c[8].decode(Int.self),
-                    promptImageTokens: try c[9].decode(Int.self), outputTokens: try c[10].decode(Int.self),
-                    imageTokens: try c[11].decode(Int.self), thoughtTokens: try c[12].decode(Int.self),
-                    costMicros: try c[13].decode(Int.self), unpriced: try c[14].decode(Int.self),
-                    latencyP50Ms: try c[15].decode(Double?.self), latencyP95Ms: try c[16].decode(Double?.self)))
+                    key: try c[0].decode(String.self),
+                    label: try c[1].decode(String.self),
+                    requests: try c[2].decode(Int.self),
+                    succeeded: try c[3].decode(Int.self),
+                    blocked: try c[4].decode(Int.self),
+                    failed: try c[5].decode(Int.self),
+                    canceled: try c[6].decode(Int.self),
+                    images: try c[7].decode(Int.self),
+                    promptTokens: try c[8].decode(Int.self),
+                    promptImageTokens: try c[9].decode(Int.self),
+                    outputTokens: try c[10].decode(Int.self),
+                    imageTokens: try c[11].decode(Int.self),
+                    thoughtTokens: try c[12].decode(Int.self),
+                    costMicros: try c[13].decode(Int.self),
+                    unpriced: try c[14].decode(Int.self),
+                    latencyP50Ms: try c[15].decode(Double?.self),
+                    latencyP95Ms: try c[16].decode(Double?.self)
+                )
+            )
         }
         return result
     }
@@ -151,7 +165,9 @@ extension UsageStore {
             """
             SELECT id, api_model, kind, usd_per_million_tokens::float8, to_char(effective_from, 'YYYY-MM-DD') FROM model_prices
             ORDER BY api_model, kind, effective_from DESC
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         var result: [PriceRecord] = []
         for try await (id, model, kind, usd, from) in rows.decode((UUID, String, String, Double, String).self) {
             result.append(PriceRecord(id: id, apiModel: model, kind: kind, usdPerMillionTokens: usd, effectiveFrom: from))
@@ -166,7 +182,9 @@ extension UsageStore {
             """
             SELECT generation_cost_micros(\(apiModel), (now() AT TIME ZONE 'UTC')::date, \(inputTokens)::int, \(imageTokens)::int,
                                           \(imageTokens)::int, 0)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await rows.collect().first?.decode(Int?.self)
     }
 
@@ -175,14 +193,19 @@ extension UsageStore {
     /// Sets a price from a day on, recording in the audit log (in the same transaction) what it
     /// was before on that day, if anything.
     public func setPrice(
-        apiModel: String, kind: String, usdPerMillionTokens: Double, effectiveFrom: String, audit: AuditEntry
+        apiModel: String,
+        kind: String,
+        usdPerMillionTokens: Double,
+        effectiveFrom: String,
+        audit: AuditEntry
     ) async throws -> PriceRecord {
         try await Transaction.run(client, logger: logger) { connection in
             let before = try await connection.query(
                 """
                 SELECT usd_per_million_tokens::float8 FROM model_prices
                 WHERE api_model = \(apiModel) AND kind = \(kind) AND effective_from = \(effectiveFrom)::date FOR UPDATE
-                """, logger: logger
+                """,
+                logger: logger
             ).collect().first?.decode(Double.self)
             let rows = try await connection.query(
                 """
@@ -190,13 +213,17 @@ extension UsageStore {
                 VALUES (\(apiModel), \(kind), \(usdPerMillionTokens)::numeric(12, 4), \(effectiveFrom)::date)
                 ON CONFLICT (api_model, kind, effective_from) DO UPDATE SET usd_per_million_tokens = EXCLUDED.usd_per_million_tokens
                 RETURNING id, api_model, kind, usd_per_million_tokens::float8, to_char(effective_from, 'YYYY-MM-DD')
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             let (id, model, k, usd, from) = try await rows.collect().first!.decode((UUID, String, String, Double, String).self)
             var audit = audit
             audit.targetType = "price"
             audit.targetID = "\(model)/\(k)/\(from)"
             audit.detailsJSON = AuditDetails.change(
-                before: before.map { ["usdPerMillionTokens": String($0)] } ?? [:], after: ["usdPerMillionTokens": String(usd)])
+                before: before.map { ["usdPerMillionTokens": String($0)] } ?? [:],
+                after: ["usdPerMillionTokens": String(usd)]
+            )
             try await audit.insert(on: connection, logger: logger)
             return PriceRecord(id: id, apiModel: model, kind: k, usdPerMillionTokens: usd, effectiveFrom: from)
         }

@@ -19,11 +19,21 @@ public struct UserStore: Sendable {
 
     static func record(_ row: PostgresRow) throws -> UserRecord {
         let (id, tenantID, email, displayName, role, status, hash, changed, lastLogin, created, updated) = try row.decode(
-            (UUID, UUID?, String, String, String, String, String?, Date?, Date?, Date, Date).self)
+            (UUID, UUID?, String, String, String, String, String?, Date?, Date?, Date, Date).self
+        )
         return UserRecord(
-            id: id, tenantID: tenantID, email: email, displayName: displayName, role: Role(rawValue: role) ?? .member,
-            status: UserRecord.Status(rawValue: status) ?? .disabled, passwordHash: hash, passwordChangedAt: changed,
-            lastLoginAt: lastLogin, createdAt: created, updatedAt: updated)
+            id: id,
+            tenantID: tenantID,
+            email: email,
+            displayName: displayName,
+            role: Role(rawValue: role) ?? .member,
+            status: UserRecord.Status(rawValue: status) ?? .disabled,
+            passwordHash: hash,
+            passwordChangedAt: changed,
+            lastLoginAt: lastLogin,
+            createdAt: created,
+            updatedAt: updated
+        )
     }
 
     public struct NewUser: Sendable {
@@ -56,7 +66,9 @@ public struct UserStore: Sendable {
                 VALUES (\(user.tenantID), \(user.email.value), \(user.displayName), \(user.role.rawValue), \(user.passwordHash),
                         \(status), \(changedAt))
                 RETURNING \(unescaped: Self.columns)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             let record = try Self.record(try await rows.collect().first!)
             var audit = audit
             audit.tenantID = record.tenantID
@@ -70,7 +82,10 @@ public struct UserStore: Sendable {
 
     /// Kept for the operator's `create-admin`.
     public func createPlatformAdmin(email: EmailAddress, displayName: String, passwordHash: String, audit: AuditEntry) async throws -> UUID {
-        try await create(NewUser(tenantID: nil, email: email, displayName: displayName, role: .platformAdmin, passwordHash: passwordHash), audit: audit).id
+        try await create(
+            NewUser(tenantID: nil, email: email, displayName: displayName, role: .platformAdmin, passwordHash: passwordHash),
+            audit: audit
+        ).id
     }
 
     public func get(_ id: UUID, scope: TenantScope) async throws -> UserRecord? {
@@ -78,7 +93,9 @@ public struct UserStore: Sendable {
             """
             SELECT \(unescaped: Self.columns) FROM users
             WHERE id = \(id) AND (\(scope.tenantID)::uuid IS NULL OR tenant_id = \(scope.tenantID))
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await rows.collect().first.map(Self.record)
     }
 
@@ -100,7 +117,9 @@ public struct UserStore: Sendable {
               AND (\(afterMicros)::bigint IS NULL
                    OR (created_at, id) > (timestamptz 'epoch' + \(afterMicros)::bigint * interval '1 microsecond', \(afterID)))
             ORDER BY created_at, id LIMIT \(limit + 1)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await Page(rows, limit: limit, decode: Self.record) { $0.id.uuidString }
     }
 
@@ -124,7 +143,8 @@ public struct UserStore: Sendable {
                 """
                 SELECT \(unescaped: Self.columns) FROM users
                 WHERE id = \(id) AND (\(scope.tenantID)::uuid IS NULL OR tenant_id = \(scope.tenantID)) FOR UPDATE
-                """, logger: logger
+                """,
+                logger: logger
             ).collect().first.map(Self.record)
             guard let before = current else { return nil }
             var after = before
@@ -145,7 +165,9 @@ public struct UserStore: Sendable {
                 UPDATE users SET display_name = \(after.displayName), role = \(after.role.rawValue), status = \(after.status.rawValue),
                     updated_at = now()
                 WHERE id = \(id) RETURNING \(unescaped: Self.columns)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             let updated = try Self.record(try await rows.collect().first!)
             if updated.status == .disabled || updated.role != before.role {
                 try await SessionStore.revokeAll(userID: id, except: nil, on: connection, logger: logger)
@@ -156,7 +178,8 @@ public struct UserStore: Sendable {
             audit.targetID = id.uuidString.lowercased()
             audit.detailsJSON = AuditDetails.change(
                 before: ["displayName": before.displayName, "role": before.role.rawValue, "status": before.status.rawValue],
-                after: ["displayName": updated.displayName, "role": updated.role.rawValue, "status": updated.status.rawValue])
+                after: ["displayName": updated.displayName, "role": updated.role.rawValue, "status": updated.status.rawValue]
+            )
             try await audit.insert(on: connection, logger: logger)
             return (before, updated)
         }
@@ -170,7 +193,9 @@ public struct UserStore: Sendable {
                 UPDATE users SET password_hash = \(hash), password_changed_at = now(), updated_at = now(),
                     status = CASE WHEN status = 'invited' THEN 'active' ELSE status END
                 WHERE id = \(id) RETURNING tenant_id
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             guard let row = try await rows.collect().first else { throw StoreError.notFound("no such user") }
             try await SessionStore.revokeAll(userID: id, except: keepSession, on: connection, logger: logger)
             var audit = audit
@@ -188,7 +213,9 @@ public struct UserStore: Sendable {
     /// The number of platform admins that can log in.
     public func activePlatformAdminCount() async throws -> Int {
         let rows = try await client.query(
-            "SELECT count(*)::int FROM users WHERE role = 'platform_admin' AND status = 'active'", logger: logger)
+            "SELECT count(*)::int FROM users WHERE role = 'platform_admin' AND status = 'active'",
+            logger: logger
+        )
         return try await rows.collect().first?.decode(Int.self) ?? 0
     }
 }

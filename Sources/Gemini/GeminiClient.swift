@@ -65,7 +65,10 @@ public final class GeminiClient: Sendable {
 
     /// Calls `models/{model}:generateContent` and decodes the answer.
     public func generateContent(
-        model: String, request: GenerateContentRequest, endpoint: GeminiEndpoint, options: CallOptions = .init()
+        model: String,
+        request: GenerateContentRequest,
+        endpoint: GeminiEndpoint,
+        options: CallOptions = .init()
     ) async throws(GeminiError) -> Result {
         let url = try endpoint.url(model: model, method: "generateContent")
         let maxBytes = options.maxResponseBytes
@@ -88,7 +91,10 @@ public final class GeminiClient: Sendable {
     /// Retries happen only before the first byte of a successful answer; once chunks flow, a
     /// failure ends the stream with an error. The call's deadline covers the whole stream.
     public func streamGenerateContent(
-        model: String, request: GenerateContentRequest, endpoint: GeminiEndpoint, options: CallOptions = .init()
+        model: String,
+        request: GenerateContentRequest,
+        endpoint: GeminiEndpoint,
+        options: CallOptions = .init()
     ) async throws(GeminiError) -> GeminiStream {
         let url = try endpoint.url(model: model, method: "streamGenerateContent", query: "alt=sse")
         let (body, attempts, deadline) = try await send(url: url, request: request, endpoint: endpoint, options: options) { response in
@@ -103,7 +109,10 @@ public final class GeminiClient: Sendable {
     /// what `options.retry` allows (429, 5xx, connection failures; `Retry-After` honoured) within
     /// one deadline that covers every attempt, every wait and `accept`. Every attempt is recorded.
     func send<T: Sendable>(
-        url: String, request: GenerateContentRequest, endpoint: GeminiEndpoint, options: CallOptions,
+        url: String,
+        request: GenerateContentRequest,
+        endpoint: GeminiEndpoint,
+        options: CallOptions,
         accept: @escaping @Sendable (HTTPClientResponse) async throws -> T
     ) async throws(GeminiError) -> (T, attempts: [GeminiAttempt], deadline: ContinuousClock.Instant) {
         let body = try encode(request)
@@ -116,7 +125,10 @@ public final class GeminiClient: Sendable {
             do {
                 outcome = try await withDeadline(deadline) { [self] in
                     let response = try await self.httpClient.execute(
-                        self.makeRequest(url: url, body: body, endpoint: endpoint), deadline: .distantFuture, logger: self.logger)
+                        self.makeRequest(url: url, body: body, endpoint: endpoint),
+                        deadline: .distantFuture,
+                        logger: self.logger
+                    )
                     let status = Int(response.status.code)
                     guard status == 200 else {
                         // An error answer is read only as far as a message needs.
@@ -136,8 +148,12 @@ public final class GeminiClient: Sendable {
                     throw GeminiError(.responseTooLarge(limit: options.maxResponseBytes), attempts: attempts)
                 }
                 try await waitBeforeRetry(
-                    after: GeminiError(.transport(Self.describe(error)), attempts: attempts), retryAfter: nil,
-                    retryable: true, options: options, deadline: deadline)
+                    after: GeminiError(.transport(Self.describe(error)), attempts: attempts),
+                    retryAfter: nil,
+                    retryable: true,
+                    options: options,
+                    deadline: deadline
+                )
                 continue
             }
             let latency = ContinuousClock.now - started
@@ -150,11 +166,21 @@ public final class GeminiClient: Sendable {
                 let error = Self.httpError(status: status, body: errorBody)
                 attempts.append(
                     GeminiAttempt(
-                        number: number, host: endpoint.host, statusCode: status, latency: latency, failure: error.message,
-                        retryAfter: retryAfter))
+                        number: number,
+                        host: endpoint.host,
+                        statusCode: status,
+                        latency: latency,
+                        failure: error.message,
+                        retryAfter: retryAfter
+                    )
+                )
                 try await waitBeforeRetry(
-                    after: GeminiError(error.kind, attempts: attempts), retryAfter: retryAfter,
-                    retryable: options.retry.retryableStatusCodes.contains(status), options: options, deadline: deadline)
+                    after: GeminiError(error.kind, attempts: attempts),
+                    retryAfter: retryAfter,
+                    retryable: options.retry.retryableStatusCodes.contains(status),
+                    options: options,
+                    deadline: deadline
+                )
             }
         }
     }
@@ -189,7 +215,10 @@ public final class GeminiClient: Sendable {
     /// Sleeps before the next attempt, or throws `error` when no attempt should follow: not
     /// retryable, attempts used up, or the wait would overrun the deadline.
     func waitBeforeRetry(
-        after error: GeminiError, retryAfter: Duration?, retryable: Bool, options: CallOptions,
+        after error: GeminiError,
+        retryAfter: Duration?,
+        retryable: Bool,
+        options: CallOptions,
         deadline: ContinuousClock.Instant
     ) async throws(GeminiError) {
         let attempt = error.attempts.count
@@ -198,7 +227,9 @@ public final class GeminiClient: Sendable {
         let delay = options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
         guard ContinuousClock.now + delay < deadline else { throw error }
         logger.debug(
-            "retrying Gemini call", metadata: ["attempt": "\(attempt)", "delay_s": "\(delay.seconds)", "error": "\(error.message)"])
+            "retrying Gemini call",
+            metadata: ["attempt": "\(attempt)", "delay_s": "\(delay.seconds)", "error": "\(error.message)"]
+        )
         do {
             try await Task.sleep(for: delay)
         } catch {
@@ -266,7 +297,8 @@ struct DeadlineExceeded: Error {}
 
 /// Runs `operation` until `deadline`, then cancels it and throws ``DeadlineExceeded``.
 func withDeadline<T: Sendable>(
-    _ deadline: ContinuousClock.Instant, _ operation: @escaping @Sendable () async throws -> T
+    _ deadline: ContinuousClock.Instant,
+    _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await operation() }

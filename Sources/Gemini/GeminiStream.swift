@@ -104,7 +104,8 @@ public struct GeminiStream: AsyncSequence, Sendable {
             {
                 throw GeminiError(
                     .api(code: google.error.code, status: google.error.status, message: google.error.message),
-                    attempts: stream.attempts)
+                    attempts: stream.attempts
+                )
             }
             do {
                 return try decoder.decode(GenerateContentResponse.self, from: bytes)

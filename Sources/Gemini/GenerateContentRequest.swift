@@ -10,8 +10,11 @@ public struct GenerateContentRequest: Codable, Sendable, Hashable {
     public var unknownFields: [String: JSONValue] = [:]
 
     public init(
-        contents: [Content], systemInstruction: Content? = nil, generationConfig: GenerationConfig? = nil,
-        tools: [Tool]? = nil, safetySettings: [SafetySetting]? = nil
+        contents: [Content],
+        systemInstruction: Content? = nil,
+        generationConfig: GenerationConfig? = nil,
+        tools: [Tool]? = nil,
+        safetySettings: [SafetySetting]? = nil
     ) {
         self.contents = contents
         self.systemInstruction = systemInstruction
@@ -57,9 +60,16 @@ public struct GenerationConfig: Codable, Sendable, Hashable {
     public var unknownFields: [String: JSONValue] = [:]
 
     public init(
-        responseModalities: [Modality]? = nil, imageConfig: ImageConfig? = nil, thinkingConfig: ThinkingConfig? = nil,
-        candidateCount: Int? = nil, temperature: Double? = nil, topP: Double? = nil, topK: Int? = nil,
-        maxOutputTokens: Int? = nil, seed: Int? = nil, stopSequences: [String]? = nil
+        responseModalities: [Modality]? = nil,
+        imageConfig: ImageConfig? = nil,
+        thinkingConfig: ThinkingConfig? = nil,
+        candidateCount: Int? = nil,
+        temperature: Double? = nil,
+        topP: Double? = nil,
+        topK: Int? = nil,
+        maxOutputTokens: Int? = nil,
+        seed: Int? = nil,
+        stopSequences: [String]? = nil
     ) {
         self.responseModalities = responseModalities
         self.imageConfig = imageConfig

@@ -10,8 +10,11 @@ public struct GenerateContentResponse: Codable, Sendable, Hashable {
     public var unknownFields: [String: JSONValue] = [:]
 
     public init(
-        candidates: [Candidate] = [], promptFeedback: PromptFeedback? = nil, usageMetadata: UsageMetadata? = nil,
-        modelVersion: String? = nil, responseId: String? = nil
+        candidates: [Candidate] = [],
+        promptFeedback: PromptFeedback? = nil,
+        usageMetadata: UsageMetadata? = nil,
+        modelVersion: String? = nil,
+        responseId: String? = nil
     ) {
         self.candidates = candidates
         self.promptFeedback = promptFeedback
@@ -52,8 +55,12 @@ public struct Candidate: Codable, Sendable, Hashable {
     public var unknownFields: [String: JSONValue] = [:]
 
     public init(
-        content: Content? = nil, finishReason: FinishReason? = nil, finishMessage: String? = nil,
-        safetyRatings: [SafetyRating]? = nil, groundingMetadata: GroundingMetadata? = nil, index: Int? = nil
+        content: Content? = nil,
+        finishReason: FinishReason? = nil,
+        finishMessage: String? = nil,
+        safetyRatings: [SafetyRating]? = nil,
+        groundingMetadata: GroundingMetadata? = nil,
+        index: Int? = nil
     ) {
         self.content = content
         self.finishReason = finishReason
@@ -194,9 +201,13 @@ public struct UsageMetadata: Codable, Sendable, Hashable {
     public var unknownFields: [String: JSONValue] = [:]
 
     public init(
-        promptTokenCount: Int? = nil, candidatesTokenCount: Int? = nil, thoughtsTokenCount: Int? = nil,
-        totalTokenCount: Int? = nil, cachedContentTokenCount: Int? = nil,
-        promptTokensDetails: [ModalityTokenCount]? = nil, candidatesTokensDetails: [ModalityTokenCount]? = nil
+        promptTokenCount: Int? = nil,
+        candidatesTokenCount: Int? = nil,
+        thoughtsTokenCount: Int? = nil,
+        totalTokenCount: Int? = nil,
+        cachedContentTokenCount: Int? = nil,
+        promptTokensDetails: [ModalityTokenCount]? = nil,
+        candidatesTokensDetails: [ModalityTokenCount]? = nil
     ) {
         self.promptTokenCount = promptTokenCount
         self.candidatesTokenCount = candidatesTokenCount
@@ -268,7 +279,9 @@ public struct GroundingMetadata: Codable, Sendable, Hashable {
     public var unknownFields: [String: JSONValue] = [:]
 
     public init(
-        webSearchQueries: [String]? = nil, imageSearchQueries: [String]? = nil, searchEntryPoint: SearchEntryPoint? = nil,
+        webSearchQueries: [String]? = nil,
+        imageSearchQueries: [String]? = nil,
+        searchEntryPoint: SearchEntryPoint? = nil,
         groundingChunks: [GroundingChunk]? = nil
     ) {
         self.webSearchQueries = webSearchQueries

@@ -40,9 +40,16 @@ extension GenerateContentResponse {
                 let info = ImageInfo.read(inline.data)
                 images.append(
                     GeneratedImage(
-                        data: inline.data, mimeType: inline.mimeType, width: info?.width, height: info?.height,
-                        thoughtSignature: part.thoughtSignature, isThought: part.isThought,
-                        candidateIndex: candidate.index ?? candidateIndex, partIndex: partIndex))
+                        data: inline.data,
+                        mimeType: inline.mimeType,
+                        width: info?.width,
+                        height: info?.height,
+                        thoughtSignature: part.thoughtSignature,
+                        isThought: part.isThought,
+                        candidateIndex: candidate.index ?? candidateIndex,
+                        partIndex: partIndex
+                    )
+                )
             }
         }
         return images

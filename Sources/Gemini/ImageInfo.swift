@@ -51,8 +51,14 @@ public struct ImageInfo: Sendable, Hashable {
             while i + 9 < b.count {
                 guard b[i] == 0xFF else { return nil }
                 let marker = b[i + 1]
-                if marker == 0xFF { i += 1; continue }
-                if marker == 0xD8 || marker == 0x01 || (0xD0...0xD7).contains(marker) { i += 2; continue }
+                if marker == 0xFF {
+                    i += 1
+                    continue
+                }
+                if marker == 0xD8 || marker == 0x01 || (0xD0...0xD7).contains(marker) {
+                    i += 2
+                    continue
+                }
                 let length = be16(i + 2)
                 let isFrame = (0xC0...0xCF).contains(marker) && marker != 0xC4 && marker != 0xC8 && marker != 0xCC
                 if isFrame {

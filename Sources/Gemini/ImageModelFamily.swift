@@ -53,9 +53,17 @@ public struct ImageModelFamily: Sendable, Hashable {
     static let tenRatios = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
 
     public static let flash25 = ImageModelFamily(
-        id: "gemini-2.5-flash-image", displayName: "Gemini 2.5 Flash Image", aspectRatios: tenRatios, imageSizes: [],
-        defaultImageSize: nil, maxInputImages: 3, thinkingLevels: [], supportsGrounding: false, supportsImageSearch: false,
-        requiresThoughtSignatures: false, tokensPerImage: ["": 1290],
+        id: "gemini-2.5-flash-image",
+        displayName: "Gemini 2.5 Flash Image",
+        aspectRatios: tenRatios,
+        imageSizes: [],
+        defaultImageSize: nil,
+        maxInputImages: 3,
+        thinkingLevels: [],
+        supportsGrounding: false,
+        supportsImageSearch: false,
+        requiresThoughtSignatures: false,
+        tokensPerImage: ["": 1290],
         // Gemini 2.x tiles images into 768 px squares of 258 tokens: four for a 1024 px image.
         inputTokensPerImage: 1032,
         dimensions: [
@@ -63,13 +71,20 @@ public struct ImageModelFamily: Sendable, Hashable {
                 "1:1": (1024, 1024), "2:3": (832, 1248), "3:2": (1248, 832), "3:4": (864, 1184), "4:3": (1184, 864),
                 "4:5": (896, 1152), "5:4": (1152, 896), "9:16": (768, 1344), "16:9": (1344, 768), "21:9": (1536, 672),
             ]
-        ])
+        ]
+    )
 
     public static let flash31 = ImageModelFamily(
-        id: "gemini-3.1-flash-image", displayName: "Gemini 3.1 Flash Image",
+        id: "gemini-3.1-flash-image",
+        displayName: "Gemini 3.1 Flash Image",
         aspectRatios: ["1:1", "1:4", "1:8", "2:3", "3:2", "3:4", "4:1", "4:3", "4:5", "5:4", "8:1", "9:16", "16:9", "21:9"],
-        imageSizes: ["512", "1K", "2K", "4K"], defaultImageSize: "1K", maxInputImages: 14, thinkingLevels: ["minimal", "high"],
-        supportsGrounding: true, supportsImageSearch: true, requiresThoughtSignatures: true,
+        imageSizes: ["512", "1K", "2K", "4K"],
+        defaultImageSize: "1K",
+        maxInputImages: 14,
+        thinkingLevels: ["minimal", "high"],
+        supportsGrounding: true,
+        supportsImageSearch: true,
+        requiresThoughtSignatures: true,
         tokensPerImage: ["512": 747, "1K": 1120, "2K": 1680, "4K": 2520],
         // Gemini 3 reads images at its default (high) media resolution: 1120 tokens each.
         inputTokensPerImage: 1120,
@@ -94,12 +109,22 @@ public struct ImageModelFamily: Sendable, Hashable {
                 "3:4": (3584, 4800), "4:1": (8192, 2048), "4:3": (4800, 3584), "4:5": (3712, 4608), "5:4": (4608, 3712),
                 "8:1": (12288, 1536), "9:16": (3072, 5504), "16:9": (5504, 3072), "21:9": (6336, 2688),
             ],
-        ])
+        ]
+    )
 
     public static let pro3 = ImageModelFamily(
-        id: "gemini-3-pro-image", displayName: "Gemini 3 Pro Image", aspectRatios: tenRatios, imageSizes: ["1K", "2K", "4K"],
-        defaultImageSize: "1K", maxInputImages: 14, thinkingLevels: [], supportsGrounding: true, supportsImageSearch: false,
-        requiresThoughtSignatures: true, tokensPerImage: ["1K": 1120, "2K": 1120, "4K": 2000], inputTokensPerImage: 1120,
+        id: "gemini-3-pro-image",
+        displayName: "Gemini 3 Pro Image",
+        aspectRatios: tenRatios,
+        imageSizes: ["1K", "2K", "4K"],
+        defaultImageSize: "1K",
+        maxInputImages: 14,
+        thinkingLevels: [],
+        supportsGrounding: true,
+        supportsImageSearch: false,
+        requiresThoughtSignatures: true,
+        tokensPerImage: ["1K": 1120, "2K": 1120, "4K": 2000],
+        inputTokensPerImage: 1120,
         dimensions: [
             "1K": [
                 "1:1": (1024, 1024), "2:3": (848, 1264), "3:2": (1264, 848), "3:4": (896, 1200), "4:3": (1200, 896),
@@ -113,5 +138,6 @@ public struct ImageModelFamily: Sendable, Hashable {
                 "1:1": (4096, 4096), "2:3": (3392, 5056), "3:2": (5056, 3392), "3:4": (3584, 4800), "4:3": (4800, 3584),
                 "4:5": (3712, 4608), "5:4": (4608, 3712), "9:16": (3072, 5504), "16:9": (5504, 3072), "21:9": (6336, 2688),
             ],
-        ])
+        ]
+    )
 }

@@ -18,7 +18,8 @@ public struct InlineData: Codable, Sendable, Hashable {
         let encoded: String = try reader.read("data") ?? ""
         guard let bytes = Base64.decode(encoded) else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath + [WireKey("data")], debugDescription: "data is not base64"))
+                .init(codingPath: decoder.codingPath + [WireKey("data")], debugDescription: "data is not base64")
+            )
         }
         data = bytes
         unknownFields = try reader.unknownFields()

@@ -16,8 +16,12 @@ public struct RetryPolicy: Sendable, Hashable {
     public var retryableStatusCodes: Set<Int>
 
     public init(
-        maxAttempts: Int = 4, initialBackoff: Duration = .milliseconds(500), maxBackoff: Duration = .seconds(20),
-        multiplier: Double = 2, jitter: Double = 0.5, retryableStatusCodes: Set<Int> = [429, 500, 503, 504]
+        maxAttempts: Int = 4,
+        initialBackoff: Duration = .milliseconds(500),
+        maxBackoff: Duration = .seconds(20),
+        multiplier: Double = 2,
+        jitter: Double = 0.5,
+        retryableStatusCodes: Set<Int> = [429, 500, 503, 504]
     ) {
         self.maxAttempts = max(1, maxAttempts)
         self.initialBackoff = initialBackoff

@@ -11,7 +11,8 @@ struct GeminiSimulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "GeminiSimulator",
         abstract: "A local Gemini API stand-in for tests and development. Never use it in production.",
-        discussion: "Prints the port it listens on as the first line of standard output.")
+        discussion: "Prints the port it listens on as the first line of standard output."
+    )
 
     @Option(help: "Port to listen on; 0 picks a free one.")
     var port: Int = 0
@@ -32,11 +33,14 @@ struct GeminiSimulatorCommand: AsyncParsableCommand {
             return handler
         }
         let configuration = SimulatorConfiguration(
-            host: host, port: port, apiKey: key, latency: .milliseconds(latencyMilliseconds))
+            host: host,
+            port: port,
+            apiKey: key,
+            latency: .milliseconds(latencyMilliseconds)
+        )
         let app = buildSimulator(configuration: configuration) { port in
             FileHandle.standardOutput.write(Data("\(port)\n".utf8))
         }
         try await app.runService()
     }
 }
-

@@ -18,7 +18,8 @@ struct RequestValidator {
             guard !content.parts.isEmpty else {
                 throw Failure(
                     status: 400,
-                    message: "* GenerateContentRequest.contents[\(contentIndex)].parts: contents.parts must not be empty.\n")
+                    message: "* GenerateContentRequest.contents[\(contentIndex)].parts: contents.parts must not be empty.\n"
+                )
             }
             for (partIndex, part) in content.parts.enumerated() {
                 guard let inline = part.inlineData else { continue }
@@ -26,14 +27,19 @@ struct RequestValidator {
                     throw Failure(status: 400, message: "Unsupported MIME type: \(inline.mimeType)")
                 }
                 guard !inline.data.isEmpty else {
-                    throw Failure(status: 400, message: "* GenerateContentRequest.contents[\(contentIndex)].parts[\(partIndex)].inline_data.data: data must not be empty\n")
+                    throw Failure(
+                        status: 400,
+                        message: "* GenerateContentRequest.contents[\(contentIndex)].parts[\(partIndex)].inline_data.data: data must not be empty\n"
+                    )
                 }
                 if content.role != "model" { inputImages += 1 }
             }
         }
         if inputImages > family.maxInputImages {
             throw Failure(
-                status: 400, message: "Too many input images: \(inputImages). \(family.displayName) accepts at most \(family.maxInputImages).")
+                status: 400,
+                message: "Too many input images: \(inputImages). \(family.displayName) accepts at most \(family.maxInputImages)."
+            )
         }
         if let signature = request.contents.flatMap(\.parts).compactMap(\.thoughtSignature).first(where: { Base64.decode($0) == nil }) {
             throw Failure(status: 400, message: "Invalid thought_signature: '\(signature.prefix(16))…' is not base64.")
@@ -46,7 +52,10 @@ struct RequestValidator {
 
         let config = request.generationConfig
         for modality in config?.responseModalities ?? [] where modality.rawValue.uppercased() != "TEXT" && modality.rawValue.uppercased() != "IMAGE" {
-            throw Failure(status: 400, message: "* GenerateContentRequest.generation_config.response_modalities: Unsupported modality: \(modality.rawValue)\n")
+            throw Failure(
+                status: 400,
+                message: "* GenerateContentRequest.generation_config.response_modalities: Unsupported modality: \(modality.rawValue)\n"
+            )
         }
         if let count = config?.candidateCount, count > 1 {
             throw Failure(status: 400, message: "Multiple candidates is not enabled for models/\(family.id).")
@@ -54,21 +63,35 @@ struct RequestValidator {
         if let ratio = config?.imageConfig?.aspectRatio, !family.aspectRatios.contains(ratio) {
             throw Failure(
                 status: 400,
-                message: "* GenerateContentRequest.generation_config.image_config.aspect_ratio: Unsupported aspect ratio: \(ratio). Supported values are: \(family.aspectRatios.joined(separator: ", ")).\n")
+                message:
+                    "* GenerateContentRequest.generation_config.image_config.aspect_ratio: Unsupported aspect ratio: \(ratio). Supported values are: \(family.aspectRatios.joined(separator: ", ")).\n"
+            )
         }
         if let size = config?.imageConfig?.imageSize {
             if family.imageSizes.isEmpty {
-                throw Failure(status: 400, message: "* GenerateContentRequest.generation_config.image_config.image_size: image_size is not supported by models/\(family.id).\n")
+                throw Failure(
+                    status: 400,
+                    message:
+                        "* GenerateContentRequest.generation_config.image_config.image_size: image_size is not supported by models/\(family.id).\n"
+                )
             }
             if !family.imageSizes.contains(size) {
                 throw Failure(
                     status: 400,
-                    message: "* GenerateContentRequest.generation_config.image_config.image_size: Unsupported image size: \(size). Supported values are: \(family.imageSizes.joined(separator: ", ")) (an upper-case K).\n")
+                    message:
+                        "* GenerateContentRequest.generation_config.image_config.image_size: Unsupported image size: \(size). Supported values are: \(family.imageSizes.joined(separator: ", ")) (an upper-case K).\n"
+                )
             }
         }
         if let level = config?.thinkingConfig?.thinkingLevel, !family.thinkingLevels.contains(level.lowercased()) {
-            let supported = family.thinkingLevels.isEmpty ? "none: thinking level is not adjustable for this model" : family.thinkingLevels.joined(separator: ", ")
-            throw Failure(status: 400, message: "* GenerateContentRequest.generation_config.thinking_config.thinking_level: Unsupported thinking level: \(level). Supported: \(supported).\n")
+            let supported =
+                family.thinkingLevels.isEmpty
+                ? "none: thinking level is not adjustable for this model" : family.thinkingLevels.joined(separator: ", ")
+            throw Failure(
+                status: 400,
+                message:
+                    "* GenerateContentRequest.generation_config.thinking_config.thinking_level: Unsupported thinking level: \(level). Supported: \(supported).\n"
+            )
         }
         for tool in request.tools ?? [] {
             guard let search = tool.googleSearch else { continue }
@@ -107,7 +130,9 @@ struct RequestValidator {
             }
             throw Failure(
                 status: 400,
-                message: "\(kind) part is missing a thought_signature in content position \(contentIndex + 1), part position \(partIndex + 1). Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.")
+                message:
+                    "\(kind) part is missing a thought_signature in content position \(contentIndex + 1), part position \(partIndex + 1). Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details."
+            )
         }
     }
 }

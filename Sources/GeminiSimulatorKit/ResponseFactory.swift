@@ -27,7 +27,8 @@ struct ResponseFactory {
             promptTokensDetails: [
                 ModalityTokenCount(modality: .text, tokenCount: textTokens),
                 ModalityTokenCount(modality: .image, tokenCount: inputImageCount * 258),
-            ].filter { ($0.tokenCount ?? 0) > 0 })
+            ].filter { ($0.tokenCount ?? 0) > 0 }
+        )
         func finish(_ response: inout GenerateContentResponse) {
             response.modelVersion = model
             response.responseId = responseID
@@ -36,8 +37,12 @@ struct ResponseFactory {
         if directives.blockPrompt {
             usage.totalTokenCount = promptTokens
             var response = GenerateContentResponse(
-                promptFeedback: PromptFeedback(blockReason: .safety, safetyRatings: [SafetyRating(category: "HARM_CATEGORY_DANGEROUS_CONTENT", probability: "HIGH", blocked: true)]),
-                usageMetadata: usage)
+                promptFeedback: PromptFeedback(
+                    blockReason: .safety,
+                    safetyRatings: [SafetyRating(category: "HARM_CATEGORY_DANGEROUS_CONTENT", probability: "HIGH", blocked: true)]
+                ),
+                usageMetadata: usage
+            )
             finish(&response)
             return [response]
         }
@@ -45,8 +50,16 @@ struct ResponseFactory {
             let reason: FinishReason = directives.imageSafety ? .imageSafety : .prohibitedContent
             usage.totalTokenCount = promptTokens
             var response = GenerateContentResponse(
-                candidates: [Candidate(finishReason: reason, finishMessage: "Unable to show the generated image. The image was filtered out because it violated Google's Generative AI Prohibited Use policy.", index: 0)],
-                usageMetadata: usage)
+                candidates: [
+                    Candidate(
+                        finishReason: reason,
+                        finishMessage:
+                            "Unable to show the generated image. The image was filtered out because it violated Google's Generative AI Prohibited Use policy.",
+                        index: 0
+                    )
+                ],
+                usageMetadata: usage
+            )
             finish(&response)
             return [response]
         }
@@ -64,8 +77,10 @@ struct ResponseFactory {
         let imagesWanted = (directives.noImage || directives.textOnly || !wantsImage) ? 0 : directives.imageCount
         var answerText: String?
         if wantsText || imagesWanted == 0 {
-            answerText = imagesWanted == 0
-                ? (directives.noImage ? "I can describe it, but I could not draw this one: \(promptExcerpt)." : "Here is a description: \(promptExcerpt).")
+            answerText =
+                imagesWanted == 0
+                ? (directives.noImage
+                    ? "I can describe it, but I could not draw this one: \(promptExcerpt)." : "Here is a description: \(promptExcerpt).")
                 : "Here is your image: \(promptExcerpt)."
         }
         let leadingChunks: [[Part]]
@@ -118,9 +133,13 @@ struct ResponseFactory {
             candidates: [
                 Candidate(
                     content: .model([Part(text: "")]),
-                    finishReason: directives.noImage ? .noImage : .stop, groundingMetadata: grounding(), index: 0)
+                    finishReason: directives.noImage ? .noImage : .stop,
+                    groundingMetadata: grounding(),
+                    index: 0
+                )
             ],
-            usageMetadata: usage)
+            usageMetadata: usage
+        )
         finish(&last)
         // The final chunk carries only the finish; give it the last parts so no empty text part remains.
         if let previous = chunks.popLast() {
@@ -143,7 +162,8 @@ struct ResponseFactory {
     }
 
     var textTokens: Int {
-        let characters = request.contents.flatMap(\.parts).compactMap(\.text).reduce(0) { $0 + $1.count }
+        let characters =
+            request.contents.flatMap(\.parts).compactMap(\.text).reduce(0) { $0 + $1.count }
             + (request.systemInstruction?.parts.compactMap(\.text).reduce(0) { $0 + $1.count } ?? 0)
         return max(1, characters / 4)
     }
@@ -158,8 +178,11 @@ struct ResponseFactory {
             imageSearchQueries: imageSearch ? [promptExcerpt + " photo"] : nil,
             searchEntryPoint: SearchEntryPoint(renderedContent: "<div class=\"sim-search\">Search: \(promptExcerpt)</div>"),
             groundingChunks: [
-                GroundingChunk(web: GroundingSource(uri: "https://example.com/source-1", title: "example.com")),
-            ] + (imageSearch ? [GroundingChunk(image: GroundingSource(uri: "https://example.com/page", imageUri: "https://example.com/image.jpg"))] : []))
+                GroundingChunk(web: GroundingSource(uri: "https://example.com/source-1", title: "example.com"))
+            ]
+                + (imageSearch
+                    ? [GroundingChunk(image: GroundingSource(uri: "https://example.com/page", imageUri: "https://example.com/image.jpg"))] : [])
+        )
     }
 
     func signature() -> String { ThoughtSignatures.issue() }

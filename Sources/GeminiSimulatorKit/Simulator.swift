@@ -57,7 +57,8 @@ public func buildSimulator(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "GeminiSimulator"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
-        logger: logger)
+        logger: logger
+    )
 }
 
 /// Google's REST protocol for the image models, answered locally.
@@ -107,7 +108,11 @@ struct GeminiSimulator: Sendable {
         guard let expected = configuration.apiKey else { return nil }
         let given = request.headers[HTTPField.Name("x-goog-api-key")!] ?? request.uri.queryParameters.get("key")
         guard let given else {
-            return Failure(status: 403, message: "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.")
+            return Failure(
+                status: 403,
+                message:
+                    "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API."
+            )
         }
         guard given == expected else {
             return Failure(status: 403, message: "API key not valid. Please pass a valid API key.")
@@ -129,7 +134,9 @@ struct GeminiSimulator: Sendable {
         guard let family = ImageModelFamily.family(ofModel: model) else {
             throw Failure(
                 status: 404,
-                message: "models/\(model) is not found for API version v1beta, or is not supported for \(method). Call ListModels to see the list of available models and their supported methods.")
+                message:
+                    "models/\(model) is not found for API version v1beta, or is not supported for \(method). Call ListModels to see the list of available models and their supported methods."
+            )
         }
 
         let body = try await request.body.collect(upTo: context.maxUploadSize)
@@ -142,8 +149,13 @@ struct GeminiSimulator: Sendable {
         let raw = (try? JSONDecoder().decode(JSONValue.self, from: body)) ?? .null
         state.record(
             .init(
-                model: model, method: method, query: request.uri.query,
-                apiKeyHeader: request.headers[HTTPField.Name("x-goog-api-key")!], body: raw.shortened()))
+                model: model,
+                method: method,
+                query: request.uri.query,
+                apiKeyHeader: request.headers[HTTPField.Name("x-goog-api-key")!],
+                body: raw.shortened()
+            )
+        )
 
         try RequestValidator(family: family).validate(generateRequest)
 
@@ -180,11 +192,13 @@ struct GeminiSimulator: Sendable {
         }
         let half = ByteBuffer(data: data.prefix(data.count / 2))
         return Response(
-            status: .ok, headers: headers,
+            status: .ok,
+            headers: headers,
             body: .init(contentLength: data.count) { writer in
                 try await writer.write(half)
                 throw SimulatedDisconnect()
-            })
+            }
+        )
     }
 
     /// Server-sent events framed as Google frames them (`data: <json>` and CRLF CRLF), or with
@@ -193,7 +207,8 @@ struct GeminiSimulator: Sendable {
         let state = self.state
         let contentType = sse ? "text/event-stream" : "application/json; charset=UTF-8"
         return Response(
-            status: .ok, headers: [.contentType: contentType],
+            status: .ok,
+            headers: [.contentType: contentType],
             body: .init { writer in
                 let encoder = JSONEncoder.google
                 if !sse { try await writer.write(ByteBuffer(string: "[")) }
@@ -218,7 +233,8 @@ struct GeminiSimulator: Sendable {
                 }
                 if !sse { try await writer.write(ByteBuffer(string: "]")) }
                 try await writer.finish(nil)
-            })
+            }
+        )
     }
 
     static func message(forStatus status: Int) -> String {

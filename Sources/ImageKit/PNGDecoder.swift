@@ -12,7 +12,10 @@ public enum PNGDecoder {
         let bytes = [UInt8](data)
         guard bytes.count > 33, Array(bytes[0..<8]) == signature else { return nil }
         var offset = 8
-        var width = 0, height = 0, bitDepth = 0, colorType = 0
+        var width = 0
+        var height = 0
+        var bitDepth = 0
+        var colorType = 0
         var palette: [UInt8] = []
         var compressed: [UInt8] = []
         while offset + 8 <= bytes.count {
@@ -108,7 +111,9 @@ public enum PNGDecoder {
                         case 3: predictor = (a + b) / 2
                         case 4:
                             let p = a + b - c
-                            let pa = abs(p - a), pb = abs(p - b), pc = abs(p - c)
+                            let pa = abs(p - a)
+                            let pb = abs(p - b)
+                            let pc = abs(p - c)
                             predictor = pa <= pb && pa <= pc ? a : (pb <= pc ? b : c)
                         default: return false
                         }

@@ -20,14 +20,20 @@ public enum Thumbnail {
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
         image.pixels.withUnsafeBufferPointer { source in
             for ty in 0..<height {
-                let y0 = ty * image.height / height, y1 = max(y0 + 1, (ty + 1) * image.height / height)
+                let y0 = ty * image.height / height
+                let y1 = max(y0 + 1, (ty + 1) * image.height / height)
                 for tx in 0..<width {
-                    let x0 = tx * image.width / width, x1 = max(x0 + 1, (tx + 1) * image.width / width)
-                    var r = 0, g = 0, b = 0
+                    let x0 = tx * image.width / width
+                    let x1 = max(x0 + 1, (tx + 1) * image.width / width)
+                    var r = 0
+                    var g = 0
+                    var b = 0
                     for y in y0..<y1 {
                         var i = (y * image.width + x0) * 3
                         for _ in x0..<x1 {
-                            r += Int(source[i]); g += Int(source[i + 1]); b += Int(source[i + 2])
+                            r += Int(source[i])
+                            g += Int(source[i + 1])
+                            b += Int(source[i + 2])
                             i += 3
                         }
                     }

@@ -8,7 +8,8 @@ struct CreateAdmin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create-admin",
         abstract: "Create a platform admin.",
-        discussion: "Without --password-stdin a strong password is generated and printed once.")
+        discussion: "Without --password-stdin a strong password is generated and printed once."
+    )
 
     @Option(help: "The admin's e-mail address, used to log in.")
     var email: String
@@ -39,8 +40,11 @@ struct CreateAdmin: AsyncParsableCommand {
             if skipIfAny, try await users.activePlatformAdminCount() > 0 { return false }
             let hash = try await PasswordHasher(cost: configuration.bcryptCost).hash(chosen)
             _ = try await users.createPlatformAdmin(
-                email: address, displayName: displayName, passwordHash: hash,
-                audit: AuditEntry(actor: "cli", action: "user.create", detailsJSON: #"{"role":"platform_admin"}"#))
+                email: address,
+                displayName: displayName,
+                passwordHash: hash,
+                audit: AuditEntry(actor: "cli", action: "user.create", detailsJSON: #"{"role":"platform_admin"}"#)
+            )
             return true
         }
         guard created else {

@@ -5,7 +5,9 @@ import Foundation
 
 struct CreateTenant: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "create-tenant", abstract: "Create a tenant (an organisation) and print its id.")
+        commandName: "create-tenant",
+        abstract: "Create a tenant (an organisation) and print its id."
+    )
 
     @Option(help: "The tenant's name.")
     var name: String

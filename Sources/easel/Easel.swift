@@ -14,7 +14,8 @@ struct Easel: AsyncParsableCommand {
         abstract: "A self-hosted studio and gateway for Google's Gemini image models.",
         discussion: "Configuration comes from the environment; see the README for every variable.",
         subcommands: [Serve.self, Migrate.self, CreateAdmin.self, CreateTenant.self, SeedModels.self, RotateSecret.self, Usage.self],
-        defaultSubcommand: Serve.self)
+        defaultSubcommand: Serve.self
+    )
 
     static func bootstrapLogging(level: Logger.Level) {
         LoggingSystem.bootstrap { label in
@@ -44,7 +45,8 @@ struct Easel: AsyncParsableCommand {
     /// naming the variable at fault), quiet logging, a small pool for the length of `body`, and
     /// every failure said in one line (exit 1): "could not `what` at <database>: <reason>".
     static func withDatabase<T: Sendable>(
-        doing what: String, logLevel: Logger.Level = .warning,
+        doing what: String,
+        logLevel: Logger.Level = .warning,
         _ body: @escaping @Sendable (PostgresClient, AppConfiguration, Logger) async throws -> T
     ) async throws -> T {
         let configuration = try loadConfiguration()
@@ -52,7 +54,8 @@ struct Easel: AsyncParsableCommand {
         let logger = Logger(label: "easel")
         do {
             return try await PostgresClient.withRunning(
-                configuration.databaseURL.clientConfiguration(maximumConnections: 2), logger: logger
+                configuration.databaseURL.clientConfiguration(maximumConnections: 2),
+                logger: logger
             ) { client in
                 try await body(client, configuration, logger)
             }

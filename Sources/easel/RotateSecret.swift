@@ -10,7 +10,8 @@ struct RotateSecret: AsyncParsableCommand {
             Reads the new key (32 random bytes, base64) from standard input; EASEL_SECRET_KEY holds the current one. \
             All tokens are re-encrypted in one transaction. Afterwards set EASEL_SECRET_KEY to the new key and restart \
             every instance; browser sessions then need their CSRF token again, which the console fetches by itself.
-            """)
+            """
+    )
 
     func run() async throws {
         guard let line = readLine(strippingNewline: true), let newKey = Data(base64Encoded: line.trimmingCharacters(in: .whitespaces)),
@@ -22,7 +23,11 @@ struct RotateSecret: AsyncParsableCommand {
             guard newKey != configuration.secretKey else { throw Easel.fail("the new key is the current one") }
             do {
                 return try await ModelStore.reencryptTokens(
-                    client: client, from: SecretBox(secret: configuration.secretKey), to: SecretBox(secret: newKey), logger: logger)
+                    client: client,
+                    from: SecretBox(secret: configuration.secretKey),
+                    to: SecretBox(secret: newKey),
+                    logger: logger
+                )
             } catch let error as SecretBoxError {
                 throw Easel.fail("\(error); nothing was changed")
             }

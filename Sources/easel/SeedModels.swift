@@ -5,7 +5,8 @@ import EaselStore
 struct SeedModels: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seed-models",
-        abstract: "Add Google's image models as platform-wide configs, unless platform models exist already.")
+        abstract: "Add Google's image models as platform-wide configs, unless platform models exist already."
+    )
 
     func run() async throws {
         let created = try await Easel.withDatabase(doing: "seed models") { client, configuration, logger in

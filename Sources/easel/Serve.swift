@@ -23,7 +23,8 @@ struct Serve: AsyncParsableCommand {
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     cancellationSignals: [],
                     logger: logger
-                ).withMaximumGracefulShutdown(configuration.shutdownGracePeriod))
+                ).withMaximumGracefulShutdown(configuration.shutdownGracePeriod)
+            )
             try await group.run()
         } catch let error as StartupError {
             throw Easel.fail(error.description)

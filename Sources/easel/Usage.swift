@@ -7,7 +7,8 @@ import Foundation
 struct Usage: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "usage",
-        abstract: "Print usage figures as CSV (the console's usage export) for one tenant or all, per UTC day range.")
+        abstract: "Print usage figures as CSV (the console's usage export) for one tenant or all, per UTC day range."
+    )
 
     @Option(help: "The tenant's slug; every tenant when left out.")
     var tenant: String?

@@ -5,17 +5,23 @@ import Testing
 @Suite struct ModelRulesTests {
     @Test func lifecycleUsesWarnsRedirectsAndRetires() {
         let successor = UUID()
-        #expect(ModelLifecycle.decide(modelName: "A", deprecationDate: nil, successorID: nil, successorName: nil, today: "2026-11-22") == .use(notice: nil))
+        #expect(
+            ModelLifecycle.decide(modelName: "A", deprecationDate: nil, successorID: nil, successorName: nil, today: "2026-11-22")
+                == .use(notice: nil)
+        )
         #expect(
             ModelLifecycle.decide(modelName: "A", deprecationDate: "2026-12-01", successorID: successor, successorName: "B", today: "2026-11-22")
-                == .use(notice: "A is deprecated and stops taking new generations on 2026-12-01. Use B instead."))
+                == .use(notice: "A is deprecated and stops taking new generations on 2026-12-01. Use B instead.")
+        )
         // On the day itself the model is retired.
         #expect(
             ModelLifecycle.decide(modelName: "A", deprecationDate: "2026-11-22", successorID: successor, successorName: "B", today: "2026-11-22")
-                == .redirect(successorID: successor, notice: "A was retired on 2026-11-22; B is used instead."))
+                == .redirect(successorID: successor, notice: "A was retired on 2026-11-22; B is used instead.")
+        )
         #expect(
             ModelLifecycle.decide(modelName: "A", deprecationDate: "2026-01-01", successorID: nil, successorName: nil, today: "2026-11-22")
-                == .retired(message: "A was retired on 2026-01-01 and has no successor. Choose another model."))
+                == .retired(message: "A was retired on 2026-01-01 and has no successor. Choose another model.")
+        )
     }
 
     @Test func baseURLsMustBePlainHTTP() throws {
@@ -44,8 +50,14 @@ import Testing
 
     @Test func capabilitiesMustBeCoherent() throws {
         var capabilities = ModelCapabilities(
-            maxInputImages: 14, aspectRatios: ["1:1", "16:9"], imageSizes: ["1K", "4K"], thinkingLevels: ["minimal", "high"],
-            groundingAllowed: true, defaultAspectRatio: "16:9", defaultImageSize: "1K")
+            maxInputImages: 14,
+            aspectRatios: ["1:1", "16:9"],
+            imageSizes: ["1K", "4K"],
+            thinkingLevels: ["minimal", "high"],
+            groundingAllowed: true,
+            defaultAspectRatio: "16:9",
+            defaultImageSize: "1K"
+        )
         try capabilities.validate()
         capabilities.defaultImageSize = "2K"
         #expect(throws: ValidationError(field: "capabilities.defaultImageSize", message: "must be one of the allowed image sizes")) {

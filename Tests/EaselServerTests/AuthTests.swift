@@ -1,5 +1,4 @@
 import Crypto
-@testable import EaselServer
 import EaselStore
 import EaselTestSupport
 import Foundation
@@ -10,10 +9,16 @@ import NIOCore
 import PostgresNIO
 import Testing
 
+@testable import EaselServer
+
 @Suite struct AuthTests {
     @Test func loginSetsAHardenedCookieAndStoresOnlyItsHash() async throws {
         try await withWorld { client, world, db in
-            let response = try await client.call(.post, "/api/v1/auth/login", json: #"{"email":" Member@Acme.test ","password":"\#(World.password)"}"#)
+            let response = try await client.call(
+                .post,
+                "/api/v1/auth/login",
+                json: #"{"email":" Member@Acme.test ","password":"\#(World.password)"}"#
+            )
             #expect(response.status == .ok)
             let cookie = try #require(response.headers[.setCookie])
             #expect(cookie.hasPrefix("easel_session="))
@@ -55,7 +60,11 @@ import Testing
     @Test func repeatedFailuresLockTheAccount() async throws {
         try await withWorld { client, _, _ in
             for _ in 0..<4 {
-                let response = try await client.call(.post, "/api/v1/auth/login", json: #"{"email":"admin@acme.test","password":"guess guess guess"}"#)
+                let response = try await client.call(
+                    .post,
+                    "/api/v1/auth/login",
+                    json: #"{"email":"admin@acme.test","password":"guess guess guess"}"#
+                )
                 #expect(response.status == .unauthorized)
             }
             let fifth = try await client.call(.post, "/api/v1/auth/login", json: #"{"email":"admin@acme.test","password":"guess guess guess"}"#)
@@ -112,13 +121,16 @@ import Testing
             let aged = try await client.login("owner@acme.test")
             try await db.query(
                 "UPDATE sessions SET idle_expires_at = now() - interval '1 second' WHERE user_id = (SELECT id FROM users WHERE email = 'member@acme.test')",
-                logger: TestDatabase.logger)
+                logger: TestDatabase.logger
+            )
             try await db.query(
                 """
                 UPDATE sessions SET created_at = now() - interval '8 days', idle_expires_at = now() - interval '1 second',
                     expires_at = now() - interval '1 second'
                 WHERE user_id = (SELECT id FROM users WHERE email = 'owner@acme.test')
-                """, logger: TestDatabase.logger)
+                """,
+                logger: TestDatabase.logger
+            )
             #expect(try await client.call(.get, "/api/v1/me", as: idle).errorCode == "session_expired")
             #expect(try await client.call(.get, "/api/v1/me", as: aged).errorCode == "session_expired")
         }
@@ -149,13 +161,25 @@ import Testing
             let here = try await client.login("member@acme.test")
             let elsewhere = try await client.login("member@acme.test")
             let wrong = try await client.call(
-                .post, "/api/v1/me/password", as: here, json: #"{"currentPassword":"nope nope nope","newPassword":"a brand new secret"}"#)
+                .post,
+                "/api/v1/me/password",
+                as: here,
+                json: #"{"currentPassword":"nope nope nope","newPassword":"a brand new secret"}"#
+            )
             #expect(wrong.status == .badRequest)
             let weak = try await client.call(
-                .post, "/api/v1/me/password", as: here, json: #"{"currentPassword":"\#(World.password)","newPassword":"short"}"#)
+                .post,
+                "/api/v1/me/password",
+                as: here,
+                json: #"{"currentPassword":"\#(World.password)","newPassword":"short"}"#
+            )
             #expect(weak.json["error"]?["message"] == .string("password must be at least 10 characters"))
             let changed = try await client.call(
-                .post, "/api/v1/me/password", as: here, json: #"{"currentPassword":"\#(World.password)","newPassword":"a brand new secret"}"#)
+                .post,
+                "/api/v1/me/password",
+                as: here,
+                json: #"{"currentPassword":"\#(World.password)","newPassword":"a brand new secret"}"#
+            )
             #expect(changed.status == .noContent)
             #expect(try await client.call(.get, "/api/v1/me", as: here).status == .ok)
             #expect(try await client.call(.get, "/api/v1/me", as: elsewhere).status == .unauthorized)
@@ -186,7 +210,8 @@ import Testing
 
             try await db.query(
                 "UPDATE api_keys SET created_at = now() - interval '2 days', expires_at = now() - interval '1 day' WHERE id = \(world.acmeMemberKeyID)",
-                logger: TestDatabase.logger)
+                logger: TestDatabase.logger
+            )
             let expired = try await client.call(.get, "/api/v1/me", as: .key(world.acmeMemberKey))
             #expect(expired.status == .unauthorized && expired.errorCode == "api_key_expired")
 

@@ -1,4 +1,3 @@
-@testable import EaselServer
 import EaselStore
 import EaselTestSupport
 import Foundation
@@ -6,6 +5,8 @@ import Gemini
 import HTTPTypes
 import HummingbirdTesting
 import Testing
+
+@testable import EaselServer
 
 /// Who may call what: every admin route as every role, and every id-taking route with another
 /// tenant's ids.
@@ -39,15 +40,45 @@ import Testing
                 // A tenant's own admins read its limits and set its image retention, nothing more.
                 Row(method: .get, path: "/api/v1/tenants/\(acme)", expected: [401, 200, 200, 200, 403, 403]),
                 Row(method: .get, path: "/api/v1/tenants/\(world.globex)", expected: [401, 200, 404, 404, 404, 404]),
-                Row(method: .patch, path: "/api/v1/tenants/\(acme)", body: #"{"limits":{"monthlyImageQuota":500}}"#, expected: [401, 200, 403, 403, 403, 403]),
+                Row(
+                    method: .patch,
+                    path: "/api/v1/tenants/\(acme)",
+                    body: #"{"limits":{"monthlyImageQuota":500}}"#,
+                    expected: [401, 200, 403, 403, 403, 403]
+                ),
                 Row(method: .patch, path: "/api/v1/tenants/\(acme)", body: #"{"name":"Acme $WHO"}"#, expected: [401, 200, 403, 403, 403, 403]),
-                Row(method: .patch, path: "/api/v1/tenants/\(acme)", body: #"{"limits":{"imageRetentionDays":90}}"#, expected: [401, 200, 200, 200, 403, 403]),
+                Row(
+                    method: .patch,
+                    path: "/api/v1/tenants/\(acme)",
+                    body: #"{"limits":{"imageRetentionDays":90}}"#,
+                    expected: [401, 200, 200, 200, 403, 403]
+                ),
                 Row(method: .get, path: "/api/v1/users?tenantId=\(acme)", expected: [401, 200, 200, 200, 403, 403]),
-                Row(method: .post, path: "/api/v1/users", body: #"{"email":"m-$WHO@acme.test","role":"member","tenantId":"\#(acme)"}"#, expected: [401, 201, 201, 201, 403, 403]),
-                Row(method: .post, path: "/api/v1/users", body: #"{"email":"o-$WHO@acme.test","role":"owner","tenantId":"\#(acme)"}"#, expected: [401, 201, 201, 403, 403, 403]),
+                Row(
+                    method: .post,
+                    path: "/api/v1/users",
+                    body: #"{"email":"m-$WHO@acme.test","role":"member","tenantId":"\#(acme)"}"#,
+                    expected: [401, 201, 201, 201, 403, 403]
+                ),
+                Row(
+                    method: .post,
+                    path: "/api/v1/users",
+                    body: #"{"email":"o-$WHO@acme.test","role":"owner","tenantId":"\#(acme)"}"#,
+                    expected: [401, 201, 201, 403, 403, 403]
+                ),
                 Row(method: .get, path: "/api/v1/users/\(world.acmeMember.id)", expected: [401, 200, 200, 200, 403, 403]),
-                Row(method: .patch, path: "/api/v1/users/\(world.acmeMember.id)", body: #"{"displayName":"M $WHO"}"#, expected: [401, 200, 200, 200, 403, 403]),
-                Row(method: .patch, path: "/api/v1/users/\(world.acmeOwner.id)", body: #"{"displayName":"O $WHO"}"#, expected: [401, 200, 200, 403, 403, 403]),
+                Row(
+                    method: .patch,
+                    path: "/api/v1/users/\(world.acmeMember.id)",
+                    body: #"{"displayName":"M $WHO"}"#,
+                    expected: [401, 200, 200, 200, 403, 403]
+                ),
+                Row(
+                    method: .patch,
+                    path: "/api/v1/users/\(world.acmeOwner.id)",
+                    body: #"{"displayName":"O $WHO"}"#,
+                    expected: [401, 200, 200, 403, 403, 403]
+                ),
                 Row(method: .post, path: "/api/v1/users/\(world.acmeMember.id)/reset-password", expected: [401, 200, 200, 200, 403, 403]),
                 Row(method: .get, path: "/api/v1/audit", expected: [401, 200, 200, 200, 403, 403]),
                 Row(method: .get, path: "/api/v1/keys", expected: [401, 200, 200, 200, 200, 200]),
@@ -62,7 +93,8 @@ import Testing
                     let response = try await client.call(row.method, row.path, as: callers[who]!, json: body)
                     #expect(
                         Int(response.status.code) == row.expected[index],
-                        "\(row.method) \(row.path) as \(who.rawValue): \(response.status.code) \(response.text.prefix(160))")
+                        "\(row.method) \(row.path) as \(who.rawValue): \(response.status.code) \(response.text.prefix(160))"
+                    )
                 }
             }
         }
@@ -91,7 +123,12 @@ import Testing
             }
             // Creating a user "in" another tenant lands in the caller's own tenant.
             let owner = try await client.login(world.acmeOwner.email)
-            let created = try await client.call(.post, "/api/v1/users", as: owner, json: #"{"email":"sneaky@x.test","role":"member","tenantId":"\#(world.globex)"}"#)
+            let created = try await client.call(
+                .post,
+                "/api/v1/users",
+                as: owner,
+                json: #"{"email":"sneaky@x.test","role":"member","tenantId":"\#(world.globex)"}"#
+            )
             #expect(created.json["user"]?["tenantId"] == .string(world.acme.uuidString))
             // The globex member's key still works: nothing was revoked across tenants.
             #expect(try await client.call(.get, "/api/v1/me", as: .key(world.globexMemberKey)).status == .ok)
@@ -122,7 +159,12 @@ import Testing
     @Test func tenantsAreValidatedAndAudited() async throws {
         try await withWorld { client, world, db in
             let root = try await client.login(world.root.email)
-            let created = try await client.call(.post, "/api/v1/tenants", as: root, json: #"{"name":"Initech Labs","limits":{"monthlyImageQuota":1000}}"#)
+            let created = try await client.call(
+                .post,
+                "/api/v1/tenants",
+                as: root,
+                json: #"{"name":"Initech Labs","limits":{"monthlyImageQuota":1000}}"#
+            )
             #expect(created.status == .created)
             #expect(created.json["slug"] == .string("initech-labs"))
             #expect(created.json["limits"]?["monthlyImageQuota"] == .number(1000))

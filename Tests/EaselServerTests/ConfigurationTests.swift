@@ -41,8 +41,10 @@ import Testing
         environment["EASEL_SECRET_KEY"] = "c2hvcnQ="
         #expect(problem(environment)?.hasPrefix("EASEL_SECRET_KEY must be 32 random bytes") == true)
 
-        for (name, value) in [("EASEL_PORT", "eighty"), ("EASEL_PORT", "70000"), ("EASEL_COOKIE_SECURE", "maybe"),
-                              ("GEMINI_BASE_URL", "ftp://x"), ("EASEL_LOG_LEVEL", "loud"), ("EASEL_BCRYPT_COST", "99")] {
+        for (name, value) in [
+            ("EASEL_PORT", "eighty"), ("EASEL_PORT", "70000"), ("EASEL_COOKIE_SECURE", "maybe"),
+            ("GEMINI_BASE_URL", "ftp://x"), ("EASEL_LOG_LEVEL", "loud"), ("EASEL_BCRYPT_COST", "99"),
+        ] {
             environment = minimal
             environment[name] = value
             #expect(problem(environment)?.hasPrefix("\(name) is '\(value)'") == true, "\(name)=\(value)")

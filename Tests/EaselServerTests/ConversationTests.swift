@@ -1,4 +1,3 @@
-@testable import EaselServer
 import EaselStore
 import EaselTestSupport
 import Foundation
@@ -9,6 +8,8 @@ import ImageKit
 import NIOCore
 import PostgresNIO
 import Testing
+
+@testable import EaselServer
 
 /// Multi-turn editing, branching, uploads, previews, grounding, history filters and the
 /// ends a generation can come to, end to end through the simulator.
@@ -29,7 +30,10 @@ import Testing
             #expect(first["status"] == .string("succeeded"))
             let conversation = try #require(first["conversationId"]?.stringValue)
             let second = try await generate(
-                studio, key, #"{"modelId":"\#(model)","prompt":"make it a convertible","conversationId":"\#(conversation)","imageSize":"512"}"#)
+                studio,
+                key,
+                #"{"modelId":"\#(model)","prompt":"make it a convertible","conversationId":"\#(conversation)","imageSize":"512"}"#
+            )
             // Gemini 3 refuses a history whose image lacks its signature: success proves it was sent.
             #expect(second["status"] == .string("succeeded"), "\(second)")
             #expect(second["parentId"] == first["id"])
@@ -45,7 +49,8 @@ import Testing
                 """
                 SELECT gi.thought_signature FROM generation_images gi JOIN generations g ON g.id = gi.generation_id
                 WHERE g.prompt = 'a red car' AND gi.role = 'output'
-                """, logger: TestDatabase.logger
+                """,
+                logger: TestDatabase.logger
             ).collect().first!.decode(String?.self)
             let imagePart = try #require(contents[1]["parts"]?.arrayValue.first { $0["inlineData"] != nil })
             #expect(stored != nil && imagePart["thoughtSignature"]?.stringValue == stored)
@@ -67,7 +72,11 @@ import Testing
             let conversation = try #require(first["conversationId"]?.stringValue)
             _ = try await generate(studio, key, #"{"modelId":"\#(model)","prompt":"add snow","conversationId":"\#(conversation)","imageSize":"512"}"#)
             let firstID = try #require(first["id"]?.stringValue)
-            let branch = try await generate(studio, key, #"{"modelId":"\#(model)","prompt":"make it summer","parentId":"\#(firstID)","imageSize":"512"}"#)
+            let branch = try await generate(
+                studio,
+                key,
+                #"{"modelId":"\#(model)","prompt":"make it summer","parentId":"\#(firstID)","imageSize":"512"}"#
+            )
             #expect(branch["status"] == .string("succeeded"))
             #expect(branch["parentId"] == .string(firstID.uppercased()) || branch["parentId"] == .string(firstID))
             let contents = try await studio.upstreamRequests().last?["body"]?["contents"]?.arrayValue ?? []
@@ -100,7 +109,11 @@ import Testing
             ]
             for (field, code, status, name) in attempts {
                 let response = try await studio.client.call(
-                    .post, "/api/v1/generations", as: globex, json: #"{"modelId":"\#(model)","prompt":"steal",\#(field)}"#)
+                    .post,
+                    "/api/v1/generations",
+                    as: globex,
+                    json: #"{"modelId":"\#(model)","prompt":"steal",\#(field)}"#
+                )
                 #expect(Int(response.status.code) == status, "\(field): \(response.text)")
                 #expect(response.errorCode == code)
                 #expect(response.json["error"]?["field"] == .string(name))
@@ -109,17 +122,25 @@ import Testing
             #expect(try await studio.client.call(.delete, "/api/v1/conversations/\(conversation)", as: globex).status == .notFound)
             #expect(try await studio.client.call(.get, "/api/v1/images/\(image)/preview", as: globex).status == .notFound)
             let leaked = try await studio.db.query(
-                "SELECT count(*)::int FROM generations WHERE tenant_id = \(studio.world.globex)", logger: TestDatabase.logger
+                "SELECT count(*)::int FROM generations WHERE tenant_id = \(studio.world.globex)",
+                logger: TestDatabase.logger
             ).collect().first!.decode(Int.self)
             #expect(leaked == 0)
             // With several ids, the error names the first that is not the tenant's own.
             let own = try await generate(studio, globex, #"{"modelId":"\#(model)","prompt":"globex's own"}"#)
             let ownImage = try #require(own["images"]?[0]?["id"]?.stringValue)
             let mixed = try await studio.client.call(
-                .post, "/api/v1/generations", as: globex,
-                json: #"{"modelId":"\#(model)","prompt":"mix","inputImageIds":["\#(ownImage)","\#(image)"]}"#)
+                .post,
+                "/api/v1/generations",
+                as: globex,
+                json: #"{"modelId":"\#(model)","prompt":"mix","inputImageIds":["\#(ownImage)","\#(image)"]}"#
+            )
             #expect(mixed.status == .notFound && mixed.json["error"]?["field"] == .string("inputImageIds[1]"), "\(mixed.text)")
-            let reused = try await generate(studio, globex, #"{"modelId":"\#(model)","prompt":"again","inputImageIds":["\#(ownImage)","\#(ownImage)"]}"#)
+            let reused = try await generate(
+                studio,
+                globex,
+                #"{"modelId":"\#(model)","prompt":"again","inputImageIds":["\#(ownImage)","\#(ownImage)"]}"#
+            )
             #expect(reused["inputImages"]?.arrayValue.count == 2, "\(reused)")
         }
     }
@@ -136,7 +157,10 @@ import Testing
             #expect(item["title"] == .string("a teapot on a windowsill"))
             #expect(item["turnCount"] == .number(2))
             #expect(item["previewUrl"]?.stringValue?.hasSuffix("/preview") == true)
-            #expect(try await studio.client.call(.get, "/api/v1/conversations", as: .key(studio.world.globexMemberKey)).json["items"]?.arrayValue.isEmpty == true)
+            #expect(
+                try await studio.client.call(.get, "/api/v1/conversations", as: .key(studio.world.globexMemberKey)).json["items"]?.arrayValue.isEmpty
+                    == true
+            )
 
             let renamed = try await studio.client.call(.patch, "/api/v1/conversations/\(conversation)", as: key, json: #"{"title":"Teapot"}"#)
             #expect(renamed.json["title"] == .string("Teapot"))
@@ -157,7 +181,9 @@ import Testing
             body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
         }
         for (filename, type, data) in files {
-            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"images\"; filename=\"\(filename)\"\r\nContent-Type: \(type)\r\n\r\n")
+            body.writeString(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"images\"; filename=\"\(filename)\"\r\nContent-Type: \(type)\r\n\r\n"
+            )
             body.writeBytes(data)
             body.writeString("\r\n")
         }
@@ -174,10 +200,16 @@ import Testing
                 var headers = key.headers
                 headers[.contentType] = "multipart/form-data; boundary=easel-boundary"
                 return try await studio.client.execute(
-                    uri: "/api/v1/generations?wait=30", method: .post, headers: headers,
-                    body: Self.multipart(boundary: "easel-boundary", fields: fields, files: files))
+                    uri: "/api/v1/generations?wait=30",
+                    method: .post,
+                    headers: headers,
+                    body: Self.multipart(boundary: "easel-boundary", fields: fields, files: files)
+                )
             }
-            let edited = try await post([("modelId", model), ("prompt", "add a hat"), ("aspectRatio", "")], [("photo.png", "application/octet-stream", png)])
+            let edited = try await post(
+                [("modelId", model), ("prompt", "add a hat"), ("aspectRatio", "")],
+                [("photo.png", "application/octet-stream", png)]
+            )
             #expect(edited.status == .ok, "\(edited.text)")
             #expect(edited.json["status"] == .string("succeeded"))
             let input = try #require(edited.json["inputImageIds"]?[0]?.stringValue)
@@ -194,7 +226,12 @@ import Testing
             #expect(noModel.status == .badRequest && noModel.json["error"]?["field"] == .string("modelId"))
             var headers = key.headers
             headers[.contentType] = "multipart/form-data"
-            let noBoundary = try await studio.client.execute(uri: "/api/v1/generations", method: .post, headers: headers, body: ByteBuffer(string: "x"))
+            let noBoundary = try await studio.client.execute(
+                uri: "/api/v1/generations",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: "x")
+            )
             #expect(noBoundary.status == .badRequest && noBoundary.errorCode == "invalid_multipart")
         }
     }
@@ -208,8 +245,10 @@ import Testing
             let ids = [a, b].compactMap { $0["images"]?[0]?["id"]?.stringValue }
             #expect(ids.count == 2)
             let composed = try await generate(
-                studio, key,
-                #"{"modelId":"\#(model)","prompt":"the cat wearing the hat","inputImageIds":["\#(ids[0])","\#(ids[1])"],"images":["\#(GenerationTests.tinyPNG)"],"imageSize":"1K"}"#)
+                studio,
+                key,
+                #"{"modelId":"\#(model)","prompt":"the cat wearing the hat","inputImageIds":["\#(ids[0])","\#(ids[1])"],"images":["\#(GenerationTests.tinyPNG)"],"imageSize":"1K"}"#
+            )
             #expect(composed["status"] == .string("succeeded"), "\(composed)")
             #expect(composed["inputImageIds"]?.arrayValue.count == 3)
             let parts = try await studio.upstreamRequests().last?["body"]?["contents"]?.arrayValue.last?["parts"]?.arrayValue ?? []
@@ -227,7 +266,10 @@ import Testing
         try await withStudioEnvironment { studio in
             let key = Caller.key(studio.world.acmeMemberKey)
             let grounded = try await generate(
-                studio, key, #"{"modelId":"\#(studio.models["gemini-3-pro-image-preview"]!)","prompt":"today's weather in Paris as a poster","grounding":true,"imageSize":"1K"}"#)
+                studio,
+                key,
+                #"{"modelId":"\#(studio.models["gemini-3-pro-image-preview"]!)","prompt":"today's weather in Paris as a poster","grounding":true,"imageSize":"1K"}"#
+            )
             #expect(grounded["status"] == .string("succeeded"), "\(grounded)")
             let sources = grounded["groundingSources"]
             #expect(sources?["sources"]?[0]?["uri"] == .string("https://example.com/source-1"))
@@ -243,7 +285,10 @@ import Testing
             #expect(chip.text.contains("sim-search"))
             let policy = chip.headers[.contentSecurityPolicy] ?? ""
             #expect(policy.contains("sandbox") && !policy.contains("allow-scripts") && policy.contains("frame-ancestors 'self'"))
-            #expect(try await studio.client.call(.get, "/api/v1/generations/\(id)/search-entry-point", as: .key(studio.world.globexMemberKey)).status == .notFound)
+            #expect(
+                try await studio.client.call(.get, "/api/v1/generations/\(id)/search-entry-point", as: .key(studio.world.globexMemberKey)).status
+                    == .notFound
+            )
         }
     }
 
@@ -261,8 +306,11 @@ import Testing
         try await withStudioEnvironment { studio in
             let key = Caller.key(studio.world.acmeMemberKey)
             let created = try await studio.client.call(
-                .post, "/api/v1/generations", as: key,
-                json: #"{"modelId":"\#(studio.models["gemini-2.5-flash-image"]!)","prompt":"[sim:hold=cancel-me] never finishes"}"#)
+                .post,
+                "/api/v1/generations",
+                as: key,
+                json: #"{"modelId":"\#(studio.models["gemini-2.5-flash-image"]!)","prompt":"[sim:hold=cancel-me] never finishes"}"#
+            )
             let id = try #require(created.json["id"]?.stringValue)
             let running = try await studio.poll(id, as: key) { $0["status"] == .string("running") }
             #expect(running["status"] == .string("running"))
@@ -280,8 +328,11 @@ import Testing
         try await withStudioEnvironment { studio in
             let key = Caller.key(studio.world.acmeMemberKey)
             let created = try await studio.client.call(
-                .post, "/api/v1/generations", as: key,
-                json: #"{"modelId":"\#(studio.models[Self.flash3]!)","prompt":"[sim:hold=slow-image] a kite","imageSize":"512"}"#)
+                .post,
+                "/api/v1/generations",
+                as: key,
+                json: #"{"modelId":"\#(studio.models[Self.flash3]!)","prompt":"[sim:hold=slow-image] a kite","imageSize":"512"}"#
+            )
             let id = try #require(created.json["id"]?.stringValue)
             // The simulator sends the text chunks, then holds the image until released. The text
             // comes in pieces, so wait for the piece with the prompt, not just the first.

@@ -1,6 +1,7 @@
-@testable import EaselServer
 import NIOCore
 import Synchronization
+
+@testable import EaselServer
 
 /// A resolver whose answers a test sets and changes, as DNS can change between the time a base
 /// URL is saved and the time it is called. Names it was not told of do not resolve.

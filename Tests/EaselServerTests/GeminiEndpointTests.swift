@@ -1,4 +1,3 @@
-@testable import EaselServer
 import EaselStore
 import EaselTestSupport
 import Foundation
@@ -8,6 +7,8 @@ import HummingbirdTesting
 import NIOCore
 import PostgresNIO
 import Testing
+
+@testable import EaselServer
 
 /// The Gemini-compatible routes at the wire level: what Google's SDKs send (snake_case, URL-safe
 /// base64, fields Easel does not model) goes upstream faithfully, with the config's system
@@ -30,20 +31,30 @@ import Testing
                  "generation_config":{"response_modalities":["IMAGE"],"image_config":{"aspect_ratio":"1:1"},"futureKnob":7},
                  "labels":{"team":"design"}}
                 """
-            let response = try await post(studio, "/v1beta/models/gemini-2.5-flash-image:generateContent", key: studio.world.acmeMemberKey, json: body)
+            let response = try await post(
+                studio,
+                "/v1beta/models/gemini-2.5-flash-image:generateContent",
+                key: studio.world.acmeMemberKey,
+                json: body
+            )
             #expect(response.status == .ok, "\(response.text)")
             #expect(response.json["candidates"]?[0]?["content"]?["parts"]?.arrayValue.contains { $0["inlineData"] != nil } == true)
             #expect(response.json["usageMetadata"]?["totalTokenCount"] != nil && response.json["modelVersion"] != nil)
 
             let sent = try #require(try await studio.upstreamRequests().last?["body"])
-            #expect(sent["systemInstruction"]?["parts"]?.arrayValue.compactMap { $0["text"]?.stringValue } == ["Always draw in watercolour.", "Keep it simple."])
+            #expect(
+                sent["systemInstruction"]?["parts"]?.arrayValue.compactMap { $0["text"]?.stringValue } == [
+                    "Always draw in watercolour.", "Keep it simple.",
+                ]
+            )
             #expect(sent["generationConfig"]?["imageConfig"]?["aspectRatio"] == .string("1:1"))
             #expect(sent["generationConfig"]?["futureKnob"] == .number(7))
             #expect(sent["labels"]?["team"] == .string("design"))
             #expect(sent["contents"]?[0]?["parts"]?[1]?["inlineData"]?["mimeType"] == .string("image/png"))
 
             let stored = try await studio.db.query(
-                "SELECT source, status, conversation_id IS NULL, image_count FROM generations", logger: TestDatabase.logger
+                "SELECT source, status, conversation_id IS NULL, image_count FROM generations",
+                logger: TestDatabase.logger
             ).collect().first!.decode((String, String, Bool, Int).self)
             #expect(stored.0 == "api" && stored.1 == "succeeded" && stored.2 && stored.3 == 1)
         }
@@ -54,13 +65,19 @@ import Testing
             let key = studio.world.acmeMemberKey
             let cases: [(String, String?, String, Int, String)] = [
                 ("/v1beta/models/gemini-2.5-flash-image:generateContent", nil, #"{"contents":[{"parts":[{"text":"x"}]}]}"#, 403, "PERMISSION_DENIED"),
-                ("/v1beta/models/gemini-2.5-flash-image:generateContent", "esl_not-a-key", #"{"contents":[{"parts":[{"text":"x"}]}]}"#, 400, "INVALID_ARGUMENT"),
+                (
+                    "/v1beta/models/gemini-2.5-flash-image:generateContent", "esl_not-a-key", #"{"contents":[{"parts":[{"text":"x"}]}]}"#, 400,
+                    "INVALID_ARGUMENT"
+                ),
                 ("/v1beta/models/nope:generateContent", key, #"{"contents":[{"parts":[{"text":"x"}]}]}"#, 404, "NOT_FOUND"),
                 ("/v1beta/models/gemini-2.5-flash-image:generateContent", key, #"{"contents": "#, 400, "INVALID_ARGUMENT"),
                 ("/v1beta/models/gemini-2.5-flash-image:generateContent", key, #"{"contents":[]}"#, 400, "INVALID_ARGUMENT"),
                 ("/v1beta/models/gemini-2.5-flash-image:countTokens", key, #"{"contents":[{"parts":[{"text":"x"}]}]}"#, 404, "NOT_FOUND"),
                 // Google's own refusal comes back as Google sent it.
-                ("/v1beta/models/gemini-2.5-flash-image:generateContent", key, #"{"contents":[{"parts":[{"text":"[sim:status=400] x"}]}]}"#, 400, "INVALID_ARGUMENT"),
+                (
+                    "/v1beta/models/gemini-2.5-flash-image:generateContent", key, #"{"contents":[{"parts":[{"text":"[sim:status=400] x"}]}]}"#, 400,
+                    "INVALID_ARGUMENT"
+                ),
             ]
             for (path, key, body, code, status) in cases {
                 let response = try await post(studio, path, key: key, json: body)
@@ -71,8 +88,18 @@ import Testing
             }
             // A disabled config is not found either.
             let root = try await studio.client.login(studio.world.root.email)
-            _ = try await studio.client.call(.patch, "/api/v1/models/\(studio.models["gemini-2.5-flash-image"]!)", as: root, json: #"{"enabled":false}"#)
-            let disabled = try await post(studio, "/v1beta/models/gemini-2.5-flash-image:generateContent", key: key, json: #"{"contents":[{"parts":[{"text":"x"}]}]}"#)
+            _ = try await studio.client.call(
+                .patch,
+                "/api/v1/models/\(studio.models["gemini-2.5-flash-image"]!)",
+                as: root,
+                json: #"{"enabled":false}"#
+            )
+            let disabled = try await post(
+                studio,
+                "/v1beta/models/gemini-2.5-flash-image:generateContent",
+                key: key,
+                json: #"{"contents":[{"parts":[{"text":"x"}]}]}"#
+            )
             #expect(disabled.status == .notFound && disabled.json["error"]?["message"]?.stringValue?.contains("disabled") == true)
         }
     }
@@ -80,8 +107,11 @@ import Testing
     @Test func streamingPassesChunksAndTheKeyMayBeAQueryParameter() async throws {
         try await withStudioEnvironment { studio in
             let response = try await post(
-                studio, "/v1/models/gemini-3.1-flash-image-preview:streamGenerateContent?alt=sse&key=\(studio.world.acmeMemberKey)", key: nil,
-                json: #"{"contents":[{"role":"user","parts":[{"text":"a streamed kite"}]}],"generationConfig":{"imageConfig":{"imageSize":"512"}}}"#)
+                studio,
+                "/v1/models/gemini-3.1-flash-image-preview:streamGenerateContent?alt=sse&key=\(studio.world.acmeMemberKey)",
+                key: nil,
+                json: #"{"contents":[{"role":"user","parts":[{"text":"a streamed kite"}]}],"generationConfig":{"imageConfig":{"imageSize":"512"}}}"#
+            )
             #expect(response.status == .ok && response.headers[.contentType] == "text/event-stream")
             let events = response.text.components(separatedBy: "\r\n\r\n").filter { $0.hasPrefix("data: ") }
             #expect(events.count >= 2)
@@ -90,7 +120,9 @@ import Testing
             #expect(GenerateContentResponse.merge(chunks).finalImages.count == 1)
             var status = ""
             for _ in 0..<50 {
-                status = try await studio.db.query("SELECT status FROM generations", logger: TestDatabase.logger).collect().first?.decode(String.self) ?? ""
+                status =
+                    try await studio.db.query("SELECT status FROM generations", logger: TestDatabase.logger).collect().first?.decode(String.self)
+                    ?? ""
                 if status == "succeeded" { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
@@ -101,11 +133,17 @@ import Testing
     @Test func modelsAreListedForTheKeysTenant() async throws {
         try await withStudioEnvironment { studio in
             let response = try await studio.client.execute(
-                uri: "/v1beta/models", method: .get, headers: [HTTPField.Name("x-goog-api-key")!: studio.world.acmeMemberKey])
+                uri: "/v1beta/models",
+                method: .get,
+                headers: [HTTPField.Name("x-goog-api-key")!: studio.world.acmeMemberKey]
+            )
             let names = response.json["models"]?.arrayValue.compactMap { $0["name"]?.stringValue } ?? []
             #expect(Set(names) == ["models/gemini-2.5-flash-image", "models/gemini-3.1-flash-image-preview", "models/gemini-3-pro-image-preview"])
             let one = try await studio.client.execute(
-                uri: "/v1beta/models/gemini-3-pro-image-preview", method: .get, headers: [HTTPField.Name("x-goog-api-key")!: studio.world.acmeMemberKey])
+                uri: "/v1beta/models/gemini-3-pro-image-preview",
+                method: .get,
+                headers: [HTTPField.Name("x-goog-api-key")!: studio.world.acmeMemberKey]
+            )
             #expect(one.json["displayName"] == .string("gemini-3-pro-image-preview"))
             let missing = try await studio.client.execute(uri: "/v1beta/models", method: .get)
             #expect(missing.status == .forbidden && missing.json["error"]?["status"] == .string("PERMISSION_DENIED"))
@@ -123,7 +161,8 @@ import Testing
 
     func generations(_ studio: Studio) async throws -> [(prompt: String, status: String, started: Date?, finished: Date?)] {
         try await studio.db.query(
-            "SELECT prompt, status, started_at, finished_at FROM generations ORDER BY created_at", logger: TestDatabase.logger
+            "SELECT prompt, status, started_at, finished_at FROM generations ORDER BY created_at",
+            logger: TestDatabase.logger
         ).collect().map { try $0.decode((String, String, Date?, Date?).self) }.map { ($0.0, $0.1, $0.2, $0.3) }
     }
 
@@ -131,12 +170,19 @@ import Testing
     /// second call waits (stored `queued`) until the first has ended, and then runs.
     @Test func theCompatibleRouteWaitsForTheTenantsConcurrencyLimit() async throws {
         try await withStudioEnvironment { studio in
-            try await studio.db.query("UPDATE tenants SET max_concurrent_generations = 1 WHERE id = \(studio.world.acme)", logger: TestDatabase.logger)
+            try await studio.db.query(
+                "UPDATE tenants SET max_concurrent_generations = 1 WHERE id = \(studio.world.acme)",
+                logger: TestDatabase.logger
+            )
             let model = "/v1beta/models/gemini-2.5-flash-image"
             try await withThrowingTaskGroup(of: TestResponse.self) { group in
                 // The first call's stream is held upstream until released.
                 group.addTask {
-                    try await post(studio, model + ":streamGenerateContent?alt=sse", json: #"{"contents":[{"parts":[{"text":"[sim:hold=first] first"}]}]}"#)
+                    try await post(
+                        studio,
+                        model + ":streamGenerateContent?alt=sse",
+                        json: #"{"contents":[{"parts":[{"text":"[sim:hold=first] first"}]}]}"#
+                    )
                 }
                 while try await studio.upstreamRequests().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
                 group.addTask { try await post(studio, model + ":generateContent", json: #"{"contents":[{"parts":[{"text":"second"}]}]}"#) }
@@ -151,7 +197,8 @@ import Testing
             // ...and starts only after the first has ended.
             let rows = try await generations(studio)
             #expect(rows.map(\.status) == ["succeeded", "succeeded"])
-            let firstEnded = try #require(rows[0].finished), secondStarted = try #require(rows[1].started)
+            let firstEnded = try #require(rows[0].finished)
+            let secondStarted = try #require(rows[1].started)
             #expect(secondStarted >= firstEnded, "the second call ran beside the first")
         }
     }
@@ -161,19 +208,27 @@ import Testing
         try await withStudioEnvironment { studio in
             try await studio.db.query(
                 "UPDATE tenants SET max_concurrent_generations = 1, max_queued_generations = 0 WHERE id = \(studio.world.acme)",
-                logger: TestDatabase.logger)
+                logger: TestDatabase.logger
+            )
             let model = "/v1beta/models/gemini-2.5-flash-image"
             try await withThrowingTaskGroup(of: TestResponse.self) { group in
                 group.addTask {
-                    try await post(studio, model + ":streamGenerateContent?alt=sse", json: #"{"contents":[{"parts":[{"text":"[sim:hold=only] only"}]}]}"#)
+                    try await post(
+                        studio,
+                        model + ":streamGenerateContent?alt=sse",
+                        json: #"{"contents":[{"parts":[{"text":"[sim:hold=only] only"}]}]}"#
+                    )
                 }
                 while try await studio.upstreamRequests().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
                 let refused = try await post(studio, model + ":generateContent", json: #"{"contents":[{"parts":[{"text":"one too many"}]}]}"#)
                 #expect(refused.status == .tooManyRequests && refused.json["error"]?["status"] == .string("RESOURCE_EXHAUSTED"), "\(refused.text)")
                 #expect(refused.headers[.retryAfter] != nil)
                 let json = try await studio.client.call(
-                    .post, "/api/v1/generations", as: .key(studio.world.acmeMemberKey),
-                    json: #"{"modelId":"\#(studio.models["gemini-2.5-flash-image"]!)","prompt":"also too many"}"#)
+                    .post,
+                    "/api/v1/generations",
+                    as: .key(studio.world.acmeMemberKey),
+                    json: #"{"modelId":"\#(studio.models["gemini-2.5-flash-image"]!)","prompt":"also too many"}"#
+                )
                 #expect(json.status == .tooManyRequests && json.json["error"]?["code"] == .string("concurrency_limit_exceeded"))
                 try await studio.release("only")
                 for try await response in group { #expect(response.status == .ok) }
@@ -191,19 +246,30 @@ import Testing
             resolver.set("relay.test", to: ["8.8.8.8"])
             let owner = try await studio.client.login(studio.world.acmeOwner.email)
             let created = try await studio.client.call(
-                .post, "/api/v1/models", as: owner,
-                json: #"{"name":"Own relay","apiModel":"gemini-2.5-flash-image","baseUrl":"http://relay.test:\#(port)","token":"sim-key"}"#)
+                .post,
+                "/api/v1/models",
+                as: owner,
+                json: #"{"name":"Own relay","apiModel":"gemini-2.5-flash-image","baseUrl":"http://relay.test:\#(port)","token":"sim-key"}"#
+            )
             #expect(created.status == .created, "\(created.text)")
             let modelID = try #require(created.json["id"]?.stringValue)
             resolver.set("relay.test", to: ["127.0.0.1"])
 
             let json = try await studio.client.call(
-                .post, "/api/v1/generations?wait=30", as: .key(studio.world.acmeMemberKey), json: #"{"modelId":"\#(modelID)","prompt":"via my relay"}"#)
+                .post,
+                "/api/v1/generations?wait=30",
+                as: .key(studio.world.acmeMemberKey),
+                json: #"{"modelId":"\#(modelID)","prompt":"via my relay"}"#
+            )
             #expect(json.json["status"] == .string("failed"), "\(json.text)")
             #expect(json.json["error"]?["code"] == .string("upstream_address_refused"))
             #expect(json.json["error"]?["message"]?.stringValue?.contains("127.0.0.1") == true, "\(json.text)")
 
-            let compat = try await post(studio, "/v1beta/models/Own%20relay:generateContent", json: #"{"contents":[{"parts":[{"text":"via my relay"}]}]}"#)
+            let compat = try await post(
+                studio,
+                "/v1beta/models/Own%20relay:generateContent",
+                json: #"{"contents":[{"parts":[{"text":"via my relay"}]}]}"#
+            )
             #expect(compat.status == .forbidden && compat.json["error"]?["status"] == .string("PERMISSION_DENIED"), "\(compat.text)")
             #expect(try await generations(studio).map(\.status) == ["failed", "failed"])
             #expect(try await studio.upstreamRequests().isEmpty, "a refused call reached the upstream")
@@ -215,12 +281,24 @@ import Testing
         try await withStudioEnvironment { studio in
             let owner = try await studio.client.login(studio.world.acmeOwner.email)
             let created = try await studio.client.call(
-                .post, "/api/v1/models", as: owner, json: #"{"name":"Nobody offered this","apiModel":"gemini-2.5-flash-image"}"#)
+                .post,
+                "/api/v1/models",
+                as: owner,
+                json: #"{"name":"Nobody offered this","apiModel":"gemini-2.5-flash-image"}"#
+            )
             let modelID = try #require(created.json["id"]?.stringValue)
             let json = try await studio.client.call(
-                .post, "/api/v1/generations?wait=30", as: .key(studio.world.acmeMemberKey), json: #"{"modelId":"\#(modelID)","prompt":"on the house"}"#)
+                .post,
+                "/api/v1/generations?wait=30",
+                as: .key(studio.world.acmeMemberKey),
+                json: #"{"modelId":"\#(modelID)","prompt":"on the house"}"#
+            )
             #expect(json.json["error"]?["code"] == .string("no_upstream_credentials"), "\(json.text)")
-            let compat = try await post(studio, "/v1beta/models/Nobody%20offered%20this:generateContent", json: #"{"contents":[{"parts":[{"text":"x"}]}]}"#)
+            let compat = try await post(
+                studio,
+                "/v1beta/models/Nobody%20offered%20this:generateContent",
+                json: #"{"contents":[{"parts":[{"text":"x"}]}]}"#
+            )
             #expect(compat.status == .forbidden, "\(compat.text)")
             #expect(try await studio.upstreamRequests().isEmpty, "the platform key was spent on a tenant's model")
         }

@@ -1,15 +1,21 @@
 import EaselCore
-@testable import EaselServer
-@testable import EaselStore
 import Foundation
 import Gemini
 import Testing
 
+@testable import EaselServer
+@testable import EaselStore
+
 /// How earlier turns are replayed to Gemini.
 @Suite struct GenerationRequestBuilderTests {
     let model = ModelRecord(
-        id: UUID(), tenantID: nil, fields: ModelFields(name: "M", apiModel: "gemini-3-pro-image", capabilities: .unknownModel),
-        tokenHint: nil, createdAt: Date(), updatedAt: Date())
+        id: UUID(),
+        tenantID: nil,
+        fields: ModelFields(name: "M", apiModel: "gemini-3-pro-image", capabilities: .unknownModel),
+        tokenHint: nil,
+        createdAt: Date(),
+        updatedAt: Date()
+    )
     let image = ImageData(data: Data([1, 2, 3]), mimeType: "image/jpeg", width: 1, height: 1)
 
     /// An answer stored before streamed chunks were joined by their signature kept Google's
@@ -17,9 +23,13 @@ import Testing
     /// Gemini 3 refuses that replay ("Text part is missing a thought_signature"). It is joined.
     @Test func aSignatureStoredApartFromItsTextIsReplayedOnIt() {
         let turn = GenerationQueue.Turn(
-            prompt: "a kite", inputs: [],
-            answer: [.init(text: "Here is "), .init(text: "your kite."), .init(text: "", thoughtSignature: "S"), .init(image: 0, thoughtSignature: "T")],
-            outputs: [image])
+            prompt: "a kite",
+            inputs: [],
+            answer: [
+                .init(text: "Here is "), .init(text: "your kite."), .init(text: "", thoughtSignature: "S"), .init(image: 0, thoughtSignature: "T"),
+            ],
+            outputs: [image]
+        )
         let request = GenerationRequestBuilder.build(model: model, options: GenerationOptions(prompt: "now red"), inputs: [], history: [turn])
         let replayed = request.contents[1].parts
         #expect(request.contents[1].role == "model")
@@ -31,9 +41,14 @@ import Testing
     /// An answer stored as Google sent it is replayed part for part.
     @Test func aWellStoredAnswerIsReplayedPartForPart() {
         let turn = GenerationQueue.Turn(
-            prompt: "steps", inputs: [],
-            answer: [.init(text: "Step 1", thoughtSignature: "A"), .init(image: 0, thoughtSignature: "B"), .init(text: "Step 2"), .init(image: 1, thoughtSignature: "C")],
-            outputs: [image, image])
+            prompt: "steps",
+            inputs: [],
+            answer: [
+                .init(text: "Step 1", thoughtSignature: "A"), .init(image: 0, thoughtSignature: "B"), .init(text: "Step 2"),
+                .init(image: 1, thoughtSignature: "C"),
+            ],
+            outputs: [image, image]
+        )
         let request = GenerationRequestBuilder.build(model: model, options: GenerationOptions(prompt: "more"), inputs: [], history: [turn])
         let replayed = request.contents[1].parts
         #expect(replayed.map(\.thoughtSignature) == ["A", "B", nil, "C"])

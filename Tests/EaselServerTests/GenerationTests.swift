@@ -1,8 +1,7 @@
-@testable import EaselServer
+import AsyncHTTPClient
 import EaselCore
 import EaselStore
 import EaselTestSupport
-import AsyncHTTPClient
 import Foundation
 import Gemini
 import HTTPTypes
@@ -10,6 +9,8 @@ import HummingbirdTesting
 import NIOCore
 import PostgresNIO
 import Testing
+
+@testable import EaselServer
 
 /// Generations end to end: API → queue → worker → simulator over HTTP → stored outcome.
 @Suite struct GenerationTests {
@@ -38,8 +39,12 @@ import Testing
         try await withStudio { client, world, db, models in
             let key = Caller.key(world.acmeMemberKey)
             let response = try await client.call(
-                .post, "/api/v1/generations?wait=30", as: key,
-                json: #"{"modelId":"\#(models["gemini-3.1-flash-image-preview"]!)","prompt":"a lighthouse at dusk","aspectRatio":"16:9","imageSize":"512"}"#)
+                .post,
+                "/api/v1/generations?wait=30",
+                as: key,
+                json:
+                    #"{"modelId":"\#(models["gemini-3.1-flash-image-preview"]!)","prompt":"a lighthouse at dusk","aspectRatio":"16:9","imageSize":"512"}"#
+            )
             #expect(response.status == .ok, "\(response.text)")
             #expect(response.json["status"] == .string("succeeded"))
             let image = try #require(response.json["images"]?[0])
@@ -62,7 +67,8 @@ import Testing
 
             // What was sent: the model's system instruction and the options as Google names them.
             let stored = try await db.query(
-                "SELECT source, api_key_id IS NOT NULL, upstream_host FROM generations", logger: TestDatabase.logger
+                "SELECT source, api_key_id IS NOT NULL, upstream_host FROM generations",
+                logger: TestDatabase.logger
             ).collect().first!.decode((String, Bool, String?).self)
             #expect(stored.0 == "api" && stored.1)
             #expect(stored.2?.hasPrefix("127.0.0.1:") == true)
@@ -72,8 +78,12 @@ import Testing
     @Test func anEditSendsItsInputImage() async throws {
         try await withStudio { client, world, _, models in
             let response = try await client.call(
-                .post, "/api/v1/generations?wait=30", as: .key(world.acmeMemberKey),
-                json: #"{"modelId":"\#(models["gemini-2.5-flash-image"]!)","prompt":"add a hat","images":[{"mimeType":"image/png","data":"\#(Self.tinyPNG)"}]}"#)
+                .post,
+                "/api/v1/generations?wait=30",
+                as: .key(world.acmeMemberKey),
+                json:
+                    #"{"modelId":"\#(models["gemini-2.5-flash-image"]!)","prompt":"add a hat","images":[{"mimeType":"image/png","data":"\#(Self.tinyPNG)"}]}"#
+            )
             #expect(response.json["status"] == .string("succeeded"), "\(response.text)")
             #expect(response.json["inputImages"]?.arrayValue.count == 1)
             // The simulator counts an input image as Google does: 258 prompt tokens.
@@ -93,17 +103,27 @@ import Testing
             let model = models["gemini-3.1-flash-image-preview"]!
             // A relay that ignores imageConfig answers 1024×1024 instead of 688×384.
             let dropped = try await client.call(
-                .post, "/api/v1/generations?wait=30", as: key,
-                json: #"{"modelId":"\#(model)","prompt":"[sim:ignore-image-config] a kite","aspectRatio":"16:9","imageSize":"512"}"#)
+                .post,
+                "/api/v1/generations?wait=30",
+                as: key,
+                json: #"{"modelId":"\#(model)","prompt":"[sim:ignore-image-config] a kite","aspectRatio":"16:9","imageSize":"512"}"#
+            )
             #expect(dropped.json["images"]?[0]?["width"] == .number(1024))
             #expect(dropped.json["honoredImageConfig"] == .bool(false))
             // Only a size asked for, and honoured: 512 at the default 1:1.
             let sized = try await client.call(
-                .post, "/api/v1/generations?wait=30", as: key, json: #"{"modelId":"\#(model)","prompt":"a kite","imageSize":"512"}"#)
+                .post,
+                "/api/v1/generations?wait=30",
+                as: key,
+                json: #"{"modelId":"\#(model)","prompt":"a kite","imageSize":"512"}"#
+            )
             #expect(sized.json["honoredImageConfig"] == .bool(true), "\(sized.text)")
             let wrongSize = try await client.call(
-                .post, "/api/v1/generations?wait=30", as: key,
-                json: #"{"modelId":"\#(model)","prompt":"[sim:ignore-image-config] a kite","imageSize":"2K"}"#)
+                .post,
+                "/api/v1/generations?wait=30",
+                as: key,
+                json: #"{"modelId":"\#(model)","prompt":"[sim:ignore-image-config] a kite","imageSize":"2K"}"#
+            )
             #expect(wrongSize.json["honoredImageConfig"] == .bool(false))
         }
     }
@@ -112,14 +132,28 @@ import Testing
         try await withStudio { client, world, _, models in
             let key = Caller.key(world.acmeMemberKey)
             let model = models["gemini-2.5-flash-image"]!
-            let blocked = try await client.call(.post, "/api/v1/generations?wait=30", as: key, json: #"{"modelId":"\#(model)","prompt":"[sim:image-safety] x"}"#)
+            let blocked = try await client.call(
+                .post,
+                "/api/v1/generations?wait=30",
+                as: key,
+                json: #"{"modelId":"\#(model)","prompt":"[sim:image-safety] x"}"#
+            )
             #expect(blocked.json["status"] == .string("blocked"))
             #expect(blocked.json["blockReason"] == .string("IMAGE_SAFETY"))
             let flaky = try await client.call(
-                .post, "/api/v1/generations?wait=60", as: key, json: #"{"modelId":"\#(model)","prompt":"[sim:fail-first=2] \#(UUID())"}"#)
+                .post,
+                "/api/v1/generations?wait=60",
+                as: key,
+                json: #"{"modelId":"\#(model)","prompt":"[sim:fail-first=2] \#(UUID())"}"#
+            )
             #expect(flaky.json["status"] == .string("succeeded"), "\(flaky.text)")
             #expect(flaky.json["attempts"] == .number(3))
-            let refused = try await client.call(.post, "/api/v1/generations?wait=30", as: key, json: #"{"modelId":"\#(model)","prompt":"[sim:status=400] x"}"#)
+            let refused = try await client.call(
+                .post,
+                "/api/v1/generations?wait=30",
+                as: key,
+                json: #"{"modelId":"\#(model)","prompt":"[sim:status=400] x"}"#
+            )
             #expect(refused.json["status"] == .string("failed"))
             #expect(refused.json["error"]?["code"] == .string("INVALID_ARGUMENT"))
         }
@@ -137,7 +171,10 @@ import Testing
                 (#"{"modelId":"\#(flash)","prompt":"x","imageSize":"4K"}"#, 400, "invalid_field"),
                 (#"{"modelId":"\#(flash)","prompt":"x","images":["\#(gif)"]}"#, 415, "unsupported_image"),
                 (#"{"modelId":"\#(flash)","prompt":"x","images":[{"mimeType":"image/jpeg","data":"\#(Self.tinyPNG)"}]}"#, 400, "invalid_field"),
-                (#"{"modelId":"\#(flash)","prompt":"x","images":["\#(Self.tinyPNG)","\#(Self.tinyPNG)","\#(Self.tinyPNG)","\#(Self.tinyPNG)"]}"#, 400, "invalid_field"),
+                (
+                    #"{"modelId":"\#(flash)","prompt":"x","images":["\#(Self.tinyPNG)","\#(Self.tinyPNG)","\#(Self.tinyPNG)","\#(Self.tinyPNG)"]}"#,
+                    400, "invalid_field"
+                ),
                 (#"{"modelId":"\#(flash)","prompt":"x","grounding":true}"#, 400, "invalid_field"),
                 (#"{"modelId":"\#(flash)","prompt":"x","images":["\#(String(repeating: "A", count: 21 * 1024 * 1024))"]}"#, 413, "image_too_large"),
             ]
@@ -159,8 +196,11 @@ import Testing
         try await withStudio { client, world, _, models in
             let key = Caller.key(world.acmeMemberKey)
             let created = try await client.call(
-                .post, "/api/v1/generations", as: key,
-                json: #"{"modelId":"\#(models["gemini-2.5-flash-image"]!)","prompt":"[sim:latency=700] a slow one"}"#)
+                .post,
+                "/api/v1/generations",
+                as: key,
+                json: #"{"modelId":"\#(models["gemini-2.5-flash-image"]!)","prompt":"[sim:latency=700] a slow one"}"#
+            )
             let id = try #require(created.json["id"]?.stringValue)
             let stream = try await client.call(.get, "/api/v1/generations/\(id)/events", as: key)
             #expect(stream.status == .ok)
@@ -200,7 +240,8 @@ import Testing
                 VALUES (\(world.acme), \(world.acmeMember.id), \(UUID(uuidString: models["gemini-2.5-flash-image"]!)!), 'api',
                         \(options)::jsonb, 'orphan', 'running', 'dead-worker', now() - interval '1 minute', now() - interval '2 minutes')
                 RETURNING id
-                """, logger: TestDatabase.logger
+                """,
+                logger: TestDatabase.logger
             ).collect().first!.decode(UUID.self)
             var status = ""
             for _ in 0..<100 {
@@ -210,7 +251,8 @@ import Testing
             }
             #expect(status == "succeeded")
             let outputs = try await db.query(
-                "SELECT count(*)::int FROM generation_images WHERE generation_id = \(id) AND role = 'output'", logger: TestDatabase.logger
+                "SELECT count(*)::int FROM generation_images WHERE generation_id = \(id) AND role = 'output'",
+                logger: TestDatabase.logger
             ).collect().first!.decode(Int.self)
             #expect(outputs == 1)
         }
@@ -224,7 +266,8 @@ import Testing
                 VALUES (\(world.acme), \(world.acmeMember.id), \(UUID(uuidString: models["gemini-2.5-flash-image"]!)!), 'api',
                         '{"written": "by another version"}'::jsonb, 'x')
                 RETURNING id
-                """, logger: TestDatabase.logger
+                """,
+                logger: TestDatabase.logger
             ).collect().first!.decode(UUID.self)
             var json = JSONValue.null
             for _ in 0..<100 {
@@ -243,7 +286,12 @@ import Testing
             try await db.query("UPDATE tenants SET max_concurrent_generations = 1 WHERE id = \(world.acme)", logger: TestDatabase.logger)
             let key = Caller.key(world.acmeMemberKey)
             let model = models["gemini-2.5-flash-image"]!
-            let slow = try await client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"[sim:latency=3000] slow"}"#)
+            let slow = try await client.call(
+                .post,
+                "/api/v1/generations",
+                as: key,
+                json: #"{"modelId":"\#(model)","prompt":"[sim:latency=3000] slow"}"#
+            )
             #expect(slow.status == .accepted)
             try await Task.sleep(for: .milliseconds(300))
             let queued = try await client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"second"}"#)
@@ -312,8 +360,11 @@ func withStudioEnvironment(
             var ids: [String: String] = [:]
             for model in ["gemini-2.5-flash-image", "gemini-3.1-flash-image-preview", "gemini-3-pro-image-preview"] {
                 let created = try await client.call(
-                    .post, "/api/v1/models", as: root,
-                    json: #"{"name":"\#(model)","apiModel":"\#(model)","systemInstruction":"Always draw in watercolour."}"#)
+                    .post,
+                    "/api/v1/models",
+                    as: root,
+                    json: #"{"name":"\#(model)","apiModel":"\#(model)","systemInstruction":"Always draw in watercolour."}"#
+                )
                 ids[model] = try #require(created.json["id"]?.stringValue)
             }
             try await body(Studio(client: client, world: world, db: db, models: ids, simulatorURL: simulatorURL))

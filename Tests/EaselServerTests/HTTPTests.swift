@@ -1,4 +1,3 @@
-@testable import EaselServer
 import EaselStore
 import EaselTestSupport
 import Foundation
@@ -7,6 +6,8 @@ import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
 import Testing
+
+@testable import EaselServer
 
 @Suite struct HTTPTests {
     @Test func healthAnswersWithRequestIDAndSecurityHeaders() async throws {
@@ -142,7 +143,11 @@ import Testing
     func post(_ body: String, contentType: String = "application/json") async throws -> (HTTPResponse.Status, ErrorEnvelope?) {
         try await app().test(.router) { client in
             let response = try await client.execute(
-                uri: "/echo", method: .post, headers: [.contentType: contentType], body: ByteBuffer(string: body))
+                uri: "/echo",
+                method: .post,
+                headers: [.contentType: contentType],
+                body: ByteBuffer(string: body)
+            )
             return (response.status, try? response.decode(ErrorEnvelope.self))
         }
     }

@@ -1,4 +1,3 @@
-@testable import EaselServer
 import EaselStore
 import EaselTestSupport
 import Foundation
@@ -8,6 +7,8 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
+@testable import EaselServer
+
 /// Inputs that once reached PostgreSQL and came back as 500s, and other sharp edges.
 @Suite struct HardeningTests {
     @Test func oddLogInsAreRefusedCleanly() async throws {
@@ -16,12 +17,18 @@ import Testing
             #expect(empty.status == .badRequest)
             let nul = try await client.call(.post, "/api/v1/auth/login", json: #"{"email":"a\u0000@b.c","password":"long enough"}"#)
             #expect(nul.status == .badRequest)
-            let long = try await client.call(.post, "/api/v1/auth/login", json: #"{"email":"\#(String(repeating: "a", count: 400))@x.io","password":"long enough"}"#)
+            let long = try await client.call(
+                .post,
+                "/api/v1/auth/login",
+                json: #"{"email":"\#(String(repeating: "a", count: 400))@x.io","password":"long enough"}"#
+            )
             #expect(long.status == .unauthorized)
             let agent = try await client.execute(
-                uri: "/api/v1/auth/login", method: .post,
+                uri: "/api/v1/auth/login",
+                method: .post,
                 headers: [.contentType: "application/json", .userAgent: String(repeating: "e\u{301}", count: 400)],
-                body: ByteBuffer(string: #"{"email":"member@acme.test","password":"\#(World.password)"}"#))
+                body: ByteBuffer(string: #"{"email":"member@acme.test","password":"\#(World.password)"}"#)
+            )
             #expect(agent.status == .ok)
         }
     }
@@ -33,13 +40,23 @@ import Testing
             let name = try await client.call(.patch, "/api/v1/users/\(world.acmeMember.id)", as: owner, json: #"{"displayName":"\#(combining)"}"#)
             #expect(name.status == .badRequest && name.json["error"]?["field"] == .string("displayName"))
             let root = try await client.login(world.root.email)
-            let huge = try await client.call(.patch, "/api/v1/tenants/\(world.acme)", as: root, json: #"{"limits":{"monthlyImageQuota":99999999999}}"#)
+            let huge = try await client.call(
+                .patch,
+                "/api/v1/tenants/\(world.acme)",
+                as: root,
+                json: #"{"limits":{"monthlyImageQuota":99999999999}}"#
+            )
             #expect(huge.status == .badRequest)
             let cursor = Data("99999999999999999999|x".utf8).base64EncodedString()
             #expect(try await client.call(.get, "/api/v1/users?cursor=\(cursor)", as: root).status == .badRequest)
             let farFuture = Data("9000000000000000|\(UUID())".utf8).base64EncodedString()
             #expect(try await client.call(.get, "/api/v1/tenants?cursor=\(farFuture)", as: root).status == .badRequest)
-            let upper = try await client.call(.post, "/api/v1/models", as: root, json: #"{"name":"Up","apiModel":"gemini-2.5-flash-image","baseUrl":"HTTPS://Relay.Example.com"}"#)
+            let upper = try await client.call(
+                .post,
+                "/api/v1/models",
+                as: root,
+                json: #"{"name":"Up","apiModel":"gemini-2.5-flash-image","baseUrl":"HTTPS://Relay.Example.com"}"#
+            )
             #expect(upper.status == .created)
             #expect(upper.json["baseUrl"] == .string("https://Relay.Example.com"))
         }
@@ -49,9 +66,11 @@ import Testing
         try await withWorld(configure: { $0.trustForwardedFor = true }) { client, _, db in
             for forwarded in ["unknown", "10.0.0.1:5555", "203.0.113.9"] {
                 let response = try await client.execute(
-                    uri: "/api/v1/auth/login", method: .post,
+                    uri: "/api/v1/auth/login",
+                    method: .post,
                     headers: [.contentType: "application/json", HTTPField.Name("X-Forwarded-For")!: "198.51.100.1, \(forwarded)"],
-                    body: ByteBuffer(string: #"{"email":"member@acme.test","password":"\#(World.password)"}"#))
+                    body: ByteBuffer(string: #"{"email":"member@acme.test","password":"\#(World.password)"}"#)
+                )
                 #expect(response.status == .ok, "\(forwarded)")
             }
             let addresses = try await db.query("SELECT host(client_ip) FROM sessions WHERE client_ip IS NOT NULL", logger: TestDatabase.logger)
@@ -79,11 +98,17 @@ import Testing
         try await withInProcessSimulator { simulatorURL in
             // The simulator requires the platform key; a model routed to it by its own base URL and
             // without a token must arrive with no key at all.
-            try await withWorld(configure: { $0.geminiBaseURL = "http://127.0.0.1:9"; $0.geminiAPIKey = "sim-key" }) { client, world, _ in
+            try await withWorld(configure: {
+                $0.geminiBaseURL = "http://127.0.0.1:9"
+                $0.geminiAPIKey = "sim-key"
+            }) { client, world, _ in
                 let root = try await client.login(world.root.email)
                 let created = try await client.call(
-                    .post, "/api/v1/models", as: root,
-                    json: #"{"name":"Relay","apiModel":"gemini-2.5-flash-image","baseUrl":"\#(simulatorURL)"}"#)
+                    .post,
+                    "/api/v1/models",
+                    as: root,
+                    json: #"{"name":"Relay","apiModel":"gemini-2.5-flash-image","baseUrl":"\#(simulatorURL)"}"#
+                )
                 let id = try #require(created.json["id"]?.stringValue)
                 let result = try await client.call(.post, "/api/v1/models/\(id)/test", as: root)
                 #expect(result.json["upstreamStatus"] == .number(403))

@@ -1,4 +1,3 @@
-@testable import EaselServer
 import EaselCore
 import EaselStore
 import EaselTestSupport
@@ -13,16 +12,23 @@ import PostgresNIO
 import ServiceLifecycle
 import Testing
 
+@testable import EaselServer
+
 @Suite struct ModelTests {
     static let token = "AIzaSy-secret-token-4f7Q"
 
     @Test func platformAdminsManagePlatformModelsAndUsersSeeThemGroupedAndOrdered() async throws {
         try await withWorld { client, world, _ in
             let root = try await client.login(world.root.email)
-            for (name, group, order) in [("Zeta", "Image generation", 20), ("Alpha", "Image generation", 20), ("Fast", "Image generation", 10), ("Draft", "Experiments", 5)] {
+            for (name, group, order) in [
+                ("Zeta", "Image generation", 20), ("Alpha", "Image generation", 20), ("Fast", "Image generation", 10), ("Draft", "Experiments", 5),
+            ] {
                 let created = try await client.call(
-                    .post, "/api/v1/models", as: root,
-                    json: #"{"name":"\#(name)","apiModel":"gemini-2.5-flash-image","groupName":"\#(group)","sortOrder":\#(order)}"#)
+                    .post,
+                    "/api/v1/models",
+                    as: root,
+                    json: #"{"name":"\#(name)","apiModel":"gemini-2.5-flash-image","groupName":"\#(group)","sortOrder":\#(order)}"#
+                )
                 #expect(created.status == .created, "\(created.text)")
             }
             let member = Caller.key(world.acmeMemberKey)
@@ -55,8 +61,11 @@ import Testing
             try await app.test(.router) { client in
                 let root = try await client.login(world.root.email)
                 let created = try await client.call(
-                    .post, "/api/v1/models", as: root,
-                    json: #"{"name":"Relay","apiModel":"gemini-3-pro-image-preview","baseUrl":"https://relay.example.com/","token":"\#(Self.token)"}"#)
+                    .post,
+                    "/api/v1/models",
+                    as: root,
+                    json: #"{"name":"Relay","apiModel":"gemini-3-pro-image-preview","baseUrl":"https://relay.example.com/","token":"\#(Self.token)"}"#
+                )
                 #expect(created.status == .created)
                 #expect(created.json["tokenHint"] == .string("4f7Q"))
                 #expect(created.json["hasToken"] == .bool(true))
@@ -74,8 +83,11 @@ import Testing
                 #expect(update?["details"]?["after"]?["token"] == .string("replaced"))
 
                 // At rest: ciphertext, not the token.
-                let stored = try await db.query("SELECT token_ciphertext FROM models WHERE id = \(UUID(uuidString: id)!)", logger: TestDatabase.logger)
-                    .collect().first!.decode(ByteBuffer.self)
+                let stored = try await db.query(
+                    "SELECT token_ciphertext FROM models WHERE id = \(UUID(uuidString: id)!)",
+                    logger: TestDatabase.logger
+                )
+                .collect().first!.decode(ByteBuffer.self)
                 #expect(!String(buffer: stored).contains("another-token"))
                 let audits = try await db.query("SELECT string_agg(details::text, ' ') FROM audit_log", logger: TestDatabase.logger)
                     .collect().first!.decode(String.self)
@@ -105,8 +117,11 @@ import Testing
             let new = SecretBox(secret: Data(repeating: 2, count: 32))
             let store = ModelStore(client: db, logger: TestDatabase.logger, box: old)
             let model = try await store.create(
-                tenantID: nil, ModelFields(name: "M", apiModel: "gemini-2.5-flash-image", capabilities: .unknownModel),
-                token: "sekrit", audit: AuditEntry(actor: "test", action: "model.create"))
+                tenantID: nil,
+                ModelFields(name: "M", apiModel: "gemini-2.5-flash-image", capabilities: .unknownModel),
+                token: "sekrit",
+                audit: AuditEntry(actor: "test", action: "model.create")
+            )
             #expect(try await ModelStore.reencryptTokens(client: db, from: old, to: new, logger: TestDatabase.logger) == 1)
             #expect(try await ModelStore(client: db, logger: TestDatabase.logger, box: new).route(model.id)?.token == "sekrit")
             await #expect(throws: SecretBoxError.self) { try await store.route(model.id) }
@@ -122,7 +137,11 @@ import Testing
                 ("http://localhost:9000", "loopback"),
             ] {
                 let response = try await client.call(
-                    .post, "/api/v1/models", as: owner, json: #"{"name":"BYOK","apiModel":"gemini-2.5-flash-image","baseUrl":"\#(url)"}"#)
+                    .post,
+                    "/api/v1/models",
+                    as: owner,
+                    json: #"{"name":"BYOK","apiModel":"gemini-2.5-flash-image","baseUrl":"\#(url)"}"#
+                )
                 #expect(response.status == .badRequest, "\(url)")
                 #expect(response.json["error"]?["field"] == .string("baseUrl"))
                 #expect(response.json["error"]?["message"]?.stringValue?.contains(reason) == true, "\(url): \(response.text)")
@@ -132,13 +151,20 @@ import Testing
                 ("https://relay.example.com/#x", "fragment"), ("relay", "http:// or https://"),
             ] {
                 let response = try await client.call(
-                    .post, "/api/v1/models", as: owner, json: #"{"name":"BYOK","apiModel":"gemini-2.5-flash-image","baseUrl":"\#(url)"}"#)
+                    .post,
+                    "/api/v1/models",
+                    as: owner,
+                    json: #"{"name":"BYOK","apiModel":"gemini-2.5-flash-image","baseUrl":"\#(url)"}"#
+                )
                 #expect(response.status == .badRequest && response.text.contains(message), "\(url): \(response.text)")
             }
             // A literal public address passes; the model is private to acme.
             let ok = try await client.call(
-                .post, "/api/v1/models", as: owner,
-                json: #"{"name":"BYOK","apiModel":"gemini-2.5-flash-image","baseUrl":"https://8.8.8.8","token":"t-1234"}"#)
+                .post,
+                "/api/v1/models",
+                as: owner,
+                json: #"{"name":"BYOK","apiModel":"gemini-2.5-flash-image","baseUrl":"https://8.8.8.8","token":"t-1234"}"#
+            )
             #expect(ok.status == .created, "\(ok.text)")
             #expect(ok.json["scope"] == .string("tenant"))
             let id = try #require(ok.json["id"]?.stringValue)
@@ -159,7 +185,11 @@ import Testing
             // Platform models may point anywhere, the operator's own network included.
             let root = try await client.login(world.root.email)
             let platform = try await client.call(
-                .post, "/api/v1/models", as: root, json: #"{"name":"Local","apiModel":"gemini-2.5-flash-image","baseUrl":"http://127.0.0.1:9999"}"#)
+                .post,
+                "/api/v1/models",
+                as: root,
+                json: #"{"name":"Local","apiModel":"gemini-2.5-flash-image","baseUrl":"http://127.0.0.1:9999"}"#
+            )
             #expect(platform.status == .created)
         }
     }
@@ -168,7 +198,11 @@ import Testing
         try await withWorld(configure: { $0.allowPrivateUpstreams = true }) { client, world, _ in
             let owner = try await client.login(world.acmeOwner.email)
             let response = try await client.call(
-                .post, "/api/v1/models", as: owner, json: #"{"name":"Lab","apiModel":"gemini-2.5-flash-image","baseUrl":"http://10.0.0.5:8080"}"#)
+                .post,
+                "/api/v1/models",
+                as: owner,
+                json: #"{"name":"Lab","apiModel":"gemini-2.5-flash-image","baseUrl":"http://10.0.0.5:8080"}"#
+            )
             #expect(response.status == .created)
         }
     }
@@ -182,7 +216,10 @@ import Testing
                 (#"{"name":"A","apiModel":"has spaces"}"#, "apiModel", "is not a model id"),
                 (#"{"name":"A","apiModel":"gemini-2.5-flash-image","sortOrder":-1}"#, "sortOrder", "sortOrder must be"),
                 (#"{"name":"A","apiModel":"gemini-2.5-flash-image","deprecationDate":"next week"}"#, "deprecationDate", "YYYY-MM-DD"),
-                (#"{"name":"A","apiModel":"x-model","capabilities":{"maxInputImages":2,"aspectRatios":["wide"],"imageSizes":[],"thinkingLevels":[],"groundingAllowed":false}}"#, "capabilities.aspectRatios", "not W:H"),
+                (
+                    #"{"name":"A","apiModel":"x-model","capabilities":{"maxInputImages":2,"aspectRatios":["wide"],"imageSizes":[],"thinkingLevels":[],"groundingAllowed":false}}"#,
+                    "capabilities.aspectRatios", "not W:H"
+                ),
                 (#"{"name":"A","apiModel":"gemini-2.5-flash-image","successorId":"\#(UUID())"}"#, "successorId", "names no model"),
             ]
             for (body, field, message) in cases {
@@ -202,11 +239,19 @@ import Testing
     @Test func deprecatedModelsCarryANoticeAndModelsInUseCannotBeDeleted() async throws {
         try await withWorld { client, world, db in
             let root = try await client.login(world.root.email)
-            let successor = try await client.call(.post, "/api/v1/models", as: root, json: #"{"name":"New","apiModel":"gemini-3.1-flash-image-preview"}"#)
+            let successor = try await client.call(
+                .post,
+                "/api/v1/models",
+                as: root,
+                json: #"{"name":"New","apiModel":"gemini-3.1-flash-image-preview"}"#
+            )
             let successorID = try #require(successor.json["id"]?.stringValue)
             let old = try await client.call(
-                .post, "/api/v1/models", as: root,
-                json: #"{"name":"Old","apiModel":"gemini-2.5-flash-image","deprecationDate":"2999-01-01","successorId":"\#(successorID)"}"#)
+                .post,
+                "/api/v1/models",
+                as: root,
+                json: #"{"name":"Old","apiModel":"gemini-2.5-flash-image","deprecationDate":"2999-01-01","successorId":"\#(successorID)"}"#
+            )
             #expect(old.json["notice"] == .string("Old is deprecated and stops taking new generations on 2999-01-01. Use New instead."))
             let oldID = try #require(old.json["id"]?.stringValue)
             let past = try await client.call(.patch, "/api/v1/models/\(oldID)", as: root, json: #"{"deprecationDate":"2001-01-01"}"#)
@@ -216,7 +261,9 @@ import Testing
                 """
                 INSERT INTO generations (tenant_id, user_id, model_id, source, request)
                 VALUES (\(world.acme), \(world.acmeMember.id), \(UUID(uuidString: oldID)!), 'api', '{}')
-                """, logger: TestDatabase.logger)
+                """,
+                logger: TestDatabase.logger
+            )
             let refused = try await client.call(.delete, "/api/v1/models/\(oldID)", as: root)
             #expect(refused.status == .conflict && refused.errorCode == "model_in_use")
             #expect(refused.json["error"]?["message"]?.stringValue?.contains("disable it instead") == true)
@@ -230,8 +277,11 @@ import Testing
         try await withWorld { client, world, _ in
             let root = try await client.login(world.root.email)
             let created = try await client.call(
-                .post, "/api/v1/models", as: root,
-                json: #"{"name":"Pro only","apiModel":"gemini-3-pro-image-preview","visibleToAll":false,"tenantIds":["\#(world.globex)"]}"#)
+                .post,
+                "/api/v1/models",
+                as: root,
+                json: #"{"name":"Pro only","apiModel":"gemini-3-pro-image-preview","visibleToAll":false,"tenantIds":["\#(world.globex)"]}"#
+            )
             #expect(created.status == .created)
             #expect(try await client.call(.get, "/api/v1/models", as: .key(world.globexMemberKey)).text.contains("Pro only"))
             #expect(!(try await client.call(.get, "/api/v1/models", as: .key(world.acmeMemberKey)).text.contains("Pro only")))
@@ -240,9 +290,17 @@ import Testing
 
     @Test func testConnectionReportsWhatTheRouteReturned() async throws {
         try await withInProcessSimulator { simulatorURL in
-            try await withWorld(configure: { $0.geminiBaseURL = simulatorURL; $0.geminiAPIKey = "sim-key" }) { client, world, _ in
+            try await withWorld(configure: {
+                $0.geminiBaseURL = simulatorURL
+                $0.geminiAPIKey = "sim-key"
+            }) { client, world, _ in
                 let root = try await client.login(world.root.email)
-                let good = try await client.call(.post, "/api/v1/models", as: root, json: #"{"name":"Banana","apiModel":"gemini-3.1-flash-image-preview"}"#)
+                let good = try await client.call(
+                    .post,
+                    "/api/v1/models",
+                    as: root,
+                    json: #"{"name":"Banana","apiModel":"gemini-3.1-flash-image-preview"}"#
+                )
                 let goodID = try #require(good.json["id"]?.stringValue)
                 let result = try await client.call(.post, "/api/v1/models/\(goodID)/test", as: root)
                 #expect(result.status == .ok)
@@ -254,8 +312,11 @@ import Testing
 
                 // An alternate route with a wrong token: Google's error, reported, not thrown.
                 let bad = try await client.call(
-                    .post, "/api/v1/models", as: root,
-                    json: #"{"name":"Wrong key","apiModel":"gemini-2.5-flash-image","baseUrl":"\#(simulatorURL)","token":"not-the-key"}"#)
+                    .post,
+                    "/api/v1/models",
+                    as: root,
+                    json: #"{"name":"Wrong key","apiModel":"gemini-2.5-flash-image","baseUrl":"\#(simulatorURL)","token":"not-the-key"}"#
+                )
                 let badID = try #require(bad.json["id"]?.stringValue)
                 let failed = try await client.call(.post, "/api/v1/models/\(badID)/test", as: root)
                 #expect(failed.json["ok"] == .bool(false))
@@ -263,7 +324,12 @@ import Testing
                 #expect(failed.json["message"]?.stringValue?.contains("API key not valid") == true)
 
                 // A text model: the route answers, but with no image.
-                let text = try await client.call(.post, "/api/v1/models", as: root, json: #"{"name":"Not an image model","apiModel":"gemini-0-text"}"#)
+                let text = try await client.call(
+                    .post,
+                    "/api/v1/models",
+                    as: root,
+                    json: #"{"name":"Not an image model","apiModel":"gemini-0-text"}"#
+                )
                 let textID = try #require(text.json["id"]?.stringValue)
                 let notFound = try await client.call(.post, "/api/v1/models/\(textID)/test", as: root)
                 #expect(notFound.json["upstreamStatus"] == .number(404))

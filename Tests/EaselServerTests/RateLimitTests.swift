@@ -1,4 +1,3 @@
-@testable import EaselServer
 import EaselStore
 import EaselTestSupport
 import Foundation
@@ -8,6 +7,8 @@ import HummingbirdTesting
 import NIOCore
 import PostgresNIO
 import Testing
+
+@testable import EaselServer
 
 /// Rate limits hold across instances: two applications on one database share the counters.
 @Suite struct RateLimitTests {
@@ -59,13 +60,16 @@ import Testing
             let scope = "user:\(user.uuidString.lowercased())"
             try await db.query(
                 "INSERT INTO rate_limit_counters VALUES (\(scope), date_trunc('minute', now()) - interval '1 minute', 99)",
-                logger: TestDatabase.logger)
+                logger: TestDatabase.logger
+            )
             func hit() async throws -> [RateLimitStore.Decision] {
                 try await store.hit(tenantID: nil, apiKeyID: nil, userID: user, defaultPerAPIKey: 5, defaultPerUser: 2)
             }
             let decision = try await hit()
             #expect(decision.count == 1 && decision[0].count == 1 && decision[0].allowed && decision[0].scope == .user)
-            let rows = try await db.query("SELECT count(*)::int FROM rate_limit_counters", logger: TestDatabase.logger).collect().first!.decode(Int.self)
+            let rows = try await db.query("SELECT count(*)::int FROM rate_limit_counters", logger: TestDatabase.logger).collect().first!.decode(
+                Int.self
+            )
             #expect(rows == 1)
             _ = try await hit()
             #expect(try await hit()[0].allowed == false)
@@ -87,7 +91,11 @@ import Testing
             try await app.test(.router) { client in
                 let root = try await client.login(world.root.email)
                 let set = try await client.call(
-                    .patch, "/api/v1/tenants/\(world.acme)", as: root, json: #"{"limits":{"userRequestsPerMinute":2}}"#)
+                    .patch,
+                    "/api/v1/tenants/\(world.acme)",
+                    as: root,
+                    json: #"{"limits":{"userRequestsPerMinute":2}}"#
+                )
                 #expect(set.json["limits"]?["userRequestsPerMinute"] == .number(2) && set.json["limits"]?["apiKeyRequestsPerMinute"] == .null)
                 let body = #"{"modelId":"\#(UUID())","prompt":"x"}"#
                 var acme: [HTTPResponse.Status] = []
@@ -98,7 +106,11 @@ import Testing
                     #expect(try await client.call(.post, "/api/v1/generations", as: .key(world.globexMemberKey), json: body).status == .notFound)
                 }
                 let bad = try await client.call(
-                    .patch, "/api/v1/tenants/\(world.acme)", as: root, json: #"{"limits":{"apiKeyRequestsPerMinute":-5}}"#)
+                    .patch,
+                    "/api/v1/tenants/\(world.acme)",
+                    as: root,
+                    json: #"{"limits":{"apiKeyRequestsPerMinute":-5}}"#
+                )
                 #expect(bad.status == .badRequest && bad.json["error"]?["field"] == .string("limits.apiKeyRequestsPerMinute"))
             }
         }

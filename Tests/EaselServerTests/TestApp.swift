@@ -17,8 +17,9 @@ func testConfiguration(_ url: DatabaseURL) -> AppConfiguration {
         publicDirectory: TestDatabase.repositoryRoot.appendingPathComponent("Public").path,
         migrationsDirectory: TestDatabase.migrationsDirectory.path,
         bcryptCost: 4,
-        logLevel: .error)
-        .with { $0.workers = 2 }
+        logLevel: .error
+    )
+    .with { $0.workers = 2 }
 }
 
 /// The JSON error body every failure carries.

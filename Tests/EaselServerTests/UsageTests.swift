@@ -1,13 +1,14 @@
-@testable import EaselServer
 import EaselStore
 import EaselTestSupport
-import Gemini
 import Foundation
+import Gemini
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import PostgresNIO
 import Testing
+
+@testable import EaselServer
 
 /// Usage figures and costs, checked against counts made by hand over a known data set.
 @Suite struct UsageTests {
@@ -42,23 +43,80 @@ import Testing
                     \(row.status == "failed" ? row.reason : nil)::text, \(row.status == "blocked" ? row.reason : nil)::text,
                     \(row.day)::timestamptz, \(row.day)::timestamptz, \(row.day)::timestamptz + interval '1 second',
                     \(row.promptImageTokens)::int)
-                """, logger: TestDatabase.logger)
+                """,
+                logger: TestDatabase.logger
+            )
         }
     }
 
     @Test func figuresEqualAHandCountAndStayInTheirTenant() async throws {
         try await withStudioEnvironment { studio in
             let w = studio.world
-            let flash = studio.models["gemini-2.5-flash-image"]!, pro = studio.models["gemini-3-pro-image-preview"]!
+            let flash = studio.models["gemini-2.5-flash-image"]!
+            let pro = studio.models["gemini-3-pro-image-preview"]!
             let rows: [Row] = [
-                Row(tenant: w.acme, user: w.acmeMember.id, model: flash, status: "succeeded", day: "2026-03-01T10:00:00Z", images: 1, promptTokens: 10, outputTokens: 1290, imageTokens: 1290, costMicros: 38703, latencyMs: 100),
-                Row(tenant: w.acme, user: w.acmeMember.id, model: flash, status: "succeeded", day: "2026-03-01T11:00:00Z", images: 2, promptTokens: 20, outputTokens: 2580, imageTokens: 2580, costMicros: 77406, latencyMs: 300),
-                Row(tenant: w.acme, user: w.acmeOwner.id, model: pro, status: "succeeded", day: "2026-03-02T09:00:00Z", images: 1, promptTokens: 100, outputTokens: 1200, imageTokens: 1120, thoughtTokens: 400, promptImageTokens: 80, costMicros: 140000, latencyMs: 200),
-                Row(tenant: w.acme, user: w.acmeMember.id, model: flash, status: "blocked", day: "2026-03-02T10:00:00Z", promptTokens: 5, reason: "IMAGE_SAFETY"),
+                Row(
+                    tenant: w.acme,
+                    user: w.acmeMember.id,
+                    model: flash,
+                    status: "succeeded",
+                    day: "2026-03-01T10:00:00Z",
+                    images: 1,
+                    promptTokens: 10,
+                    outputTokens: 1290,
+                    imageTokens: 1290,
+                    costMicros: 38703,
+                    latencyMs: 100
+                ),
+                Row(
+                    tenant: w.acme,
+                    user: w.acmeMember.id,
+                    model: flash,
+                    status: "succeeded",
+                    day: "2026-03-01T11:00:00Z",
+                    images: 2,
+                    promptTokens: 20,
+                    outputTokens: 2580,
+                    imageTokens: 2580,
+                    costMicros: 77406,
+                    latencyMs: 300
+                ),
+                Row(
+                    tenant: w.acme,
+                    user: w.acmeOwner.id,
+                    model: pro,
+                    status: "succeeded",
+                    day: "2026-03-02T09:00:00Z",
+                    images: 1,
+                    promptTokens: 100,
+                    outputTokens: 1200,
+                    imageTokens: 1120,
+                    thoughtTokens: 400,
+                    promptImageTokens: 80,
+                    costMicros: 140000,
+                    latencyMs: 200
+                ),
+                Row(
+                    tenant: w.acme,
+                    user: w.acmeMember.id,
+                    model: flash,
+                    status: "blocked",
+                    day: "2026-03-02T10:00:00Z",
+                    promptTokens: 5,
+                    reason: "IMAGE_SAFETY"
+                ),
                 Row(tenant: w.acme, user: w.acmeMember.id, model: pro, status: "failed", day: "2026-03-02T11:00:00Z", reason: "deadline_exceeded"),
                 // Outside the range, and another tenant's: in no acme figure.
                 Row(tenant: w.acme, user: w.acmeMember.id, model: flash, status: "succeeded", day: "2026-04-01T00:00:00Z", images: 1, costMicros: 1),
-                Row(tenant: w.globex, user: w.globexMember.id, model: flash, status: "succeeded", day: "2026-03-01T12:00:00Z", images: 7, costMicros: 999),
+                Row(
+                    tenant: w.globex,
+                    user: w.globexMember.id,
+                    model: flash,
+                    status: "succeeded",
+                    day: "2026-03-01T12:00:00Z",
+                    images: 7,
+                    costMicros: 999
+                ),
             ]
             try await insert(rows, studio.db)
             let owner = try await studio.client.login(w.acmeOwner.email)
@@ -76,7 +134,8 @@ import Testing
             #expect(totals?["costUsd"] == .number(0.256109))
             // Latencies 100, 200 and 300 ms: the median read back from the roll-up's buckets is
             // within one bucket (20%) of 200 ms, and the 95th percentile within one of 300 ms.
-            let p50 = totals?["latencyP50Ms"]?.doubleValue ?? 0, p95 = totals?["latencyP95Ms"]?.doubleValue ?? 0
+            let p50 = totals?["latencyP50Ms"]?.doubleValue ?? 0
+            let p95 = totals?["latencyP95Ms"]?.doubleValue ?? 0
             #expect(p50 >= 200 / 1.2 && p50 <= 200 * 1.2, "p50 \(p50)")
             #expect(p95 >= 300 / 1.2 && p95 <= 300 * 1.2 && p95 > p50, "p95 \(p95)")
 
@@ -122,55 +181,83 @@ import Testing
         try await withStudioEnvironment { studio in
             // 2.5 Flash Image: 10 prompt tokens at $0.30/M and 1290 image tokens at $30/M.
             let cost = try await studio.db.query(
-                "SELECT generation_cost_micros('gemini-2.5-flash-image', '2026-01-01', 10, 1290, 1290, 0)", logger: TestDatabase.logger
+                "SELECT generation_cost_micros('gemini-2.5-flash-image', '2026-01-01', 10, 1290, 1290, 0)",
+                logger: TestDatabase.logger
             ).collect().first!.decode(Int.self)
             #expect(cost == 38703)
             let root = try await studio.client.login(studio.world.root.email)
             let raised = try await studio.client.call(
-                .post, "/api/v1/prices", as: root,
-                json: #"{"apiModel":"gemini-2.5-flash-image","kind":"output_image","usdPerMillionTokens":40,"effectiveFrom":"2026-06-01"}"#)
+                .post,
+                "/api/v1/prices",
+                as: root,
+                json: #"{"apiModel":"gemini-2.5-flash-image","kind":"output_image","usdPerMillionTokens":40,"effectiveFrom":"2026-06-01"}"#
+            )
             #expect(raised.status == .created, "\(raised.text)")
             let (before, after) = try await studio.db.query(
                 """
                 SELECT generation_cost_micros('gemini-2.5-flash-image', '2026-05-31', 10, 1290, 1290, 0),
                        generation_cost_micros('gemini-2.5-flash-image', '2026-06-01', 10, 1290, 1290, 0)
-                """, logger: TestDatabase.logger
+                """,
+                logger: TestDatabase.logger
             ).collect().first!.decode((Int, Int).self)
             #expect(before == 38703 && after == 51603)
             let refused = try await studio.client.call(
-                .post, "/api/v1/prices", as: .key(studio.world.acmeMemberKey),
-                json: #"{"apiModel":"x","kind":"input","usdPerMillionTokens":1,"effectiveFrom":"2026-06-01"}"#)
+                .post,
+                "/api/v1/prices",
+                as: .key(studio.world.acmeMemberKey),
+                json: #"{"apiModel":"x","kind":"input","usdPerMillionTokens":1,"effectiveFrom":"2026-06-01"}"#
+            )
             #expect(refused.status == .forbidden)
             let badKind = try await studio.client.call(
-                .post, "/api/v1/prices", as: root, json: #"{"apiModel":"gemini-2.5-flash-image","kind":"audio","usdPerMillionTokens":1,"effectiveFrom":"2026-06-01"}"#)
+                .post,
+                "/api/v1/prices",
+                as: root,
+                json: #"{"apiModel":"gemini-2.5-flash-image","kind":"audio","usdPerMillionTokens":1,"effectiveFrom":"2026-06-01"}"#
+            )
             #expect(badKind.status == .badRequest && badKind.json["error"]?["field"] == .string("kind"))
 
             // The studio's estimate: one 2.5 Flash Image image is 1290 tokens, at today's $40/M.
             let estimate = try await studio.client.call(
-                .get, "/api/v1/prices/estimate?modelId=\(studio.models["gemini-2.5-flash-image"]!)", as: .key(studio.world.acmeMemberKey))
+                .get,
+                "/api/v1/prices/estimate?modelId=\(studio.models["gemini-2.5-flash-image"]!)",
+                as: .key(studio.world.acmeMemberKey)
+            )
             #expect(estimate.json["imageTokens"] == .number(1290) && estimate.json["costUsd"] == .number(0.0516), "\(estimate.text)")
             let pro = try await studio.client.call(
-                .get, "/api/v1/prices/estimate?modelId=\(studio.models["gemini-3-pro-image-preview"]!)&imageSize=4K", as: .key(studio.world.acmeMemberKey))
+                .get,
+                "/api/v1/prices/estimate?modelId=\(studio.models["gemini-3-pro-image-preview"]!)&imageSize=4K",
+                as: .key(studio.world.acmeMemberKey)
+            )
             #expect(pro.json["imageTokens"] == .number(2000) && pro.json["costUsd"] == .number(0.24))
             // Two images, two input images and a 400-character prompt: 2580 image tokens at $40/M, and
             // 100 prompt tokens plus two 1032-token input images at $0.30/M.
             let full = try await studio.client.call(
-                .get, "/api/v1/prices/estimate?modelId=\(studio.models["gemini-2.5-flash-image"]!)&images=2&inputImages=2&promptChars=400",
-                as: .key(studio.world.acmeMemberKey))
+                .get,
+                "/api/v1/prices/estimate?modelId=\(studio.models["gemini-2.5-flash-image"]!)&images=2&inputImages=2&promptChars=400",
+                as: .key(studio.world.acmeMemberKey)
+            )
             #expect(full.json["inputTokens"] == .number(2164) && full.json["imageTokens"] == .number(2580), "\(full.text)")
             #expect(full.json["costUsd"] == .number(0.103849))
             let tooMany = try await studio.client.call(
-                .get, "/api/v1/prices/estimate?modelId=\(studio.models["gemini-2.5-flash-image"]!)&inputImages=4", as: .key(studio.world.acmeMemberKey))
+                .get,
+                "/api/v1/prices/estimate?modelId=\(studio.models["gemini-2.5-flash-image"]!)&inputImages=4",
+                as: .key(studio.world.acmeMemberKey)
+            )
             #expect(tooMany.status == .badRequest && tooMany.json["error"]?["field"] == .string("inputImages"))
 
             // A real generation is priced when it ends, from its usageMetadata, at today's prices
             // (the $40 image price, effective since June).
             let generated = try await studio.client.call(
-                .post, "/api/v1/generations?wait=30", as: .key(studio.world.acmeMemberKey),
-                json: #"{"modelId":"\#(studio.models["gemini-2.5-flash-image"]!)","prompt":"a priced banana"}"#)
+                .post,
+                "/api/v1/generations?wait=30",
+                as: .key(studio.world.acmeMemberKey),
+                json: #"{"modelId":"\#(studio.models["gemini-2.5-flash-image"]!)","prompt":"a priced banana"}"#
+            )
             #expect(generated.json["usage"]?["imageTokens"] == .number(1290))
             let promptTokens = generated.json["usage"]?["promptTokens"]?.doubleValue ?? 0
-            let expected = (promptTokens * 0.30 + 1290 * 40 + ((generated.json["usage"]?["outputTokens"]?.doubleValue ?? 1290) - 1290) * 2.50).rounded() / 1_000_000
+            let expected =
+                (promptTokens * 0.30 + 1290 * 40 + ((generated.json["usage"]?["outputTokens"]?.doubleValue ?? 1290) - 1290) * 2.50).rounded()
+                / 1_000_000
             #expect(generated.json["costUsd"]?.doubleValue == expected, "\(generated.text)")
 
             // GET /api/v1/me shows the month's use against the tenant's limits.
@@ -207,7 +294,8 @@ extension JSONValue {
                 FROM usage_daily
             )
             SELECT count(*)::int FROM ((SELECT * FROM truth EXCEPT SELECT * FROM rolled) UNION ALL (SELECT * FROM rolled EXCEPT SELECT * FROM truth)) d
-            """, logger: TestDatabase.logger
+            """,
+            logger: TestDatabase.logger
         ).collect().first!.decode(Int.self)
     }
 
@@ -220,26 +308,38 @@ extension JSONValue {
                 for (index, prompt) in prompts.enumerated() {
                     let key = index % 2 == 0 ? studio.world.acmeMemberKey : studio.world.globexMemberKey
                     group.addTask {
-                        _ = try await studio.client.call(.post, "/api/v1/generations?wait=30", as: .key(key), json: #"{"modelId":"\#(model)","prompt":"\#(prompt)"}"#)
+                        _ = try await studio.client.call(
+                            .post,
+                            "/api/v1/generations?wait=30",
+                            as: .key(key),
+                            json: #"{"modelId":"\#(model)","prompt":"\#(prompt)"}"#
+                        )
                     }
                 }
                 try await group.waitForAll()
             }
             let finished = try await studio.db.query(
-                "SELECT count(*)::int FROM generations WHERE finished_at IS NOT NULL", logger: TestDatabase.logger
+                "SELECT count(*)::int FROM generations WHERE finished_at IS NOT NULL",
+                logger: TestDatabase.logger
             ).collect().first!.decode(Int.self)
             #expect(finished == prompts.count)
             #expect(try await Self.mismatches(studio.db) == 0)
             // A generation moved to another day (or changed in any counted way) moves its share.
             try await studio.db.query(
-                "UPDATE generations SET created_at = created_at - interval '40 days' WHERE prompt = 'a cat'", logger: TestDatabase.logger)
+                "UPDATE generations SET created_at = created_at - interval '40 days' WHERE prompt = 'a cat'",
+                logger: TestDatabase.logger
+            )
             #expect(try await Self.mismatches(studio.db) == 0)
             let usage = try await studio.client.call(.get, "/api/v1/usage", as: try await studio.client.login(studio.world.acmeOwner.email))
             #expect(usage.json["totals"]?["requests"]?.doubleValue == Double(prompts.indices.filter { $0 % 2 == 0 }.count - 1))
             // Deleting generations leaves the usage figures as they were.
-            let before = try await studio.db.query("SELECT sum(requests)::int FROM usage_daily", logger: TestDatabase.logger).collect().first!.decode(Int.self)
+            let before = try await studio.db.query("SELECT sum(requests)::int FROM usage_daily", logger: TestDatabase.logger).collect().first!.decode(
+                Int.self
+            )
             try await studio.db.query("DELETE FROM generations WHERE prompt = 'a dog'", logger: TestDatabase.logger)
-            let after = try await studio.db.query("SELECT sum(requests)::int FROM usage_daily", logger: TestDatabase.logger).collect().first!.decode(Int.self)
+            let after = try await studio.db.query("SELECT sum(requests)::int FROM usage_daily", logger: TestDatabase.logger).collect().first!.decode(
+                Int.self
+            )
             #expect(before == prompts.count && after == before)
             // So does deleting a user, whose generations go with them: the tenant's usage stays.
             let root = try await studio.client.login(studio.world.root.email)
@@ -266,25 +366,39 @@ extension JSONValue {
                        date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '1 second',
                        date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '1 second',
                        date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '1 second'
-                """, logger: TestDatabase.logger)
+                """,
+                logger: TestDatabase.logger
+            )
             try await studio.db.query("UPDATE tenants SET monthly_image_quota = 2 WHERE id = \(studio.world.acme)", logger: TestDatabase.logger)
             for index in 1...2 {
                 let allowed = try await studio.client.call(
-                    .post, "/api/v1/generations?wait=30", as: key, json: #"{"modelId":"\#(model)","prompt":"quota \#(index)"}"#)
+                    .post,
+                    "/api/v1/generations?wait=30",
+                    as: key,
+                    json: #"{"modelId":"\#(model)","prompt":"quota \#(index)"}"#
+                )
                 #expect(allowed.json["status"] == .string("succeeded"), "image \(index): \(allowed.text)")
             }
-            let refused = try await studio.client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"one too many"}"#)
+            let refused = try await studio.client.call(
+                .post,
+                "/api/v1/generations",
+                as: key,
+                json: #"{"modelId":"\#(model)","prompt":"one too many"}"#
+            )
             #expect(refused.status == .tooManyRequests && refused.errorCode == "quota_exceeded")
             let message = refused.json["error"]?["message"]?.stringValue ?? ""
             #expect(message.contains("2 of 2 images") && message.contains("resets at"), "\(message)")
             #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 > 0)
             let stored = try await studio.db.query(
-                "SELECT count(*)::int FROM generations WHERE prompt = 'one too many'", logger: TestDatabase.logger
+                "SELECT count(*)::int FROM generations WHERE prompt = 'one too many'",
+                logger: TestDatabase.logger
             ).collect().first!.decode(Int.self)
             #expect(stored == 0)
             // A budget of tokens refuses the same way once used up.
             try await studio.db.query(
-                "UPDATE tenants SET monthly_image_quota = NULL, monthly_token_budget = 100 WHERE id = \(studio.world.acme)", logger: TestDatabase.logger)
+                "UPDATE tenants SET monthly_image_quota = NULL, monthly_token_budget = 100 WHERE id = \(studio.world.acme)",
+                logger: TestDatabase.logger
+            )
             let overBudget = try await studio.client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"tokens"}"#)
             #expect(overBudget.status == .tooManyRequests && overBudget.json["error"]?["message"]?.stringValue?.contains("token budget") == true)
         }
@@ -298,11 +412,19 @@ extension QuotaTests {
             let model = studio.models["gemini-2.5-flash-image"]!
             let root = try await studio.client.login(studio.world.root.email)
             let set = try await studio.client.call(
-                .patch, "/api/v1/tenants/\(studio.world.acme)", as: root, json: #"{"limits":{"monthlyImageQuota":2}}"#)
+                .patch,
+                "/api/v1/tenants/\(studio.world.acme)",
+                as: root,
+                json: #"{"limits":{"monthlyImageQuota":2}}"#
+            )
             #expect(set.json["limits"]?["quotaCountsImagelessResults"] == .bool(false), "\(set.text)")
             for index in 1...2 {
                 let blocked = try await studio.client.call(
-                    .post, "/api/v1/generations?wait=30", as: key, json: #"{"modelId":"\#(model)","prompt":"[sim:image-safety] \#(index)"}"#)
+                    .post,
+                    "/api/v1/generations?wait=30",
+                    as: key,
+                    json: #"{"modelId":"\#(model)","prompt":"[sim:image-safety] \#(index)"}"#
+                )
                 #expect(blocked.json["status"] == .string("blocked"), "\(blocked.text)")
             }
             // Off (the default): blocked results used nothing.
@@ -310,14 +432,22 @@ extension QuotaTests {
             #expect(me.json["usage"]?["monthlyImages"] == .number(0) && me.json["usage"]?["imagesLeft"] == .number(2), "\(me.text)")
             // On: each counts as one image, so the quota of two is used up.
             let on = try await studio.client.call(
-                .patch, "/api/v1/tenants/\(studio.world.acme)", as: root, json: #"{"limits":{"quotaCountsImagelessResults":true}}"#)
+                .patch,
+                "/api/v1/tenants/\(studio.world.acme)",
+                as: root,
+                json: #"{"limits":{"quotaCountsImagelessResults":true}}"#
+            )
             #expect(on.json["limits"]?["quotaCountsImagelessResults"] == .bool(true))
             #expect(try await studio.client.call(.get, "/api/v1/me", as: key).json["usage"]?["imagesLeft"] == .number(0))
             let refused = try await studio.client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"x"}"#)
             #expect(refused.status == .tooManyRequests && refused.errorCode == "quota_exceeded")
             let owner = try await studio.client.login(studio.world.acmeOwner.email)
             let notTheirs = try await studio.client.call(
-                .patch, "/api/v1/tenants/\(studio.world.acme)", as: owner, json: #"{"limits":{"quotaCountsImagelessResults":false}}"#)
+                .patch,
+                "/api/v1/tenants/\(studio.world.acme)",
+                as: owner,
+                json: #"{"limits":{"quotaCountsImagelessResults":false}}"#
+            )
             #expect(notTheirs.status == .forbidden)
         }
     }
@@ -328,10 +458,18 @@ extension QuotaTests {
             let model = studio.models["gemini-2.5-flash-image"]!
             let root = try await studio.client.login(studio.world.root.email)
             let set = try await studio.client.call(
-                .patch, "/api/v1/tenants/\(studio.world.acme)", as: root,
-                json: #"{"limits":{"maxConcurrentGenerations":1,"maxQueuedGenerations":1}}"#)
+                .patch,
+                "/api/v1/tenants/\(studio.world.acme)",
+                as: root,
+                json: #"{"limits":{"maxConcurrentGenerations":1,"maxQueuedGenerations":1}}"#
+            )
             #expect(set.json["limits"]?["maxQueuedGenerations"] == .number(1), "\(set.text)")
-            let running = try await studio.client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"[sim:latency=2000] one"}"#)
+            let running = try await studio.client.call(
+                .post,
+                "/api/v1/generations",
+                as: key,
+                json: #"{"modelId":"\#(model)","prompt":"[sim:latency=2000] one"}"#
+            )
             #expect(running.status == .accepted)
             try await Task.sleep(for: .milliseconds(300))
             let waiting = try await studio.client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"two"}"#)
@@ -342,20 +480,33 @@ extension QuotaTests {
             #expect(refused.json["error"]?["message"]?.stringValue?.contains("2 generations running or waiting") == true)
             // Another tenant is not held up, and nothing of the refused request was stored.
             let other = try await studio.client.call(
-                .post, "/api/v1/generations?wait=30", as: .key(studio.world.globexMemberKey), json: #"{"modelId":"\#(model)","prompt":"globex"}"#)
+                .post,
+                "/api/v1/generations?wait=30",
+                as: .key(studio.world.globexMemberKey),
+                json: #"{"modelId":"\#(model)","prompt":"globex"}"#
+            )
             #expect(other.json["status"] == .string("succeeded"), "\(other.text)")
             let stored = try await studio.db.query(
-                "SELECT count(*)::int FROM generations WHERE prompt = 'three'", logger: TestDatabase.logger).collect().first!.decode(Int.self)
+                "SELECT count(*)::int FROM generations WHERE prompt = 'three'",
+                logger: TestDatabase.logger
+            ).collect().first!.decode(Int.self)
             #expect(stored == 0)
             // A burst is counted one request after another: one slot and no queue admit exactly one.
             _ = try await studio.client.call(
-                .patch, "/api/v1/tenants/\(studio.world.globex)", as: root, json: #"{"limits":{"maxConcurrentGenerations":1,"maxQueuedGenerations":0}}"#)
+                .patch,
+                "/api/v1/tenants/\(studio.world.globex)",
+                as: root,
+                json: #"{"limits":{"maxConcurrentGenerations":1,"maxQueuedGenerations":0}}"#
+            )
             let burst = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
                 for index in 0..<6 {
                     group.addTask {
                         let response = try await studio.client.call(
-                            .post, "/api/v1/generations", as: .key(studio.world.globexMemberKey),
-                            json: #"{"modelId":"\#(model)","prompt":"[sim:latency=1500] burst \#(index)"}"#)
+                            .post,
+                            "/api/v1/generations",
+                            as: .key(studio.world.globexMemberKey),
+                            json: #"{"modelId":"\#(model)","prompt":"[sim:latency=1500] burst \#(index)"}"#
+                        )
                         return (response.status, response.errorCode)
                     }
                 }
@@ -364,7 +515,11 @@ extension QuotaTests {
             #expect(burst.filter { $0.0 == .accepted }.count == 1, "\(burst)")
             #expect(burst.filter { $0.0 == .tooManyRequests && $0.1 == "concurrency_limit_exceeded" }.count == 5, "\(burst)")
             let bad = try await studio.client.call(
-                .patch, "/api/v1/tenants/\(studio.world.acme)", as: root, json: #"{"limits":{"maxQueuedGenerations":-1}}"#)
+                .patch,
+                "/api/v1/tenants/\(studio.world.acme)",
+                as: root,
+                json: #"{"limits":{"maxQueuedGenerations":-1}}"#
+            )
             #expect(bad.status == .badRequest && bad.json["error"]?["field"] == .string("limits.maxQueuedGenerations"))
         }
     }
@@ -377,7 +532,9 @@ extension QuotaTests {
                 for index in 0..<10 {
                     group.addTask {
                         try await studio.client.call(
-                            .post, "/api/v1/generations", as: .key(studio.world.acmeMemberKey),
+                            .post,
+                            "/api/v1/generations",
+                            as: .key(studio.world.acmeMemberKey),
                             json: #"{"modelId":"\#(model)","prompt":"[sim:latency=500] race \#(index)"}"#
                         ).status
                     }
@@ -387,7 +544,8 @@ extension QuotaTests {
             #expect(statuses.filter { $0 == .accepted || $0 == .ok }.count == 3, "\(statuses)")
             #expect(statuses.filter { $0 == .tooManyRequests }.count == 7)
             let stored = try await studio.db.query(
-                "SELECT count(*)::int FROM generations WHERE prompt LIKE '%race%'", logger: TestDatabase.logger
+                "SELECT count(*)::int FROM generations WHERE prompt LIKE '%race%'",
+                logger: TestDatabase.logger
             ).collect().first!.decode(Int.self)
             #expect(stored == 3)
         }
@@ -400,9 +558,19 @@ extension QuotaTests {
             let member = Caller.key(studio.world.acmeMemberKey)
             let model = studio.models["gemini-2.5-flash-image"]!
             for prompt in ["a lamp, with a comma", "=HYPERLINK(\\\"x\\\")", "a chair"] {
-                _ = try await studio.client.call(.post, "/api/v1/generations?wait=30", as: member, json: #"{"modelId":"\#(model)","prompt":"\#(prompt)"}"#)
+                _ = try await studio.client.call(
+                    .post,
+                    "/api/v1/generations?wait=30",
+                    as: member,
+                    json: #"{"modelId":"\#(model)","prompt":"\#(prompt)"}"#
+                )
             }
-            _ = try await studio.client.call(.post, "/api/v1/generations?wait=30", as: .key(studio.world.globexMemberKey), json: #"{"modelId":"\#(model)","prompt":"globex"}"#)
+            _ = try await studio.client.call(
+                .post,
+                "/api/v1/generations?wait=30",
+                as: .key(studio.world.globexMemberKey),
+                json: #"{"modelId":"\#(model)","prompt":"globex"}"#
+            )
             let owner = try await studio.client.login(studio.world.acmeOwner.email)
             let api = try await studio.client.call(.get, "/api/v1/generations", as: owner).json["items"]?.arrayValue ?? []
             let csv = try await studio.client.call(.get, "/api/v1/generations.csv", as: owner)
@@ -433,19 +601,26 @@ extension QuotaTests {
                        CASE WHEN n % 3 = 0 THEN NULL ELSE 10 END, CASE WHEN n % 3 = 0 THEN NULL ELSE 0 END,
                        now() - n * interval '1 minute', now() - n * interval '1 minute', now() - n * interval '1 minute'
                 FROM generate_series(1, 250) n
-                """, logger: TestDatabase.logger)
+                """,
+                logger: TestDatabase.logger
+            )
             try await studio.db.query(
                 """
                 INSERT INTO generations (tenant_id, user_id, model_id, source, request, prompt, status)
                 VALUES (\(studio.world.acme), \(studio.world.acmeMember.id), \(UUID(uuidString: studio.models["gemini-2.5-flash-image"]!)!),
                         'api', '{"prompt": "paged queued", "grounding": false, "inputImageIds": []}', 'paged queued', 'queued')
-                """, logger: TestDatabase.logger)
+                """,
+                logger: TestDatabase.logger
+            )
             let owner = try await studio.client.login(studio.world.acmeOwner.email)
             var ids: [String] = []
             var cursor: String? = nil
             repeat {
                 let page = try await studio.client.call(
-                    .get, "/api/v1/generations?limit=100&q=paged" + (cursor.map { "&cursor=\($0)" } ?? ""), as: owner)
+                    .get,
+                    "/api/v1/generations?limit=100&q=paged" + (cursor.map { "&cursor=\($0)" } ?? ""),
+                    as: owner
+                )
                 #expect(page.status == .ok, "\(page.text)")
                 ids += page.json["items"]?.arrayValue.compactMap { $0["id"]?.stringValue } ?? []
                 cursor = page.json["nextCursor"]?.stringValue
@@ -469,23 +644,46 @@ extension QuotaTests {
             let set = try await studio.client.call(.put, "/api/v1/users/\(w.acmeMember.id)/limits", as: owner, json: #"{"monthlyImageLimit":1}"#)
             #expect(set.status == .ok && set.json["monthlyImageLimit"] == .number(1), "\(set.text)")
             // Members cannot set limits, and another tenant's admin cannot see this user.
-            #expect(try await studio.client.call(.put, "/api/v1/users/\(w.acmeMember.id)/limits", as: .key(w.acmeMemberKey), json: #"{"monthlyImageLimit":5}"#).status == .forbidden)
+            #expect(
+                try await studio.client.call(
+                    .put,
+                    "/api/v1/users/\(w.acmeMember.id)/limits",
+                    as: .key(w.acmeMemberKey),
+                    json: #"{"monthlyImageLimit":5}"#
+                ).status == .forbidden
+            )
             let listed = try await studio.client.call(.get, "/api/v1/users/limits", as: owner)
             #expect(listed.json["monthlyImageLimits"]?[w.acmeMember.id.uuidString.lowercased()] == .number(1))
 
             let member = Caller.key(w.acmeMemberKey)
-            let first = try await studio.client.call(.post, "/api/v1/generations?wait=30", as: member, json: #"{"modelId":"\#(model)","prompt":"mine"}"#)
+            let first = try await studio.client.call(
+                .post,
+                "/api/v1/generations?wait=30",
+                as: member,
+                json: #"{"modelId":"\#(model)","prompt":"mine"}"#
+            )
             #expect(first.json["status"] == .string("succeeded"))
             let second = try await studio.client.call(.post, "/api/v1/generations", as: member, json: #"{"modelId":"\#(model)","prompt":"one more"}"#)
             #expect(second.status == .tooManyRequests && second.json["error"]?["message"]?.stringValue?.contains("your monthly image limit") == true)
             // The owner has no limit of their own and the tenant has room left.
-            let ownerKey = try await studio.client.call(.post, "/api/v1/keys", as: owner, json: #"{"name":"owner"}"#).json["secret"]?.stringValue ?? ""
-            let theirs = try await studio.client.call(.post, "/api/v1/generations", as: .key(ownerKey), json: #"{"modelId":"\#(model)","prompt":"owner's"}"#)
+            let ownerKey =
+                try await studio.client.call(.post, "/api/v1/keys", as: owner, json: #"{"name":"owner"}"#).json["secret"]?.stringValue ?? ""
+            let theirs = try await studio.client.call(
+                .post,
+                "/api/v1/generations",
+                as: .key(ownerKey),
+                json: #"{"modelId":"\#(model)","prompt":"owner's"}"#
+            )
             #expect(theirs.status == .accepted || theirs.status == .ok)
             let me = try await studio.client.call(.get, "/api/v1/me", as: member).json
             #expect(me["usage"]?["userImageLimit"] == .number(1) && me["usage"]?["userImagesLeft"] == .number(0))
             // null removes the limit.
-            let removed = try await studio.client.call(.put, "/api/v1/users/\(w.acmeMember.id)/limits", as: owner, json: #"{"monthlyImageLimit":null}"#)
+            let removed = try await studio.client.call(
+                .put,
+                "/api/v1/users/\(w.acmeMember.id)/limits",
+                as: owner,
+                json: #"{"monthlyImageLimit":null}"#
+            )
             #expect(removed.json["monthlyImageLimit"] == .null)
         }
     }
@@ -498,15 +696,28 @@ extension QuotaTests {
             let model = studio.models["gemini-2.5-flash-image"]!
             var ids: [String] = []
             for prompt in ["kept forever", "too old"] {
-                let generated = try await studio.client.call(.post, "/api/v1/generations?wait=30", as: key, json: #"{"modelId":"\#(model)","prompt":"\#(prompt)"}"#)
+                let generated = try await studio.client.call(
+                    .post,
+                    "/api/v1/generations?wait=30",
+                    as: key,
+                    json: #"{"modelId":"\#(model)","prompt":"\#(prompt)"}"#
+                )
                 ids.append(try #require(generated.json["images"]?[0]?["id"]?.stringValue))
             }
             let root = try await studio.client.login(studio.world.root.email)
             let set = try await studio.client.call(
-                .patch, "/api/v1/tenants/\(studio.world.acme)", as: root, json: #"{"limits":{"imageRetentionDays":30}}"#)
+                .patch,
+                "/api/v1/tenants/\(studio.world.acme)",
+                as: root,
+                json: #"{"limits":{"imageRetentionDays":30}}"#
+            )
             #expect(set.json["limits"]?["imageRetentionDays"] == .number(30), "\(set.text)")
             let refused = try await studio.client.call(
-                .patch, "/api/v1/tenants/\(studio.world.acme)", as: root, json: #"{"limits":{"imageRetentionDays":0}}"#)
+                .patch,
+                "/api/v1/tenants/\(studio.world.acme)",
+                as: root,
+                json: #"{"limits":{"imageRetentionDays":0}}"#
+            )
             #expect(refused.status == .badRequest && refused.json["error"]?["field"] == .string("limits.imageRetentionDays"))
 
             // One generation and its image are 40 days old; one image belongs to no generation.
@@ -514,14 +725,20 @@ extension QuotaTests {
                 """
                 UPDATE generations SET created_at = created_at - interval '40 days', started_at = started_at - interval '40 days',
                     finished_at = finished_at - interval '40 days' WHERE prompt = 'too old'
-                """, logger: TestDatabase.logger)
+                """,
+                logger: TestDatabase.logger
+            )
             try await studio.db.query(
-                "UPDATE images SET created_at = created_at - interval '40 days' WHERE id = \(UUID(uuidString: ids[1])!)", logger: TestDatabase.logger)
+                "UPDATE images SET created_at = created_at - interval '40 days' WHERE id = \(UUID(uuidString: ids[1])!)",
+                logger: TestDatabase.logger
+            )
             try await studio.db.query(
                 """
                 INSERT INTO images (tenant_id, sha256, mime_type, byte_size, data, created_at)
                 VALUES (\(studio.world.globex), sha256('orphan'::bytea), 'image/png', 6, 'orphan'::bytea, now() - interval '2 hours')
-                """, logger: TestDatabase.logger)
+                """,
+                logger: TestDatabase.logger
+            )
 
             let purged = try await ImageStore(client: studio.db, logger: TestDatabase.logger).purgeImages()
             #expect(purged == 2)
@@ -531,7 +748,8 @@ extension QuotaTests {
             #expect(old?["status"] == .string("succeeded") && old?["images"]?.arrayValue.isEmpty == true && old?["imageCount"] == .number(1))
             let owner = try await studio.client.login(studio.world.acmeOwner.email)
             let day = Date.ISO8601FormatStyle().year().month().day()
-            let from = Date().addingTimeInterval(-100 * 86400).formatted(day), to = Date().addingTimeInterval(86400).formatted(day)
+            let from = Date().addingTimeInterval(-100 * 86400).formatted(day)
+            let to = Date().addingTimeInterval(86400).formatted(day)
             let usage = try await studio.client.call(.get, "/api/v1/usage?from=\(from)&to=\(to)", as: owner).json
             #expect(usage["totals"]?["images"] == .number(2))
             #expect(try await ImageStore(client: studio.db, logger: TestDatabase.logger).purgeImages() == 0)

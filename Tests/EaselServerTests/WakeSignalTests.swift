@@ -1,6 +1,7 @@
-@testable import EaselServer
 import Foundation
 import Testing
+
+@testable import EaselServer
 
 /// The wake-up behind `?wait=`, the SSE stream and the dispatcher. Each wait below has an hour's
 /// timeout, so only the behaviour under test can end it (the time limit catches a regression).

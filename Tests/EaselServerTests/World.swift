@@ -1,5 +1,4 @@
 import Crypto
-@testable import EaselServer
 import EaselCore
 import EaselStore
 import EaselTestSupport
@@ -11,6 +10,8 @@ import HummingbirdTesting
 import NIOCore
 import PostgresNIO
 import Testing
+
+@testable import EaselServer
 
 /// Two tenants with a user of every role, a platform admin and API keys, made through the
 /// stores (the same code the API uses), in a fresh database.
@@ -48,14 +49,22 @@ struct World: Sendable {
 
         func person(_ email: String, _ role: Role, _ tenant: UUID?) async throws -> Person {
             let user = try await users.create(
-                .init(tenantID: tenant, email: try EmailAddress(email), displayName: email, role: role, passwordHash: hash), audit: audit)
+                .init(tenantID: tenant, email: try EmailAddress(email), displayName: email, role: role, passwordHash: hash),
+                audit: audit
+            )
             return Person(id: user.id, email: email, role: role, tenantID: tenant)
         }
         func key(for person: Person) async throws -> (String, UUID) {
             let secret = AuthService.apiKeyPrefix + SecureToken.make()
             let record = try await keys.create(
-                tenantID: person.tenantID!, userID: person.id, name: "test key", prefix: String(secret.prefix(12)),
-                keyHash: SecureToken.sha256(secret), expiresAt: nil, audit: audit)
+                tenantID: person.tenantID!,
+                userID: person.id,
+                name: "test key",
+                prefix: String(secret.prefix(12)),
+                keyHash: SecureToken.sha256(secret),
+                expiresAt: nil,
+                audit: audit
+            )
             return (secret, record.id)
         }
 
@@ -66,10 +75,19 @@ struct World: Sendable {
         let (acmeKey, acmeKeyID) = try await key(for: acmeMember)
         let (globexKey, globexKeyID) = try await key(for: globexMember)
         return World(
-            root: try await person("root@easel.test", .platformAdmin, nil), acme: acme, globex: globex,
-            acmeOwner: try await person("owner@acme.test", .owner, acme), acmeAdmin: try await person("admin@acme.test", .admin, acme),
-            acmeMember: acmeMember, globexOwner: try await person("owner@globex.test", .owner, globex), globexMember: globexMember,
-            acmeMemberKey: acmeKey, acmeMemberKeyID: acmeKeyID, globexMemberKey: globexKey, globexMemberKeyID: globexKeyID)
+            root: try await person("root@easel.test", .platformAdmin, nil),
+            acme: acme,
+            globex: globex,
+            acmeOwner: try await person("owner@acme.test", .owner, acme),
+            acmeAdmin: try await person("admin@acme.test", .admin, acme),
+            acmeMember: acmeMember,
+            globexOwner: try await person("owner@globex.test", .owner, globex),
+            globexMember: globexMember,
+            acmeMemberKey: acmeKey,
+            acmeMemberKeyID: acmeKeyID,
+            globexMemberKey: globexKey,
+            globexMemberKeyID: globexKeyID
+        )
     }
 }
 

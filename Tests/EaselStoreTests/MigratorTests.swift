@@ -22,7 +22,9 @@ import Testing
             for try await row in rows.decode((Int, String).self) { recorded.append(row) }
             #expect(recorded.map(\.0) == migrations.map(\.version))
             #expect(recorded.map(\.1) == migrations.map(\.checksum))
-            for table in ["tenants", "users", "sessions", "api_keys", "models", "conversations", "generations", "images", "generation_images", "audit_log"] {
+            for table in [
+                "tenants", "users", "sessions", "api_keys", "models", "conversations", "generations", "images", "generation_images", "audit_log",
+            ] {
                 let exists = try await client.query("SELECT to_regclass(\(table)) IS NOT NULL", logger: logger).collect().first?.decode(Bool.self)
                 #expect(exists == true, "table \(table) missing")
             }
@@ -33,9 +35,13 @@ import Testing
         try await TestDatabase.with(migrated: false) { _, client in
             let migrator = Migrator(client: client, migrations: try Migration.load(from: TestDatabase.migrationsDirectory), logger: logger)
             try await migrator.migrate()
-            let before = try await client.query("SELECT applied_at FROM schema_migrations WHERE version = 1", logger: logger).collect().first?.decode(Date.self)
+            let before = try await client.query("SELECT applied_at FROM schema_migrations WHERE version = 1", logger: logger).collect().first?.decode(
+                Date.self
+            )
             #expect(try await migrator.migrate() == [])
-            let after = try await client.query("SELECT applied_at FROM schema_migrations WHERE version = 1", logger: logger).collect().first?.decode(Date.self)
+            let after = try await client.query("SELECT applied_at FROM schema_migrations WHERE version = 1", logger: logger).collect().first?.decode(
+                Date.self
+            )
             #expect(before != nil && before == after)
         }
     }
@@ -45,8 +51,10 @@ import Testing
             let original = [Migration(version: 1, name: "first", sql: "CREATE TABLE a (x int);")]
             try await Migrator(client: client, migrations: original, logger: logger).migrate()
 
-            let edited = [Migration(version: 1, name: "first", sql: "CREATE TABLE a (x bigint);"),
-                          Migration(version: 2, name: "second", sql: "CREATE TABLE b (y int);")]
+            let edited = [
+                Migration(version: 1, name: "first", sql: "CREATE TABLE a (x bigint);"),
+                Migration(version: 2, name: "second", sql: "CREATE TABLE b (y int);"),
+            ]
             let migrator = Migrator(client: client, migrations: edited, logger: logger)
             await #expect { try await migrator.migrate() } throws: { error in
                 guard case MigrationError.edited(let fileName, _, _) = error else { return false }
@@ -87,7 +95,9 @@ import Testing
             let results = try await [first, second]
             #expect(results.sorted { $0.count < $1.count } == [[], [1, 2]])
             try await TestDatabase.withClient(url) { client in
-                let count = try await client.query("SELECT count(*)::int FROM applied_count", logger: TestDatabase.logger).collect().first?.decode(Int.self)
+                let count = try await client.query("SELECT count(*)::int FROM applied_count", logger: TestDatabase.logger).collect().first?.decode(
+                    Int.self
+                )
                 #expect(count == 1)
             }
         }

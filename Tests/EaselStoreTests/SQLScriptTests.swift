@@ -9,7 +9,8 @@ import Testing
 
     @Test func keepsSemicolonsInsideQuotesAndIdentifiers() {
         let statements = SQLScript.statements(
-            in: #"INSERT INTO t VALUES ('a;b', 'it''s; fine'); SELECT "odd;name" FROM t;"#)
+            in: #"INSERT INTO t VALUES ('a;b', 'it''s; fine'); SELECT "odd;name" FROM t;"#
+        )
         #expect(statements == [#"INSERT INTO t VALUES ('a;b', 'it''s; fine')"#, #"SELECT "odd;name" FROM t"#])
     }
 

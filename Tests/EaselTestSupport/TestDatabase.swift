@@ -26,7 +26,8 @@ public enum TestDatabase {
     public static func serverURL() throws -> DatabaseURL {
         guard let raw = ProcessInfo.processInfo.environment["EASEL_TEST_DATABASE_URL"] else {
             throw TestDatabaseError(
-                "EASEL_TEST_DATABASE_URL is not set: run the tests through deploy/test.sh, which starts PostgreSQL")
+                "EASEL_TEST_DATABASE_URL is not set: run the tests through deploy/test.sh, which starts PostgreSQL"
+            )
         }
         return try DatabaseURL(raw)
     }
@@ -56,7 +57,8 @@ public enum TestDatabase {
 
     /// Runs `body` with a running client for `url`.
     public static func withClient<T: Sendable>(
-        _ url: DatabaseURL, _ body: @Sendable (PostgresClient) async throws -> T
+        _ url: DatabaseURL,
+        _ body: @Sendable (PostgresClient) async throws -> T
     ) async throws -> T {
         let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: 8), backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in

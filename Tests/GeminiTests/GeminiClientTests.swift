@@ -8,7 +8,10 @@ import Testing
     @Test func textToImageReturnsAnImageOfTheRequestedShape() async throws {
         try await withSimulator { endpoint, _ in
             let result = try await client.generateContent(
-                model: "gemini-2.5-flash-image", request: imageRequest("a lighthouse", aspectRatio: "16:9"), endpoint: endpoint)
+                model: "gemini-2.5-flash-image",
+                request: imageRequest("a lighthouse", aspectRatio: "16:9"),
+                endpoint: endpoint
+            )
             let image = try #require(result.response.finalImages.first)
             #expect(image.mimeType == "image/png")
             #expect(image.width == 1344 && image.height == 768)
@@ -31,7 +34,10 @@ import Testing
     func gemini3SizesFollowGooglesTable(model: String, ratio: String, size: String, width: Int, height: Int) async throws {
         try await withSimulator { endpoint, _ in
             let result = try await client.generateContent(
-                model: model, request: imageRequest("sizes", aspectRatio: ratio, imageSize: size), endpoint: endpoint)
+                model: model,
+                request: imageRequest("sizes", aspectRatio: ratio, imageSize: size),
+                endpoint: endpoint
+            )
             let image = try #require(result.response.finalImages.first)
             #expect(image.width == width && image.height == height)
             #expect(image.thoughtSignature != nil)
@@ -44,10 +50,14 @@ import Testing
                 contents: [.user(.text("wire check"), .image(Data([0x89, 0x50, 0x4E, 0x47]), mimeType: "image/png"))],
                 systemInstruction: Content(parts: [.text("system words")]),
                 generationConfig: GenerationConfig(
-                    responseModalities: [.text, .image], imageConfig: ImageConfig(aspectRatio: "3:2", imageSize: "1K"),
-                    thinkingConfig: ThinkingConfig(thinkingLevel: "high", includeThoughts: true), temperature: 0.4),
+                    responseModalities: [.text, .image],
+                    imageConfig: ImageConfig(aspectRatio: "3:2", imageSize: "1K"),
+                    thinkingConfig: ThinkingConfig(thinkingLevel: "high", includeThoughts: true),
+                    temperature: 0.4
+                ),
                 tools: [Tool(googleSearch: GoogleSearch(searchTypes: SearchTypes(webSearch: true, imageSearch: true)))],
-                safetySettings: [SafetySetting(category: "HARM_CATEGORY_HARASSMENT", threshold: "BLOCK_NONE")])
+                safetySettings: [SafetySetting(category: "HARM_CATEGORY_HARASSMENT", threshold: "BLOCK_NONE")]
+            )
             let result = try await client.generateContent(model: "gemini-3.1-flash-image-preview", request: request, endpoint: endpoint)
             #expect(result.response.thoughtText.isEmpty == false)  // includeThoughts honoured
 
@@ -75,7 +85,11 @@ import Testing
 
             // A client that drops the image's signature is refused as Google refuses it, and not retried.
             var stripped = modelTurn
-            stripped.parts = stripped.parts.map { var part = $0; if part.inlineData != nil { part.thoughtSignature = nil }; return part }
+            stripped.parts = stripped.parts.map {
+                var part = $0
+                if part.inlineData != nil { part.thoughtSignature = nil }
+                return part
+            }
             let broken = GenerateContentRequest(contents: [.user(.text("a red car")), stripped, .user(.text("now yellow"))])
             await #expect {
                 try await client.generateContent(model: model, request: broken, endpoint: endpoint, options: .init(retry: fastRetry))
@@ -92,8 +106,11 @@ import Testing
         try await withSimulator { endpoint, _ in
             await #expect {
                 try await client.generateContent(
-                    model: "gemini-2.5-flash-image", request: imageRequest("[sim:status=\(status)]"), endpoint: endpoint,
-                    options: .init(retry: fastRetry))
+                    model: "gemini-2.5-flash-image",
+                    request: imageRequest("[sim:status=\(status)]"),
+                    endpoint: endpoint,
+                    options: .init(retry: fastRetry)
+                )
             } throws: { error in
                 guard let error = error as? GeminiError else { return false }
                 return error.httpStatus == status && error.attempts.count == 3
@@ -107,8 +124,11 @@ import Testing
         try await withSimulator { endpoint, _ in
             await #expect {
                 try await client.generateContent(
-                    model: "gemini-2.5-flash-image", request: imageRequest("[sim:status=\(status)]"), endpoint: endpoint,
-                    options: .init(retry: fastRetry))
+                    model: "gemini-2.5-flash-image",
+                    request: imageRequest("[sim:status=\(status)]"),
+                    endpoint: endpoint,
+                    options: .init(retry: fastRetry)
+                )
             } throws: { error in
                 (error as? GeminiError)?.httpStatus == status && (error as? GeminiError)?.attempts.count == 1
             }
@@ -118,8 +138,11 @@ import Testing
     @Test func recoversWhenTheFirstAttemptsFail() async throws {
         try await withSimulator { endpoint, _ in
             let result = try await client.generateContent(
-                model: "gemini-2.5-flash-image", request: imageRequest("flaky \(UUID()) [sim:fail-first=2]"), endpoint: endpoint,
-                options: .init(retry: fastRetry))
+                model: "gemini-2.5-flash-image",
+                request: imageRequest("flaky \(UUID()) [sim:fail-first=2]"),
+                endpoint: endpoint,
+                options: .init(retry: fastRetry)
+            )
             #expect(result.response.outcome == .images)
             #expect(result.attempts.map(\.statusCode) == [503, 503, 200])
         }
@@ -129,16 +152,22 @@ import Testing
         try await withSimulator { endpoint, _ in
             // Retry-After of one second fits a ten-second deadline: the wait is taken.
             let waited = try await client.generateContent(
-                model: "gemini-2.5-flash-image", request: imageRequest("ra \(UUID()) [sim:fail-first=1][sim:retry-after=1]"),
-                endpoint: endpoint, options: .init(timeout: .seconds(10), retry: fastRetry))
+                model: "gemini-2.5-flash-image",
+                request: imageRequest("ra \(UUID()) [sim:fail-first=1][sim:retry-after=1]"),
+                endpoint: endpoint,
+                options: .init(timeout: .seconds(10), retry: fastRetry)
+            )
             #expect(waited.attempts.count == 2)
             #expect(waited.attempts[0].retryAfter == .seconds(1))
 
             // Retry-After of an hour does not fit: fail now with the 429 rather than sleep past the deadline.
             await #expect {
                 try await client.generateContent(
-                    model: "gemini-2.5-flash-image", request: imageRequest("[sim:status=429][sim:retry-after=3600]"),
-                    endpoint: endpoint, options: .init(timeout: .seconds(10), retry: fastRetry))
+                    model: "gemini-2.5-flash-image",
+                    request: imageRequest("[sim:status=429][sim:retry-after=3600]"),
+                    endpoint: endpoint,
+                    options: .init(timeout: .seconds(10), retry: fastRetry)
+                )
             } throws: { error in
                 guard let error = error as? GeminiError else { return false }
                 return error.googleStatus == "RESOURCE_EXHAUSTED" && error.attempts.count == 1
@@ -152,7 +181,11 @@ import Testing
         let closed = GeminiEndpoint(baseURL: "http://127.0.0.1:9", apiKey: "k")
         await #expect {
             try await client.generateContent(
-                model: "gemini-2.5-flash-image", request: imageRequest("x"), endpoint: closed, options: .init(retry: fastRetry))
+                model: "gemini-2.5-flash-image",
+                request: imageRequest("x"),
+                endpoint: closed,
+                options: .init(retry: fastRetry)
+            )
         } throws: { error in
             guard let error = error as? GeminiError, case .transport = error.kind else { return false }
             return error.attempts.count == 3 && error.attempts.allSatisfy { $0.statusCode == nil }
@@ -163,8 +196,11 @@ import Testing
         try await withSimulator { endpoint, _ in
             await #expect {
                 try await client.generateContent(
-                    model: "gemini-2.5-flash-image", request: imageRequest("[sim:hang=2000]"), endpoint: endpoint,
-                    options: .init(timeout: .milliseconds(300), retry: fastRetry))
+                    model: "gemini-2.5-flash-image",
+                    request: imageRequest("[sim:hang=2000]"),
+                    endpoint: endpoint,
+                    options: .init(timeout: .milliseconds(300), retry: fastRetry)
+                )
             } throws: { error in
                 guard let error = error as? GeminiError, case .deadlineExceeded = error.kind else { return false }
                 return error.attempts.count == 1 && error.attempts[0].failure == "deadline exceeded"
@@ -176,8 +212,11 @@ import Testing
         try await withSimulator { endpoint, _ in
             await #expect {
                 try await client.generateContent(
-                    model: "gemini-2.5-flash-image", request: imageRequest("[sim:truncate]"), endpoint: endpoint,
-                    options: .init(retry: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(5))))
+                    model: "gemini-2.5-flash-image",
+                    request: imageRequest("[sim:truncate]"),
+                    endpoint: endpoint,
+                    options: .init(retry: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(5)))
+                )
             } throws: { error in
                 guard let error = error as? GeminiError, case .transport = error.kind else { return false }
                 return error.attempts.count == 2
@@ -189,8 +228,11 @@ import Testing
         try await withSimulator { endpoint, _ in
             await #expect {
                 try await client.generateContent(
-                    model: "gemini-2.5-flash-image", request: imageRequest("big"), endpoint: endpoint,
-                    options: .init(retry: fastRetry, maxResponseBytes: 1000))
+                    model: "gemini-2.5-flash-image",
+                    request: imageRequest("big"),
+                    endpoint: endpoint,
+                    options: .init(retry: fastRetry, maxResponseBytes: 1000)
+                )
             } throws: { error in
                 guard let error = error as? GeminiError, case .responseTooLarge(1000) = error.kind else { return false }
                 return error.attempts.count == 1
@@ -258,8 +300,10 @@ import Testing
     @Test func aLargeImageDecodesWithItsRealSize() async throws {
         try await withSimulator { endpoint, _ in
             let result = try await client.generateContent(
-                model: "gemini-3-pro-image-preview", request: imageRequest("[sim:noise] big", aspectRatio: "16:9", imageSize: "2K"),
-                endpoint: endpoint)
+                model: "gemini-3-pro-image-preview",
+                request: imageRequest("[sim:noise] big", aspectRatio: "16:9", imageSize: "2K"),
+                endpoint: endpoint
+            )
             let image = try #require(result.response.finalImages.first)
             #expect(image.width == 2752 && image.height == 1536)
             #expect(image.data.count > 1_000_000)  // noise keeps the PNG large, as real photos are

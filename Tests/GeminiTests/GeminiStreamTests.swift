@@ -8,7 +8,10 @@ import Testing
         try await withSimulator { endpoint, state in
             let token = UUID().uuidString
             let stream = try await client.streamGenerateContent(
-                model: "gemini-3.1-flash-image-preview", request: imageRequest("a kite [sim:hold=\(token)]"), endpoint: endpoint)
+                model: "gemini-3.1-flash-image-preview",
+                request: imageRequest("a kite [sim:hold=\(token)]"),
+                endpoint: endpoint
+            )
             var iterator = stream.makeAsyncIterator()
             // The simulator holds the final chunk until released: the first one must already be here.
             let first = try #require(try await iterator.next())
@@ -30,7 +33,10 @@ import Testing
 
     /// Collects every chunk of a stream.
     func chunks(
-        _ prompt: String, model: String = "gemini-3.1-flash-image-preview", imageSize: String? = "512", endpoint: GeminiEndpoint
+        _ prompt: String,
+        model: String = "gemini-3.1-flash-image-preview",
+        imageSize: String? = "512",
+        endpoint: GeminiEndpoint
     ) async throws -> [GenerateContentResponse] {
         let stream = try await client.streamGenerateContent(model: model, request: imageRequest(prompt, imageSize: imageSize), endpoint: endpoint)
         var chunks: [GenerateContentResponse] = []
@@ -61,7 +67,8 @@ import Testing
             func replay(_ turn: Content) async throws -> GeminiClient.Result {
                 let request = GenerateContentRequest(
                     contents: [.user(.text("a red car")), turn, .user(.text("make it blue"))],
-                    generationConfig: GenerationConfig(imageConfig: ImageConfig(imageSize: "512")))
+                    generationConfig: GenerationConfig(imageConfig: ImageConfig(imageSize: "512"))
+                )
                 return try await client.generateContent(model: model, request: request, endpoint: endpoint, options: .init(retry: fastRetry))
             }
             func refusal(_ turn: Content) async -> String? {
@@ -81,7 +88,10 @@ import Testing
             var unsigned = modelTurn
             unsigned.parts[0].thoughtSignature = nil
             let missing = await refusal(unsigned)
-            #expect(missing?.hasPrefix("Text part is missing a thought_signature in content position 2, part position 1.") == true, "\(missing ?? "accepted")")
+            #expect(
+                missing?.hasPrefix("Text part is missing a thought_signature in content position 2, part position 1.") == true,
+                "\(missing ?? "accepted")"
+            )
 
             var altered = modelTurn
             var bytes = try #require(Base64.decode(modelTurn.parts[0].thoughtSignature ?? ""))
@@ -125,7 +135,10 @@ import Testing
     @Test func collectMergesSeveralImages() async throws {
         try await withSimulator { endpoint, _ in
             let stream = try await client.streamGenerateContent(
-                model: "gemini-2.5-flash-image", request: imageRequest("[sim:images=3] comic"), endpoint: endpoint)
+                model: "gemini-2.5-flash-image",
+                request: imageRequest("[sim:images=3] comic"),
+                endpoint: endpoint
+            )
             let response = try await stream.collect()
             #expect(response.finalImages.count == 3)
             #expect(response.finalImages.allSatisfy { $0.width == 1024 && $0.height == 1024 })
@@ -135,15 +148,21 @@ import Testing
     @Test func errorsBeforeTheFirstByteAreRetriedThenThrown() async throws {
         try await withSimulator { endpoint, _ in
             let recovered = try await client.streamGenerateContent(
-                model: "gemini-2.5-flash-image", request: imageRequest("s \(UUID()) [sim:fail-first=1]"), endpoint: endpoint,
-                options: .init(retry: fastRetry))
+                model: "gemini-2.5-flash-image",
+                request: imageRequest("s \(UUID()) [sim:fail-first=1]"),
+                endpoint: endpoint,
+                options: .init(retry: fastRetry)
+            )
             #expect(recovered.attempts.map(\.statusCode) == [503, 200])
             _ = try await recovered.collect()
 
             await #expect {
                 try await client.streamGenerateContent(
-                    model: "gemini-2.5-flash-image", request: imageRequest("x", aspectRatio: "2:1"), endpoint: endpoint,
-                    options: .init(retry: fastRetry))
+                    model: "gemini-2.5-flash-image",
+                    request: imageRequest("x", aspectRatio: "2:1"),
+                    endpoint: endpoint,
+                    options: .init(retry: fastRetry)
+                )
             } throws: { ($0 as? GeminiError)?.httpStatus == 400 && ($0 as? GeminiError)?.attempts.count == 1 }
         }
     }
@@ -151,7 +170,10 @@ import Testing
     @Test func aStreamCutOffMidEventEndsWithAnError() async throws {
         try await withSimulator { endpoint, _ in
             let stream = try await client.streamGenerateContent(
-                model: "gemini-2.5-flash-image", request: imageRequest("[sim:truncate] cut"), endpoint: endpoint)
+                model: "gemini-2.5-flash-image",
+                request: imageRequest("[sim:truncate] cut"),
+                endpoint: endpoint
+            )
             var received = 0
             await #expect(throws: GeminiError.self) {
                 for try await _ in stream { received += 1 }

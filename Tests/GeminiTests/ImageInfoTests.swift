@@ -18,7 +18,9 @@ import Testing
 
     @Test func readsTheThreeWebPFlavours() throws {
         func riff(_ chunk: String, _ payload: [UInt8]) -> Data {
-            Data(Array("RIFF".utf8) + [0, 0, 0, 0] + Array("WEBP".utf8) + Array(chunk.utf8) + [0, 0, 0, 0] + payload + [UInt8](repeating: 0, count: 16))
+            Data(
+                Array("RIFF".utf8) + [0, 0, 0, 0] + Array("WEBP".utf8) + Array(chunk.utf8) + [0, 0, 0, 0] + payload + [UInt8](repeating: 0, count: 16)
+            )
         }
         let lossy = riff("VP8 ", [0, 0, 0, 0x9D, 0x01, 0x2A, 0x00, 0x04, 0x00, 0x03])  // 1024 × 768
         #expect(ImageInfo.read(lossy) == ImageInfo(format: .webp, width: 1024, height: 768))

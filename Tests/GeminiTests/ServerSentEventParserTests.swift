@@ -1,7 +1,8 @@
 import Foundation
-@testable import Gemini
 import NIOCore
 import Testing
+
+@testable import Gemini
 
 @Suite struct ServerSentEventParserTests {
     @Test func splitsCRLFFramedEventsFedOneByteAtATime() throws {

@@ -21,7 +21,8 @@ func withSimulator<T: Sendable>(
     }
     return try await withThrowingTaskGroup(of: T?.self) { group in
         let serviceGroup = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger)
+        )
         group.addTask {
             try await serviceGroup.run()
             return nil
@@ -47,13 +48,18 @@ let client = GeminiClient(httpClient: sharedHTTPClient)
 let fastRetry = RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(5), maxBackoff: .milliseconds(20))
 
 func imageRequest(
-    _ prompt: String, aspectRatio: String? = nil, imageSize: String? = nil, modalities: [Modality]? = nil
+    _ prompt: String,
+    aspectRatio: String? = nil,
+    imageSize: String? = nil,
+    modalities: [Modality]? = nil
 ) -> GenerateContentRequest {
     GenerateContentRequest(
         contents: [.user(.text(prompt))],
         generationConfig: GenerationConfig(
             responseModalities: modalities,
-            imageConfig: aspectRatio == nil && imageSize == nil ? nil : ImageConfig(aspectRatio: aspectRatio, imageSize: imageSize)))
+            imageConfig: aspectRatio == nil && imageSize == nil ? nil : ImageConfig(aspectRatio: aspectRatio, imageSize: imageSize)
+        )
+    )
 }
 
 enum Fixture {

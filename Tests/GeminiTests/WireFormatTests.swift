@@ -1,6 +1,8 @@
 import Foundation
-@testable import Gemini
+import NIOCore
 import Testing
+
+@testable import Gemini
 
 @Suite struct WireFormatTests {
     /// Encodes `value` and reads it back as a plain JSON tree.
@@ -16,11 +18,20 @@ import Testing
             ],
             systemInstruction: Content(parts: [.text("be terse")]),
             generationConfig: GenerationConfig(
-                responseModalities: [.text, .image], imageConfig: ImageConfig(aspectRatio: "16:9", imageSize: "2K"),
-                thinkingConfig: ThinkingConfig(thinkingLevel: "high", includeThoughts: true), candidateCount: 1,
-                temperature: 0.5, topP: 0.9, topK: 40, maxOutputTokens: 2048, seed: 7, stopSequences: ["END"]),
+                responseModalities: [.text, .image],
+                imageConfig: ImageConfig(aspectRatio: "16:9", imageSize: "2K"),
+                thinkingConfig: ThinkingConfig(thinkingLevel: "high", includeThoughts: true),
+                candidateCount: 1,
+                temperature: 0.5,
+                topP: 0.9,
+                topK: 40,
+                maxOutputTokens: 2048,
+                seed: 7,
+                stopSequences: ["END"]
+            ),
             tools: [Tool(googleSearch: GoogleSearch(searchTypes: SearchTypes(webSearch: true, imageSearch: true)))],
-            safetySettings: [SafetySetting(category: "HARM_CATEGORY_HARASSMENT", threshold: "BLOCK_ONLY_HIGH")])
+            safetySettings: [SafetySetting(category: "HARM_CATEGORY_HARASSMENT", threshold: "BLOCK_ONLY_HIGH")]
+        )
         request.unknownFields["cachedContent"] = .string("cachedContents/abc")
         let body = try json(request)
 
@@ -152,5 +163,3 @@ import Testing
         #expect(merged.responseId == "s1")
     }
 }
-
-import NIOCore

@@ -66,8 +66,15 @@ struct AuthService: Sendable {
         let token = SecureToken.make()
         let csrf = SecureToken.csrfToken(forSession: token, key: csrfKey)
         _ = try await sessions.create(
-            userID: user.id, tenantID: user.tenantID, tokenHash: SecureToken.sha256(token), csrfHash: SecureToken.sha256(csrf),
-            idle: sessionIdle, lifetime: sessionLifetime, clientIP: clientIP, userAgent: userAgent)
+            userID: user.id,
+            tenantID: user.tenantID,
+            tokenHash: SecureToken.sha256(token),
+            csrfHash: SecureToken.sha256(csrf),
+            idle: sessionIdle,
+            lifetime: sessionLifetime,
+            clientIP: clientIP,
+            userAgent: userAgent
+        )
         try await users.recordLogin(user.id)
         return LoggedIn(user: user, sessionToken: token, csrfToken: csrf)
     }
@@ -81,8 +88,12 @@ struct AuthService: Sendable {
             try await sessions.touch(session.sessionID, idle: sessionIdle)
         }
         let principal = Principal(
-            userID: session.user.id, tenantID: session.user.tenantID, role: session.user.role, email: session.user.email,
-            credential: .session(id: session.sessionID))
+            userID: session.user.id,
+            tenantID: session.user.tenantID,
+            role: session.user.role,
+            email: session.user.email,
+            credential: .session(id: session.sessionID)
+        )
         return Identity(principal: principal, sessionToken: token)
     }
 
@@ -95,13 +106,21 @@ struct AuthService: Sendable {
             throw AppError(.unauthorized, code: "api_key_revoked", message: "The API key \(resolved.key.prefix)… was revoked.")
         }
         if let expiry = resolved.key.expiresAt, expiry <= Date() {
-            throw AppError(.unauthorized, code: "api_key_expired", message: "The API key \(resolved.key.prefix)… expired on \(ISO8601DateFormatter().string(from: expiry)).")
+            throw AppError(
+                .unauthorized,
+                code: "api_key_expired",
+                message: "The API key \(resolved.key.prefix)… expired on \(ISO8601DateFormatter().string(from: expiry))."
+            )
         }
         try check(resolved.user, tenantStatus: resolved.tenantStatus)
         try await keys.markUsed(resolved.key.id)
         let principal = Principal(
-            userID: resolved.user.id, tenantID: resolved.user.tenantID, role: resolved.user.role, email: resolved.user.email,
-            credential: .apiKey(id: resolved.key.id))
+            userID: resolved.user.id,
+            tenantID: resolved.user.tenantID,
+            role: resolved.user.role,
+            email: resolved.user.email,
+            credential: .apiKey(id: resolved.key.id)
+        )
         return Identity(principal: principal, sessionToken: nil)
     }
 
@@ -117,15 +136,20 @@ struct AuthService: Sendable {
     }
 
     static let tenantSuspended = AppError(
-        .forbidden, code: "tenant_suspended", message: "Your organisation's access to Easel is suspended. Contact the platform admin.")
+        .forbidden,
+        code: "tenant_suspended",
+        message: "Your organisation's access to Easel is suspended. Contact the platform admin."
+    )
 
     static func lockedOut(until: Date, kind: LoginThrottleStore.Kind) -> AppError {
         let seconds = max(1, Int(until.timeIntervalSinceNow.rounded(.up)))
         let minutes = (seconds + 59) / 60
         let subject = kind == .account ? "this account" : "your address"
         return AppError(
-            .tooManyRequests, code: "login_locked",
+            .tooManyRequests,
+            code: "login_locked",
             message: "Too many failed log-ins for \(subject). Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
-            headers: [.retryAfter: "\(seconds)"])
+            headers: [.retryAfter: "\(seconds)"]
+        )
     }
 }

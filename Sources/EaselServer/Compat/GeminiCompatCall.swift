@@ -89,7 +89,8 @@ struct GeminiCompatCall: Sendable {
                     work.cancel()
                 }
                 try await writer.finish(nil)
-            })
+            }
+        )
     }
 
     /// Waits for this call's turn, calls upstream and stores the end, all while holding its slot
@@ -97,7 +98,8 @@ struct GeminiCompatCall: Sendable {
     /// Throws only when the caller left (or a user canceled) before the call started; the row
     /// is `canceled` then.
     func run(
-        streamed: Bool, onChunk: @escaping @Sendable (GenerateContentResponse) async throws -> Void
+        streamed: Bool,
+        onChunk: @escaping @Sendable (GenerateContentResponse) async throws -> Void
     ) async throws -> UpstreamCaller.Outcome {
         do {
             return try await worker.runInline(accepted.id, tenantID: accepted.tenantID) { [self] in
@@ -105,7 +107,14 @@ struct GeminiCompatCall: Sendable {
                 let (outcome, host) = await upstream.call(accepted.model, route: route, request: request, streamed: streamed, onChunk: onChunk)
                 // Stored before the answer ends, so a client that looks at its history next finds it.
                 await store(
-                    GenerationOutcomeMapper.finish(outcome, host: host, started: started, options: accepted.options, apiModel: accepted.model.apiModel))
+                    GenerationOutcomeMapper.finish(
+                        outcome,
+                        host: host,
+                        started: started,
+                        options: accepted.options,
+                        apiModel: accepted.model.apiModel
+                    )
+                )
                 return outcome
             }
         } catch {
@@ -115,14 +124,21 @@ struct GeminiCompatCall: Sendable {
 
     /// Stores the end in a task of its own, so a caller that is being cancelled still records it.
     func store(_ finish: GenerationQueue.Finish) async {
-        let queue = self.queue, id = accepted.id, tenantID = accepted.tenantID, owner = worker.owner, logger = self.logger
+        let queue = self.queue
+        let id = accepted.id
+        let tenantID = accepted.tenantID
+        let owner = worker.owner
+        let logger = self.logger
         let signals = worker.signals
         await Task {
             do {
                 try await queue.finish(id, tenantID: tenantID, owner: owner, finish)
                 signals.signal(id)
             } catch {
-                logger.error("storing a Gemini-compatible call failed", metadata: ["generation": "\(id)", "error": "\(PostgresErrorMessage.describe(error))"])
+                logger.error(
+                    "storing a Gemini-compatible call failed",
+                    metadata: ["generation": "\(id)", "error": "\(PostgresErrorMessage.describe(error))"]
+                )
             }
         }.value
     }

@@ -47,8 +47,10 @@ struct GeminiCompatController {
         let key = request.headers[HTTPField.Name("x-goog-api-key")!] ?? request.query("key")
         guard let key, !key.isEmpty else {
             throw GoogleError(
-                403, "PERMISSION_DENIED",
-                "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.")
+                403,
+                "PERMISSION_DENIED",
+                "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API."
+            )
         }
         let identity: Identity
         do {
@@ -87,8 +89,10 @@ struct GeminiCompatController {
             ?? configs.filter { $0.apiModel == name }.sorted { ($0.tenantID != nil ? 0 : 1) < ($1.tenantID != nil ? 0 : 1) }.first
         guard let chosen else {
             throw GoogleError(
-                404, "NOT_FOUND",
-                "models/\(name) is not found for this key. Call ListModels to see the models your tenant may use.")
+                404,
+                "NOT_FOUND",
+                "models/\(name) is not found for this key. Call ListModels to see the models your tenant may use."
+            )
         }
         guard chosen.enabled else {
             throw GoogleError(404, "NOT_FOUND", "models/\(name) is disabled in Easel. Call ListModels to see the models you may use.")
@@ -139,8 +143,12 @@ struct GeminiCompatController {
                 let model = try await find(named: String(target[..<colon]), tenantID: principal.tenantID!).model
                 body = try await Self.readBody(request)
                 return GenerationService.Draft(
-                    model: .config(model), options: Self.options(of: body), images: Self.lastTurnImages(body), inConversation: false,
-                    inline: true)
+                    model: .config(model),
+                    options: Self.options(of: body),
+                    images: Self.lastTurnImages(body),
+                    inConversation: false,
+                    inline: true
+                )
             }
         }
         // The model admitted, which may be a retired one's successor.
@@ -154,7 +162,14 @@ struct GeminiCompatController {
         }
         guard let route = try await models.route(model.id) else { throw GoogleError(404, "NOT_FOUND", "models/\(model.name) is gone.") }
         let call = GeminiCompatCall(
-            accepted: accepted, route: route, request: body, upstream: upstream, queue: queue, worker: service.worker, logger: logger)
+            accepted: accepted,
+            route: route,
+            request: body,
+            upstream: upstream,
+            queue: queue,
+            worker: service.worker,
+            logger: logger
+        )
         return method == "generateContent"
             ? try await call.answer()
             : call.stream(sse: request.query("alt") == "sse")
@@ -193,15 +208,21 @@ struct GeminiCompatController {
         let prompt = lastUser?.parts.compactMap(\.text).joined(separator: "\n") ?? ""
         let config = request.generationConfig
         return GenerationOptions(
-            prompt: String(prompt.prefix(32_000)), aspectRatio: config?.imageConfig?.aspectRatio, imageSize: config?.imageConfig?.imageSize,
+            prompt: String(prompt.prefix(32_000)),
+            aspectRatio: config?.imageConfig?.aspectRatio,
+            imageSize: config?.imageConfig?.imageSize,
             responseModalities: config?.responseModalities?.map { $0.rawValue.uppercased() },
             thinkingLevel: config?.thinkingConfig?.thinkingLevel,
-            grounding: request.tools?.contains { $0.googleSearch != nil } ?? false)
+            grounding: request.tools?.contains { $0.googleSearch != nil } ?? false
+        )
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try JSONEncoder.google.encode(value)
         return Response(
-            status: status, headers: [.contentType: "application/json; charset=UTF-8"], body: .init(byteBuffer: ByteBuffer(data: data)))
+            status: status,
+            headers: [.contentType: "application/json; charset=UTF-8"],
+            body: .init(byteBuffer: ByteBuffer(data: data))
+        )
     }
 }

@@ -34,9 +34,16 @@ struct AuthController {
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: LoginBody.self, context: context)
         let loggedIn = try await auth.login(
-            email: body.email, password: body.password, clientIP: context.clientIP, userAgent: request.headers[.userAgent])
+            email: body.email,
+            password: body.password,
+            clientIP: context.clientIP,
+            userAgent: request.headers[.userAgent]
+        )
         var response = try context.responseEncoder.encode(
-            LoginView(user: UserView(loggedIn.user), csrfToken: loggedIn.csrfToken), from: request, context: context)
+            LoginView(user: UserView(loggedIn.user), csrfToken: loggedIn.csrfToken),
+            from: request,
+            context: context
+        )
         response.setCookie(sessionCookie(loggedIn.sessionToken, maxAge: Int(auth.sessionLifetime.components.seconds)))
         response.headers[.cacheControl] = "no-store"
         return response
@@ -75,8 +82,10 @@ struct AuthController {
         try policy.validate(body.password)
         guard let userID = try await passwordTokens.consume(tokenHash: SecureToken.sha256(body.token)) else {
             throw AppError(
-                .badRequest, code: "invalid_token",
-                message: "This link is not valid: it was used already, it expired, or a newer one was sent. Ask an admin for a new one.")
+                .badRequest,
+                code: "invalid_token",
+                message: "This link is not valid: it was used already, it expired, or a newer one was sent. Ask an admin for a new one."
+            )
         }
         let hash = try await auth.hasher.hash(body.password)
         var audit = context.audit("user.set_password")
@@ -87,7 +96,13 @@ struct AuthController {
 
     func sessionCookie(_ value: String, maxAge: Int) -> Cookie {
         Cookie(
-            name: AuthService.cookieName, value: value, maxAge: maxAge, path: "/", secure: cookieSecure, httpOnly: true,
-            sameSite: .lax)
+            name: AuthService.cookieName,
+            value: value,
+            maxAge: maxAge,
+            path: "/",
+            secure: cookieSecure,
+            httpOnly: true,
+            sameSite: .lax
+        )
     }
 }

@@ -44,7 +44,10 @@ struct ConversationController {
     @Sendable func create(_ request: Request, context: TenantContext) async throws -> EditedResponse<ConversationView> {
         let body = try await request.decodeJSON(as: TitleBody.self, context: context)
         let record = try await conversations.create(
-            tenantID: context.tenantID, userID: context.caller.userID, title: try Self.title(body.title, required: false) ?? "Untitled")
+            tenantID: context.tenantID,
+            userID: context.caller.userID,
+            title: try Self.title(body.title, required: false) ?? "Untitled"
+        )
         return EditedResponse(status: .created, response: ConversationView(record: record))
     }
 

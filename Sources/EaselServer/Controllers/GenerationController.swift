@@ -32,16 +32,26 @@ struct GenerationController {
             return GenerationService.Draft(
                 model: .id(body.modelId),
                 options: GenerationOptions(
-                    prompt: (body.prompt ?? "").trimmingWhitespace(), aspectRatio: body.aspectRatio, imageSize: body.imageSize,
-                    responseModalities: body.responseModalities?.map { $0.uppercased() }, thinkingLevel: body.thinkingLevel?.lowercased(),
-                    grounding: body.grounding ?? false),
-                images: (body.images ?? []).enumerated().map { ($1, "images[\($0)]") }, reusedImageIDs: body.inputImageIds ?? [],
-                conversationID: body.conversationId, parentID: body.parentId, fromStart: body.fromStart ?? false)
+                    prompt: (body.prompt ?? "").trimmingWhitespace(),
+                    aspectRatio: body.aspectRatio,
+                    imageSize: body.imageSize,
+                    responseModalities: body.responseModalities?.map { $0.uppercased() },
+                    thinkingLevel: body.thinkingLevel?.lowercased(),
+                    grounding: body.grounding ?? false
+                ),
+                images: (body.images ?? []).enumerated().map { ($1, "images[\($0)]") },
+                reusedImageIDs: body.inputImageIds ?? [],
+                conversationID: body.conversationId,
+                parentID: body.parentId,
+                fromStart: body.fromStart ?? false
+            )
         }
         let record = try await service.record(accepted.id, scope: Policy.generationScope(for: principal), waitingUpTo: wait)
         return EditedResponse(
-            status: record.status.isTerminal ? .ok : .accepted, headers: [.location: "/api/v1/generations/\(accepted.id.uuidString.lowercased())"],
-            response: GenerationView(record))
+            status: record.status.isTerminal ? .ok : .accepted,
+            headers: [.location: "/api/v1/generations/\(accepted.id.uuidString.lowercased())"],
+            response: GenerationView(record)
+        )
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> GenerationView {
@@ -103,7 +113,8 @@ struct GenerationController {
                     try Task.checkCancellation()
                 }
                 try await writer.finish(nil)
-            })
+            }
+        )
     }
 
     /// Google's search entry point for a grounded result, which its display rules require to be
@@ -127,26 +138,35 @@ struct GenerationController {
                 HTTPField.Name("X-Frame-Options")!: "SAMEORIGIN",
                 .cacheControl: "private, max-age=3600",
             ],
-            body: .init(byteBuffer: ByteBuffer(string: "<!doctype html><meta charset=\"utf-8\"><base target=\"_blank\">" + html)))
+            body: .init(byteBuffer: ByteBuffer(string: "<!doctype html><meta charset=\"utf-8\"><base target=\"_blank\">" + html))
+        )
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> PageView<GenerationView> {
         let principal = try context.requirePrincipal()
         let page = try PageRequest(request)
         let result = try await generations.list(
-            scope: Policy.generationScope(for: principal), filter: try Self.filter(request), limit: page.limit, before: page.cursor)
+            scope: Policy.generationScope(for: principal),
+            filter: try Self.filter(request),
+            limit: page.limit,
+            before: page.cursor
+        )
         return PageView(items: result.items.map(GenerationView.init), nextCursor: result.nextCursor)
     }
 
     /// `?modelId=&status=&userId=&from=&to=&q=`; dates as ISO-8601 (`2026-11-01` or a full time).
     static func filter(_ request: Request) throws -> GenerationFilter {
         var filter = GenerationFilter(
-            modelID: try request.uuidQuery("modelId"), userID: try request.uuidQuery("userId"), from: try request.dateQuery("from"),
-            to: try request.dateQuery("to"))
+            modelID: try request.uuidQuery("modelId"),
+            userID: try request.uuidQuery("userId"),
+            from: try request.dateQuery("from"),
+            to: try request.dateQuery("to")
+        )
         if let status = request.query("status") {
             guard let parsed = GenerationStatus(rawValue: status) else {
                 throw AppError.validation(
-                    ValidationError(field: "status", message: "must be one of \(GenerationStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
+                    ValidationError(field: "status", message: "must be one of \(GenerationStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                )
             }
             filter.status = parsed
         }

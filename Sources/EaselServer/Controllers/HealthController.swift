@@ -45,7 +45,9 @@ struct HealthController {
             } catch is TimeoutError {
             } catch {
                 throw AppError.unavailable(
-                    "The database is unreachable: \(PostgresErrorMessage.describe(error))", code: "database_unavailable")
+                    "The database is unreachable: \(PostgresErrorMessage.describe(error))",
+                    code: "database_unavailable"
+                )
             }
             throw AppError.unavailable("The database did not answer within \(error.duration).", code: "database_unavailable")
         } catch let error as MigrationError {
@@ -53,12 +55,16 @@ struct HealthController {
         } catch {
             context.logger.warning("readiness check failed", metadata: ["error": "\(String(reflecting: error))"])
             throw AppError.unavailable(
-                "The database is unreachable: \(PostgresErrorMessage.describe(error))", code: "database_unavailable")
+                "The database is unreachable: \(PostgresErrorMessage.describe(error))",
+                code: "database_unavailable"
+            )
         }
         guard status.isCurrent else {
             let pending = status.pending.map { String(format: "%04d", $0) }.joined(separator: ", ")
             throw AppError.unavailable(
-                "Migrations \(pending) are not applied yet; run `easel migrate`.", code: "migrations_pending")
+                "Migrations \(pending) are not applied yet; run `easel migrate`.",
+                code: "migrations_pending"
+            )
         }
         return ReadyView(status: "ready", database: "ok", appliedMigrations: status.applied)
     }

@@ -39,8 +39,14 @@ struct KeyController {
         }
         let secret = AuthService.apiKeyPrefix + SecureToken.make()
         let record = try await keys.create(
-            tenantID: principal.tenantID!, userID: principal.userID, name: name, prefix: String(secret.prefix(12)),
-            keyHash: SecureToken.sha256(secret), expiresAt: body.expiresAt, audit: context.audit("api_key.create"))
+            tenantID: principal.tenantID!,
+            userID: principal.userID,
+            name: name,
+            prefix: String(secret.prefix(12)),
+            keyHash: SecureToken.sha256(secret),
+            expiresAt: body.expiresAt,
+            audit: context.audit("api_key.create")
+        )
         return EditedResponse(status: .created, headers: [.cacheControl: "no-store"], response: APIKeyView(record, secret: secret))
     }
 

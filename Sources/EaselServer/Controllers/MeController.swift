@@ -28,14 +28,24 @@ struct MeController {
             let month = try await admission.monthlyUsage(tenantID: tenant.id, userID: user.id)
             let ownLimit = month.userLimit
             usage = MonthlyUsageView(
-                monthlyImages: month.images, monthlyTokens: month.tokens,
+                monthlyImages: month.images,
+                monthlyTokens: month.tokens,
                 imagesLeft: tenant.limits.monthlyImageQuota.map { max(0, $0 - month.images) },
                 tokensLeft: tenant.limits.monthlyTokenBudget.map { max(0, $0 - month.tokens) },
-                userImageLimit: ownLimit, userImagesLeft: ownLimit.map { max(0, $0 - month.userImages) }, resetsAt: month.resetsAt)
+                userImageLimit: ownLimit,
+                userImagesLeft: ownLimit.map { max(0, $0 - month.userImages) },
+                resetsAt: month.resetsAt
+            )
         }
         let view = MeView(
-            user: UserView(user), tenant: tenant.map(TenantView.init), role: user.role, limits: tenant.map { TenantView($0).limits },
-            usage: usage, csrfToken: csrf, authenticatedBy: csrf == nil ? "api_key" : "session")
+            user: UserView(user),
+            tenant: tenant.map(TenantView.init),
+            role: user.role,
+            limits: tenant.map { TenantView($0).limits },
+            usage: usage,
+            csrfToken: csrf,
+            authenticatedBy: csrf == nil ? "api_key" : "session"
+        )
         var response = try context.responseEncoder.encode(view, from: request, context: context)
         response.headers[.cacheControl] = "no-store"
         return response

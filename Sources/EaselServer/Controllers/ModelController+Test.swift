@@ -34,13 +34,21 @@ extension ModelController {
         let size = capabilities.imageSizes.first
         var generate = GenerateContentRequest(
             contents: [.user(.text("A small red circle centred on a plain white background."))],
-            generationConfig: GenerationConfig(responseModalities: [.image], imageConfig: ImageConfig(aspectRatio: ratio, imageSize: size)))
+            generationConfig: GenerationConfig(responseModalities: [.image], imageConfig: ImageConfig(aspectRatio: ratio, imageSize: size))
+        )
         if !model.systemInstruction.isEmpty { generate.systemInstruction = Content(parts: [.text(model.systemInstruction)]) }
         let started = ContinuousClock.now
         let (outcome, host) = await upstream.call(model, route: route, request: generate, streamed: false, timeout: .seconds(90), retry: .never)
         var result = TestView(
-            ok: false, outcome: "error", message: "", host: host, latencyMs: (ContinuousClock.now - started).wholeMilliseconds, attempts: 0,
-            requestedAspectRatio: ratio, requestedImageSize: size)
+            ok: false,
+            outcome: "error",
+            message: "",
+            host: host,
+            latencyMs: (ContinuousClock.now - started).wholeMilliseconds,
+            attempts: 0,
+            requestedAspectRatio: ratio,
+            requestedImageSize: size
+        )
         switch outcome {
         case .answered(let response, let attempts):
             result.attempts = attempts.count
@@ -53,7 +61,8 @@ extension ModelController {
                 result.honoredAspectRatio = honored
                 result.ok = honored == true
                 result.outcome = "image"
-                result.message = honored == true
+                result.message =
+                    honored == true
                     ? "An image came back at \(image.width ?? 0)×\(image.height ?? 0), as \(ratio) asks."
                     : "An image came back at \(image.width.map(String.init) ?? "?")×\(image.height.map(String.init) ?? "?"), which is not \(ratio): the route may drop imageConfig."
             case .promptBlocked(let reason, _):
@@ -64,7 +73,8 @@ extension ModelController {
                 result.message = "The route answered, but the image was withheld (\(reason))."
             case .noImage(let reason):
                 result.outcome = "no_image"
-                result.message = "The route answered without an image\(reason.map { " (finish reason \($0))" } ?? ""). Is \(model.apiModel) an image model?"
+                result.message =
+                    "The route answered without an image\(reason.map { " (finish reason \($0))" } ?? ""). Is \(model.apiModel) an image model?"
             }
         case .failed(let error):
             result.attempts = error.attempts.count

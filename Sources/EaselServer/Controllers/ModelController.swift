@@ -23,8 +23,12 @@ struct ModelController {
 
     func view(_ record: ModelRecord, admin: Bool, names: [UUID: String]) -> ModelView {
         let lifecycle = ModelLifecycle.decide(
-            modelName: record.name, deprecationDate: record.deprecationDate, successorID: record.successorID,
-            successorName: record.successorID.flatMap { names[$0] }, today: ModelLifecycle.today())
+            modelName: record.name,
+            deprecationDate: record.deprecationDate,
+            successorID: record.successorID,
+            successorName: record.successorID.flatMap { names[$0] },
+            today: ModelLifecycle.today()
+        )
         let notice: String?
         switch lifecycle {
         case .use(let text): notice = text
@@ -110,8 +114,10 @@ struct ModelController {
         guard let rawAPIModel = body.apiModel else { throw ValidationError(field: "apiModel", message: "is required") }
         let apiModel = try ModelRules.apiModel(rawAPIModel)
         var fields = ModelFields(
-            name: try ModelRules.name(rawName), apiModel: apiModel,
-            capabilities: body.capabilities ?? ModelCapabilities.defaults(forModel: apiModel) ?? .unknownModel)
+            name: try ModelRules.name(rawName),
+            apiModel: apiModel,
+            capabilities: body.capabilities ?? ModelCapabilities.defaults(forModel: apiModel) ?? .unknownModel
+        )
         try await apply(body, to: &fields, tenantID: tenantID, modelID: nil)
         if body.removeToken == true { throw ValidationError(field: "removeToken", message: "makes no sense on a new model") }
         let token = try body.token.map { try ModelRules.token($0) }
@@ -144,8 +150,14 @@ struct ModelController {
         let final = fields
         let action = body.enabled == false ? "model.disable" : body.enabled == true ? "model.enable" : "model.update"
         do {
-            guard let record = try await models.update(
-                current.id, scope: principal.scope, { $0 = final }, token: token, audit: context.audit(action))
+            guard
+                let record = try await models.update(
+                    current.id,
+                    scope: principal.scope,
+                    { $0 = final },
+                    token: token,
+                    audit: context.audit(action)
+                )
             else {
                 throw AppError.notFound("No model with that id.")
             }
@@ -163,8 +175,10 @@ struct ModelController {
         case .notFound: throw AppError.notFound("No model with that id.")
         case .inUse(let count):
             throw AppError(
-                .conflict, code: "model_in_use",
-                message: "\(current.name) is used by \(count) generation\(count == 1 ? "" : "s") and cannot be deleted; disable it instead.")
+                .conflict,
+                code: "model_in_use",
+                message: "\(current.name) is used by \(count) generation\(count == 1 ? "" : "s") and cannot be deleted; disable it instead."
+            )
         }
     }
 }

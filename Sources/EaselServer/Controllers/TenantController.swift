@@ -44,7 +44,9 @@ struct TenantController {
         try body.limits?.validated()(&limits)
         do {
             let record = try await tenants.create(
-                TenantStore.NewTenant(name: name, slug: slug, limits: limits), audit: context.audit("tenant.create"))
+                TenantStore.NewTenant(name: name, slug: slug, limits: limits),
+                audit: context.audit("tenant.create")
+            )
             return EditedResponse(status: .created, response: TenantView(record))
         } catch let error as StoreError {
             throw AppError.conflict(error.description.prefix(1).uppercased() + error.description.dropFirst() + ".")
@@ -78,8 +80,10 @@ struct TenantController {
 
         /// Whether it changes anything beyond what a tenant's own admins may set (retention).
         var grantsLimits: Bool {
-            let untouched = [monthlyImageQuota, monthlyTokenBudget, maxConcurrentGenerations, maxQueuedGenerations,
-                             apiKeyRequestsPerMinute, userRequestsPerMinute].allSatisfy(\.isAbsent)
+            let untouched = [
+                monthlyImageQuota, monthlyTokenBudget, maxConcurrentGenerations, maxQueuedGenerations,
+                apiKeyRequestsPerMinute, userRequestsPerMinute,
+            ].allSatisfy(\.isAbsent)
             return !untouched || quotaCountsImagelessResults != nil
         }
 

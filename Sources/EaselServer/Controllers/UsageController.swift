@@ -45,7 +45,8 @@ struct UsageController {
         let rawGrouping = request.query("groupBy") ?? "total"
         guard let groupBy = UsageStore.Grouping(rawValue: rawGrouping) else {
             throw AppError.validation(
-                ValidationError(field: "groupBy", message: "must be one of \(UsageStore.Grouping.allCases.map(\.rawValue).joined(separator: ", "))"))
+                ValidationError(field: "groupBy", message: "must be one of \(UsageStore.Grouping.allCases.map(\.rawValue).joined(separator: ", "))")
+            )
         }
         return Query(tenantID: tenantID, from: from, to: to, groupBy: groupBy)
     }
@@ -92,11 +93,17 @@ struct UsageController {
     @Sendable func json(_ request: Request, context: AppRequestContext) async throws -> UsageView {
         let query = try query(request, context: context)
         let groups = try await usage.figures(tenantID: query.tenantID, from: query.from, to: query.to, groupBy: query.groupBy)
-        let totals = query.groupBy == .total
+        let totals =
+            query.groupBy == .total
             ? groups.first : try await usage.figures(tenantID: query.tenantID, from: query.from, to: query.to, groupBy: .total).first
         return UsageView(
-            tenantId: query.tenantID, from: query.from, to: query.to, groupBy: query.groupBy.rawValue, totals: totals.map(FiguresView.init),
-            groups: groups.map(FiguresView.init))
+            tenantId: query.tenantID,
+            from: query.from,
+            to: query.to,
+            groupBy: query.groupBy.rawValue,
+            totals: totals.map(FiguresView.init),
+            groups: groups.map(FiguresView.init)
+        )
     }
 
     /// The same figures as CSV, one row per group.
@@ -109,7 +116,8 @@ struct UsageController {
         return Response(
             status: .ok,
             headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\"", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: text)))
+            body: .init(byteBuffer: ByteBuffer(string: text))
+        )
     }
 
     static let historyColumns = [
@@ -153,7 +161,8 @@ struct UsageController {
                 .contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"easel-history.csv\"",
                 .cacheControl: "no-store",
             ],
-            body: .init(byteBuffer: ByteBuffer(string: text)))
+            body: .init(byteBuffer: ByteBuffer(string: text))
+        )
     }
 
     struct PriceView: ResponseEncodable {
@@ -207,7 +216,9 @@ struct UsageController {
         func count(_ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
             guard let raw = request.query(name) else { return value }
             guard let number = Int(raw), range.contains(number) else {
-                throw AppError.validation(ValidationError(field: name, message: "must be a whole number from \(range.lowerBound) to \(range.upperBound)"))
+                throw AppError.validation(
+                    ValidationError(field: name, message: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+                )
             }
             return number
         }
@@ -220,8 +231,14 @@ struct UsageController {
         // A model of no known family has no token table to estimate from.
         let micros = family == nil ? nil : try await usage.costMicros(apiModel: model.apiModel, inputTokens: inputTokens, imageTokens: imageTokens)
         return EstimateView(
-            modelId: model.id, imageSize: size, images: images, inputImages: inputImages, inputTokens: inputTokens,
-            imageTokens: imageTokens, costUsd: micros.map { Double($0) / 1_000_000 })
+            modelId: model.id,
+            imageSize: size,
+            images: images,
+            inputImages: inputImages,
+            inputTokens: inputTokens,
+            imageTokens: imageTokens,
+            costUsd: micros.map { Double($0) / 1_000_000 }
+        )
     }
 
     struct PriceBody: Decodable {
@@ -248,8 +265,12 @@ struct UsageController {
             throw AppError.validation(ValidationError(field: "effectiveFrom", message: "is not a date such as 2026-12-01"))
         }
         let record = try await usage.setPrice(
-            apiModel: body.apiModel, kind: body.kind, usdPerMillionTokens: body.usdPerMillionTokens, effectiveFrom: body.effectiveFrom,
-            audit: context.audit("price.set"))
+            apiModel: body.apiModel,
+            kind: body.kind,
+            usdPerMillionTokens: body.usdPerMillionTokens,
+            effectiveFrom: body.effectiveFrom,
+            audit: context.audit("price.set")
+        )
         return EditedResponse(status: .created, response: PriceView(record))
     }
 }

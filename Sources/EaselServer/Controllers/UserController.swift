@@ -61,7 +61,8 @@ struct UserController {
         if let limit = try TenantRules.limit(body.monthlyImageLimit, field: "monthlyImageLimit", in: 0...10_000_000, none: "for none") {
             if let quota = try await tenants.get(tenantID)?.limits.monthlyImageQuota, limit > quota {
                 throw AppError.validation(
-                    ValidationError(field: "monthlyImageLimit", message: "must be within the tenant's quota of \(quota) images a month"))
+                    ValidationError(field: "monthlyImageLimit", message: "must be within the tenant's quota of \(quota) images a month")
+                )
             }
         }
         var audit = context.audit("user.set_limit")
@@ -127,7 +128,8 @@ struct UserController {
         do {
             created = try await users.create(
                 .init(tenantID: tenantID, email: email, displayName: displayName, role: body.role, passwordHash: hash),
-                audit: context.audit(hash == nil ? "user.invite" : "user.create"))
+                audit: context.audit(hash == nil ? "user.invite" : "user.create")
+            )
         } catch is StoreError {
             throw AppError.conflict("A user with e-mail \(email) already exists.")
         }
@@ -180,7 +182,8 @@ struct UserController {
         }
         patch.role = body.role
         patch.status = body.status
-        let action = body.status == .disabled ? "user.disable" : body.status == .active ? "user.enable" : body.role != nil ? "user.change_role" : "user.update"
+        let action =
+            body.status == .disabled ? "user.disable" : body.status == .active ? "user.enable" : body.role != nil ? "user.change_role" : "user.update"
         do {
             guard let (_, after) = try await users.update(user.id, scope: principal.scope, patch, audit: context.audit(action)) else {
                 throw AppError.notFound("No user with that id.")
@@ -230,7 +233,12 @@ struct UserController {
     func issueLink(for userID: UUID, purpose: PasswordTokenStore.Purpose, audit: AuditEntry? = nil) async throws -> (String, Date) {
         let token = SecureToken.make()
         try await passwordTokens.issue(
-            userID: userID, tokenHash: SecureToken.sha256(token), purpose: purpose, lifetime: Self.linkLifetime, audit: audit)
+            userID: userID,
+            tokenHash: SecureToken.sha256(token),
+            purpose: purpose,
+            lifetime: Self.linkLifetime,
+            audit: audit
+        )
         // The token rides in the fragment, which browsers never send to servers or in Referer headers.
         return ("\(publicURL)/set-password.html#token=\(token)", Date().addingTimeInterval(Double(Self.linkLifetime.components.seconds)))
     }

@@ -8,7 +8,11 @@ import Gemini
 enum GenerationOutcomeMapper {
     /// The terminal state of a call, whatever its outcome.
     static func finish(
-        _ outcome: UpstreamCaller.Outcome, host: String, started: ContinuousClock.Instant, options: GenerationOptions, apiModel: String
+        _ outcome: UpstreamCaller.Outcome,
+        host: String,
+        started: ContinuousClock.Instant,
+        options: GenerationOptions,
+        apiModel: String
     ) -> GenerationQueue.Finish {
         switch outcome {
         case .answered(let response, let attempts):
@@ -33,7 +37,11 @@ enum GenerationOutcomeMapper {
     /// A call that ended without an answer: the upstream's error code, or what kept it from
     /// answering.
     static func failure(
-        _ attempts: [GeminiAttempt], kind: GeminiError.Kind, message: String, host: String, started: ContinuousClock.Instant
+        _ attempts: [GeminiAttempt],
+        kind: GeminiError.Kind,
+        message: String,
+        host: String,
+        started: ContinuousClock.Instant
     ) -> GenerationQueue.Finish {
         var failed = GenerationQueue.Finish(status: .failed, attempts: attempts.count)
         failed.upstreamHost = host
@@ -51,7 +59,11 @@ enum GenerationOutcomeMapper {
     }
 
     static func finish(
-        _ response: GenerateContentResponse, attempts: [GeminiAttempt], host: String, latency: Duration, options: GenerationOptions,
+        _ response: GenerateContentResponse,
+        attempts: [GeminiAttempt],
+        host: String,
+        latency: Duration,
+        options: GenerationOptions,
         apiModel: String
     ) -> GenerationQueue.Finish {
         var finish = GenerationQueue.Finish(status: .succeeded, attempts: attempts.count)

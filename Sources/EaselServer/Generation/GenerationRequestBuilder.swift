@@ -7,7 +7,10 @@ import Gemini
 /// and the options as Google names them.
 enum GenerationRequestBuilder {
     static func build(
-        model: ModelRecord, options: GenerationOptions, inputs: [ImageData], history: [GenerationQueue.Turn] = []
+        model: ModelRecord,
+        options: GenerationOptions,
+        inputs: [ImageData],
+        history: [GenerationQueue.Turn] = []
     ) -> GenerateContentRequest {
         // Earlier turns exactly as they went: what the user sent, then the model's answer with
         // its text, images and thought signatures in their original order.
@@ -33,13 +36,16 @@ enum GenerationRequestBuilder {
         let capabilities = model.capabilities
         let imageConfig = ImageConfig(
             aspectRatio: options.aspectRatio ?? capabilities.defaultAspectRatio,
-            imageSize: options.imageSize ?? capabilities.defaultImageSize)
+            imageSize: options.imageSize ?? capabilities.defaultImageSize
+        )
         var request = GenerateContentRequest(
             contents: contents,
             generationConfig: GenerationConfig(
                 responseModalities: (options.responseModalities ?? ["TEXT", "IMAGE"]).map { Modality(rawValue: $0) },
                 imageConfig: imageConfig.aspectRatio == nil && imageConfig.imageSize == nil ? nil : imageConfig,
-                thinkingConfig: options.thinkingLevel.map { ThinkingConfig(thinkingLevel: $0) }))
+                thinkingConfig: options.thinkingLevel.map { ThinkingConfig(thinkingLevel: $0) }
+            )
+        )
         if !model.systemInstruction.isEmpty {
             request.systemInstruction = Content(parts: [.text(model.systemInstruction)])
         }

@@ -55,7 +55,11 @@ struct GenerationService: Sendable {
         }
         if let refusal = try await rateLimiter.check(principal) {
             throw AppError(
-                .tooManyRequests, code: "rate_limited", message: refusal.message, headers: [.retryAfter: "\(refusal.retryAfterSeconds)"])
+                .tooManyRequests,
+                code: "rate_limited",
+                message: refusal.message,
+                headers: [.retryAfter: "\(refusal.retryAfterSeconds)"]
+            )
         }
         let draft = try await read()
         let model: ModelRecord
@@ -69,9 +73,18 @@ struct GenerationService: Sendable {
         var apiKeyID: UUID? = nil
         if case .apiKey(let id) = principal.credential { apiKeyID = id }
         var new = GenerationStore.NewGeneration(
-            tenantID: tenantID, userID: principal.userID, apiKeyID: apiKeyID, modelID: model.id,
-            source: apiKeyID == nil ? "studio" : "api", options: draft.options, uploads: uploads, reusedImageIDs: draft.reusedImageIDs,
-            conversationID: draft.conversationID, parentID: draft.parentID, fromStart: draft.fromStart)
+            tenantID: tenantID,
+            userID: principal.userID,
+            apiKeyID: apiKeyID,
+            modelID: model.id,
+            source: apiKeyID == nil ? "studio" : "api",
+            options: draft.options,
+            uploads: uploads,
+            reusedImageIDs: draft.reusedImageIDs,
+            conversationID: draft.conversationID,
+            parentID: draft.parentID,
+            fromStart: draft.fromStart
+        )
         new.inConversation = draft.inConversation
         if draft.inline { new.inlineUnder = (worker.owner, worker.lease) }
         let id: UUID
@@ -88,7 +101,12 @@ struct GenerationService: Sendable {
     /// models are refused, a retired one is replaced by its successor or refused.
     func resolveModel(_ id: UUID, tenantID: UUID) async throws -> ModelRecord {
         guard let model = try await models.usable(id, tenantID: tenantID) else {
-            throw AppError(.notFound, code: "unknown_model", message: "No model with id \(id.uuidString.lowercased()) is available to you.", field: "modelId")
+            throw AppError(
+                .notFound,
+                code: "unknown_model",
+                message: "No model with id \(id.uuidString.lowercased()) is available to you.",
+                field: "modelId"
+            )
         }
         return try await resolve(model, tenantID: tenantID)
     }
@@ -100,15 +118,23 @@ struct GenerationService: Sendable {
             throw AppError(.conflict, code: "model_disabled", message: "\(model.name) is disabled. Choose another model.", field: "modelId")
         }
         switch ModelLifecycle.decide(
-            modelName: model.name, deprecationDate: model.deprecationDate, successorID: model.successorID,
+            modelName: model.name,
+            deprecationDate: model.deprecationDate,
+            successorID: model.successorID,
             successorName: try await model.successorID.asyncMap { try await models.usable($0, tenantID: tenantID)?.name } ?? nil,
-            today: ModelLifecycle.today())
+            today: ModelLifecycle.today()
+        )
         {
         case .use:
             return model
         case .redirect(let successorID, _):
             guard let successor = try await models.usable(successorID, tenantID: tenantID), successor.enabled else {
-                throw AppError(.conflict, code: "model_retired", message: "\(model.name) is retired and its successor is not available.", field: "modelId")
+                throw AppError(
+                    .conflict,
+                    code: "model_retired",
+                    message: "\(model.name) is retired and its successor is not available.",
+                    field: "modelId"
+                )
             }
             return successor
         case .retired(let message):
@@ -124,14 +150,20 @@ struct GenerationService: Sendable {
             return AppError(.notFound, code: "unknown_generation", message: "No generation of yours has that id.", field: "parentId")
         case .parentNotFinished(let status):
             return AppError(
-                .conflict, code: "parent_not_succeeded",
-                message: "A turn can only continue from a succeeded generation; that one is \(status.rawValue).", field: "parentId")
+                .conflict,
+                code: "parent_not_succeeded",
+                message: "A turn can only continue from a succeeded generation; that one is \(status.rawValue).",
+                field: "parentId"
+            )
         case .imageNotFound(let index):
             return AppError(.notFound, code: "unknown_image", message: "No image of your tenant has that id.", field: "inputImageIds[\(index)]")
         case .quotaExceeded(let refusal):
             return AppError(
-                .tooManyRequests, code: QuotaMessage.code(refusal), message: QuotaMessage.text(refusal),
-                headers: [.retryAfter: "\(QuotaMessage.retryAfterSeconds(refusal))"])
+                .tooManyRequests,
+                code: QuotaMessage.code(refusal),
+                message: QuotaMessage.text(refusal),
+                headers: [.retryAfter: "\(QuotaMessage.retryAfterSeconds(refusal))"]
+            )
         }
     }
 

@@ -37,8 +37,15 @@ final class GenerationWorker: Service, Sendable {
     }
 
     init(
-        images: ImageStore, queue: GenerationQueue, models: ModelStore, upstream: UpstreamCaller, concurrency: Int, lease: Duration = .seconds(60),
-        cancelPoll: Duration = .seconds(1), signals: GenerationSignals = GenerationSignals(), logger: Logger
+        images: ImageStore,
+        queue: GenerationQueue,
+        models: ModelStore,
+        upstream: UpstreamCaller,
+        concurrency: Int,
+        lease: Duration = .seconds(60),
+        cancelPoll: Duration = .seconds(1),
+        signals: GenerationSignals = GenerationSignals(),
+        logger: Logger
     ) {
         self.images = images
         self.queue = queue
@@ -136,7 +143,9 @@ final class GenerationWorker: Service, Sendable {
                 }
                 do {
                     // Bounded, so an unreachable database cannot hold the loop (and shutdown) forever.
-                    let queue = self.queue, owner = self.owner, lease = self.lease
+                    let queue = self.queue
+                    let owner = self.owner
+                    let lease = self.lease
                     if let job = try await withAbandoningTimeout(.seconds(10), operation: { try await queue.claim(owner: owner, lease: lease) }) {
                         // Registered before the next claim, so the slot count is never behind.
                         let call = Task { try await self.execute(job) }
@@ -163,7 +172,6 @@ final class GenerationWorker: Service, Sendable {
         await wake.wait(timeout: .milliseconds(500))
     }
 
-
     /// Runs `body` for a generation stored `queued` by a request that waits on it (an inline
     /// call), once it may run: when this instance has a free slot (the same `EASEL_WORKERS`
     /// bound as queued jobs) and the tenant is under its `maxConcurrentGenerations`. While it
@@ -171,7 +179,9 @@ final class GenerationWorker: Service, Sendable {
     /// queued job. `body` runs in its own task; cancelling the caller cancels it too, and a
     /// caller cancelled while waiting leaves the row `canceled`.
     func runInline<T: Sendable>(
-        _ id: UUID, tenantID: UUID, _ body: @escaping @Sendable () async -> T
+        _ id: UUID,
+        tenantID: UUID,
+        _ body: @escaping @Sendable () async -> T
     ) async throws -> T {
         let turn = WakeSignal()
         state.withLock { state in
@@ -204,7 +214,11 @@ final class GenerationWorker: Service, Sendable {
                         state.slotWaiters[id] = nil
                         state.stops[id] = { task.cancel() }
                     }
-                    let result = await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+                    let result = await withTaskCancellationHandler {
+                        await task.value
+                    } onCancel: {
+                        task.cancel()
+                    }
                     return result
                 case .notQueued:
                     // Canceled by its user (or ended by another instance) while it waited.

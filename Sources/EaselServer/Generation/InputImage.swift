@@ -38,7 +38,11 @@ struct InputImage: Decodable, Sendable {
     func decoded(field: String) throws -> ImageData {
         var declared = mimeType
         let tooLarge = AppError(
-            .contentTooLarge, code: "image_too_large", message: "\(field) is larger than \(Self.maxBytes / 1024 / 1024) MB.", field: field)
+            .contentTooLarge,
+            code: "image_too_large",
+            message: "\(field) is larger than \(Self.maxBytes / 1024 / 1024) MB.",
+            field: field
+        )
         let data: Data
         if let bytes {
             guard bytes.count <= Self.maxBytes else { throw tooLarge }
@@ -62,14 +66,18 @@ struct InputImage: Decodable, Sendable {
         }
         guard let info = ImageInfo.read(data) else {
             throw AppError(
-                .unsupportedMediaType, code: "unsupported_image",
-                message: "\(field) is not a PNG, JPEG, WebP or HEIC/HEIF image (judged by its bytes).", field: field)
+                .unsupportedMediaType,
+                code: "unsupported_image",
+                message: "\(field) is not a PNG, JPEG, WebP or HEIC/HEIF image (judged by its bytes).",
+                field: field
+            )
         }
         if let declared, declared.lowercased() != info.format.mimeType,
             !(info.format == .jpeg && declared.lowercased() == "image/jpg")
         {
             throw AppError.validation(
-                ValidationError(field: field, message: "is declared \(declared) but its bytes are \(info.format.rawValue.uppercased())"))
+                ValidationError(field: field, message: "is declared \(declared) but its bytes are \(info.format.rawValue.uppercased())")
+            )
         }
         return ImageData(data: data, mimeType: info.format.mimeType, width: info.width, height: info.height)
     }

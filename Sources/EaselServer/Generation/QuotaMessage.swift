@@ -8,11 +8,14 @@ enum QuotaMessage {
         let resets = refusal.resetsAt.formatted(.iso8601)
         switch refusal.limit {
         case .images:
-            return "\(refusal.tenantName) has used its monthly image quota (\(refusal.used) of \(refusal.allowed) images this calendar month, UTC, counting generations still running); it resets at \(resets)."
+            return
+                "\(refusal.tenantName) has used its monthly image quota (\(refusal.used) of \(refusal.allowed) images this calendar month, UTC, counting generations still running); it resets at \(resets)."
         case .userImages:
-            return "You have used your monthly image limit (\(refusal.used) of \(refusal.allowed) images this calendar month, UTC, set by \(refusal.tenantName)'s admins); it resets at \(resets)."
+            return
+                "You have used your monthly image limit (\(refusal.used) of \(refusal.allowed) images this calendar month, UTC, set by \(refusal.tenantName)'s admins); it resets at \(resets)."
         case .tokens:
-            return "\(refusal.tenantName) has used its monthly token budget (\(refusal.used) of \(refusal.allowed) tokens this calendar month, UTC); it resets at \(resets)."
+            return
+                "\(refusal.tenantName) has used its monthly token budget (\(refusal.used) of \(refusal.allowed) tokens this calendar month, UTC); it resets at \(resets)."
         case .inFlight:
             return "\(refusal.tenantName) already has \(refusal.used) generations running or waiting, as many as it may; try again when one finishes."
         }

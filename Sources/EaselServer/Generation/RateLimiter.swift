@@ -20,12 +20,17 @@ struct RateLimiter: Sendable {
         var apiKeyID: UUID? = nil
         if case .apiKey(let id) = principal.credential { apiKeyID = id }
         let decisions = try await store.hit(
-            tenantID: principal.tenantID, apiKeyID: apiKeyID, userID: principal.userID,
-            defaultPerAPIKey: perAPIKey, defaultPerUser: perUser)
+            tenantID: principal.tenantID,
+            apiKeyID: apiKeyID,
+            userID: principal.userID,
+            defaultPerAPIKey: perAPIKey,
+            defaultPerUser: perUser
+        )
         guard let refused = decisions.first(where: { !$0.allowed }) else { return nil }
         let what = refused.scope == .apiKey ? "an API key" : "a user"
         return Refusal(
             message: "Too many generation requests: \(what) may send \(refused.limit) per minute. Try again in \(refused.retryAfterSeconds) s.",
-            retryAfterSeconds: refused.retryAfterSeconds)
+            retryAfterSeconds: refused.retryAfterSeconds
+        )
     }
 }

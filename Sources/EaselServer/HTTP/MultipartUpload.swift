@@ -37,9 +37,12 @@ struct MultipartUpload {
             let parameters = Self.dispositionParameters(disposition)
             parts.append(
                 Part(
-                    name: parameters["name"] ?? "", filename: parameters["filename"],
+                    name: parameters["name"] ?? "",
+                    filename: parameters["filename"],
                     contentType: headers.first { $0.0.lowercased() == "content-type" }?.1.trimmingCharacters(in: .whitespaces),
-                    data: Data(buffer: body)))
+                    data: Data(buffer: body)
+                )
+            )
             headers = []
             body.clear()
         }

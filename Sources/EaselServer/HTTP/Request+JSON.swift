@@ -6,19 +6,26 @@ extension Request {
     /// Decodes the JSON body as `T`, refusing wrong content types, bodies over `maxBytes` and
     /// malformed JSON with a 4xx whose message names the problem (and the field, where there is one).
     func decodeJSON<T: Decodable>(
-        as type: T.Type, context: some RequestContext, maxBytes: Int = 1024 * 1024
+        as type: T.Type,
+        context: some RequestContext,
+        maxBytes: Int = 1024 * 1024
     ) async throws -> T {
         if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
             throw AppError(
-                .unsupportedMediaType, code: "unsupported_media_type",
-                message: "Expected Content-Type application/json, got \(contentType).")
+                .unsupportedMediaType,
+                code: "unsupported_media_type",
+                message: "Expected Content-Type application/json, got \(contentType)."
+            )
         }
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: maxBytes)
         } catch is NIOTooManyBytesError {
             throw AppError(
-                .contentTooLarge, code: "payload_too_large", message: "The request body is larger than \(maxBytes) bytes.")
+                .contentTooLarge,
+                code: "payload_too_large",
+                message: "The request body is larger than \(maxBytes) bytes."
+            )
         }
         guard buffer.readableBytes > 0 else {
             throw AppError.badRequest("The request body is empty; expected a JSON object.", code: "invalid_json")
@@ -45,7 +52,10 @@ extension Request {
                     // An escaped backslash before it (\\u0000) is text, not a NUL: count the backslashes.
                     var slashes = 0
                     var j = i - 1
-                    while j >= 0, bytes[j] == UInt8(ascii: "\\") { slashes += 1; j -= 1 }
+                    while j >= 0, bytes[j] == UInt8(ascii: "\\") {
+                        slashes += 1
+                        j -= 1
+                    }
                     if slashes % 2 == 1 { return true }
                 }
                 i += 1

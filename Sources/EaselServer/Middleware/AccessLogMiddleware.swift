@@ -7,7 +7,9 @@ struct AccessLogMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
     func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let started = ContinuousClock.now
         let response = try await next(request, context)
@@ -17,7 +19,8 @@ struct AccessLogMiddleware: RouterMiddleware {
             metadata: [
                 "status": "\(response.status.code)",
                 "duration_ms": "\(elapsed.wholeMilliseconds)",
-            ])
+            ]
+        )
         return response
     }
 }

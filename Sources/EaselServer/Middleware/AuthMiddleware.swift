@@ -37,8 +37,10 @@ struct AuthMiddleware: RouterMiddleware {
                     let expected = SecureToken.csrfToken(forSession: token, key: auth.csrfKey)
                     guard let given = request.headers[Self.csrfHeader], SecureToken.constantTimeEquals(given, expected) else {
                         throw AppError(
-                            .forbidden, code: "csrf_failed",
-                            message: "This request needs the X-CSRF-Token header your log-in returned (GET /api/v1/me returns it again).")
+                            .forbidden,
+                            code: "csrf_failed",
+                            message: "This request needs the X-CSRF-Token header your log-in returned (GET /api/v1/me returns it again)."
+                        )
                     }
                 }
                 context.identity = identity

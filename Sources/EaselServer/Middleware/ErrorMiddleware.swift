@@ -14,7 +14,9 @@ struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
     func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         do {
             return try await next(request, context)
@@ -40,18 +42,26 @@ struct ErrorMiddleware: RouterMiddleware {
             return unexpected(error, context: context)
         case let error as HTTPError:
             return AppError(
-                error.status, code: code(for: error.status),
-                message: error.body ?? defaultMessage(for: error.status, request: request), headers: error.headers)
+                error.status,
+                code: code(for: error.status),
+                message: error.body ?? defaultMessage(for: error.status, request: request),
+                headers: error.headers
+            )
         case let error as PSQLError where PostgresErrorMessage.isBadValue(error):
             // A value the schema refuses (out of range, too long, a check): the client's input.
             return AppError(
-                .badRequest, code: "invalid_value",
-                message: "A value in the request is out of range or not allowed\(PostgresErrorMessage.constraint(error).map { " (\($0))" } ?? "").")
+                .badRequest,
+                code: "invalid_value",
+                message: "A value in the request is out of range or not allowed\(PostgresErrorMessage.constraint(error).map { " (\($0))" } ?? "")."
+            )
         case is NIOTooManyBytesError:
             return AppError(.contentTooLarge, code: "payload_too_large", message: "The request body is too large.")
         case let error as any HTTPResponseError:
             return AppError(
-                error.status, code: code(for: error.status), message: defaultMessage(for: error.status, request: request))
+                error.status,
+                code: code(for: error.status),
+                message: defaultMessage(for: error.status, request: request)
+            )
         default:
             return unexpected(error, context: context)
         }
@@ -63,8 +73,10 @@ struct ErrorMiddleware: RouterMiddleware {
         let description = (error as? PSQLError).map(PostgresErrorMessage.describeForLog) ?? String(reflecting: error)
         context.logger.error("unexpected error", metadata: ["error": "\(description)", "error.type": "\(type(of: error))"])
         return AppError(
-            .internalServerError, code: "internal_error",
-            message: "Something went wrong on our side. Quote request id \(context.requestID) when reporting it.")
+            .internalServerError,
+            code: "internal_error",
+            message: "Something went wrong on our side. Quote request id \(context.requestID) when reporting it."
+        )
     }
 
     static func code(for status: HTTPResponse.Status) -> String {

@@ -21,7 +21,9 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     ].joined(separator: "; ")
 
     func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var response = try await next(request, context)
         // A route that serves foreign HTML (Google's search entry point) sets a stricter,

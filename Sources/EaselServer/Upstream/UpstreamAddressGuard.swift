@@ -48,7 +48,8 @@ struct UpstreamAddressGuard: Sendable {
         switch address {
         case .v4(let v4):
             let value = UInt32(bigEndian: v4.address.sin_addr.s_addr)
-            let a = value >> 24, b = (value >> 16) & 0xFF
+            let a = value >> 24
+            let b = (value >> 16) & 0xFF
             if a == 127 { return "a loopback address" }
             if a == 10 || (a == 172 && (16...31).contains(b)) || (a == 192 && b == 168) { return "a private address" }
             if a == 169 && b == 254 { return "a link-local address (cloud metadata lives here)" }

@@ -50,7 +50,9 @@ struct UpstreamCaller: Sendable {
                 guard let token = route.token else {
                     throw RouteRefusal(
                         code: "no_upstream_credentials",
-                        message: "\(model.name) is your tenant's own model but has no token: add your own Gemini API key to it (the platform's key serves platform models only).")
+                        message:
+                            "\(model.name) is your tenant's own model but has no token: add your own Gemini API key to it (the platform's key serves platform models only)."
+                    )
                 }
                 return GeminiEndpoint(baseURL: platformEndpoint.baseURL, apiKey: token)
             }
@@ -64,7 +66,8 @@ struct UpstreamCaller: Sendable {
             } catch {
                 throw RouteRefusal(
                     code: "upstream_address_refused",
-                    message: "Not sent: the model's base URL is refused now: \(error); tenant models must reach public addresses.")
+                    message: "Not sent: the model's base URL is refused now: \(error); tenant models must reach public addresses."
+                )
             }
         }
         return GeminiEndpoint(baseURL: baseURL, apiKey: route.token)
@@ -74,8 +77,12 @@ struct UpstreamCaller: Sendable {
     /// arrives and answer with the merged response; unary calls answer with the response as sent.
     /// Never throws: every way a call can end is an `Outcome`.
     func call(
-        _ model: ModelRecord, route: ModelStore.Route, request: GenerateContentRequest, streamed: Bool,
-        timeout: Duration? = nil, retry: RetryPolicy = .default,
+        _ model: ModelRecord,
+        route: ModelStore.Route,
+        request: GenerateContentRequest,
+        streamed: Bool,
+        timeout: Duration? = nil,
+        retry: RetryPolicy = .default,
         onChunk: @Sendable (GenerateContentResponse) async throws -> Void = { _ in }
     ) async -> (outcome: Outcome, host: String) {
         let endpoint: GeminiEndpoint

@@ -79,8 +79,13 @@ struct GenerationView: ResponseEncodable {
         imageCount = record.imageCount
         groundingSources = GroundingView(json: record.groundingJSON)
         usage = Usage(
-            promptTokens: record.promptTokens, promptImageTokens: record.promptImageTokens, outputTokens: record.outputTokens,
-            imageTokens: record.imageTokens, thoughtTokens: record.thoughtTokens, totalTokens: record.totalTokens)
+            promptTokens: record.promptTokens,
+            promptImageTokens: record.promptImageTokens,
+            outputTokens: record.outputTokens,
+            imageTokens: record.imageTokens,
+            thoughtTokens: record.thoughtTokens,
+            totalTokens: record.totalTokens
+        )
         costUsd = record.costMicros.map { Double($0) / 1_000_000 }
         attempts = record.attempts
         upstreamHost = record.upstreamHost
@@ -88,7 +93,8 @@ struct GenerationView: ResponseEncodable {
         honoredImageConfig = record.honoredImageConfig
         blockReason = record.blockReason
         finishReason = record.finishReason
-        error = record.status == .failed || record.status == .blocked
+        error =
+            record.status == .failed || record.status == .blocked
             ? ErrorView(code: record.errorCode ?? record.blockReason ?? "failed", message: record.errorMessage ?? "") : nil
         createdAt = record.createdAt
         startedAt = record.startedAt
@@ -134,7 +140,9 @@ struct GenerationView: ResponseEncodable {
             imageSearchQueries = metadata.imageSearchQueries ?? []
             sources = (metadata.groundingChunks ?? []).compactMap { chunk in
                 if let web = chunk.web, let uri = web.uri { return Source(kind: "web", title: web.title, uri: uri) }
-                if let image = chunk.image, let uri = image.uri { return Source(kind: "image", title: image.title, uri: uri, imageUri: image.imageUri) }
+                if let image = chunk.image, let uri = image.uri {
+                    return Source(kind: "image", title: image.title, uri: uri, imageUri: image.imageUri)
+                }
                 return nil
             }
             searchEntryPointHtml = metadata.searchEntryPoint?.renderedContent

@@ -44,15 +44,29 @@ struct ModelView: ResponseEncodable {
     func encode(to encoder: any Encoder) throws {
         // Both write into the same JSON object.
         try Shown(
-            id: record.id, tenantId: record.tenantID, scope: record.tenantID == nil ? "platform" : "tenant", name: record.name,
-            apiModel: record.apiModel, description: record.description, groupName: record.groupName, sortOrder: record.sortOrder,
-            enabled: record.enabled, capabilities: record.capabilities, deprecationDate: record.deprecationDate,
-            successorId: record.successorID, notice: notice
+            id: record.id,
+            tenantId: record.tenantID,
+            scope: record.tenantID == nil ? "platform" : "tenant",
+            name: record.name,
+            apiModel: record.apiModel,
+            description: record.description,
+            groupName: record.groupName,
+            sortOrder: record.sortOrder,
+            enabled: record.enabled,
+            capabilities: record.capabilities,
+            deprecationDate: record.deprecationDate,
+            successorId: record.successorID,
+            notice: notice
         ).encode(to: encoder)
         guard admin else { return }
         try AdminShown(
-            systemInstruction: record.systemInstruction, baseUrl: record.baseURL, hasToken: record.tokenHint != nil,
-            tokenHint: record.tokenHint, visibleToAll: record.visibleToAll, tenantIds: record.tenantIDs, createdAt: record.createdAt,
+            systemInstruction: record.systemInstruction,
+            baseUrl: record.baseURL,
+            hasToken: record.tokenHint != nil,
+            tokenHint: record.tokenHint,
+            visibleToAll: record.visibleToAll,
+            tenantIds: record.tenantIDs,
+            createdAt: record.createdAt,
             updatedAt: record.updatedAt
         ).encode(to: encoder)
     }

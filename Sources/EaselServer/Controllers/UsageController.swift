@@ -120,11 +120,6 @@ struct UsageController {
         )
     }
 
-    static let historyColumns = [
-        "id", "created_at", "user", "model", "status", "prompt", "aspect_ratio", "image_size", "images", "prompt_tokens",
-        "prompt_image_tokens", "output_tokens", "image_tokens", "thought_tokens", "cost_usd", "latency_ms", "attempts", "error_code", "block_reason",
-        "upstream_host", "conversation_id",
-    ]
     static let maxHistoryRows = 100_000
 
     /// History as CSV, with the filters and scope of `GET /api/v1/generations` (members: their
@@ -133,25 +128,12 @@ struct UsageController {
         let principal = try context.requirePrincipal()
         let filter = try GenerationController.filter(request)
         let scope = Policy.generationScope(for: principal)
-        var text = Self.historyColumns.joined(separator: ",") + "\r\n"
+        var text = CSV.headerLine(CSV.historyColumns)
         var cursor: Cursor? = nil
         var written = 0
-        let iso = Date.ISO8601FormatStyle()
         repeat {
             let page = try await generations.list(scope: scope, filter: filter, limit: 200, before: cursor)
-            for g in page.items {
-                let fields: [String] = [
-                    g.id.uuidString.lowercased(), g.createdAt.formatted(iso), CSV.field(g.userEmail), CSV.field(g.modelName),
-                    g.status.rawValue, CSV.field(g.options.prompt), g.options.aspectRatio ?? "", g.options.imageSize ?? "",
-                    "\(g.imageCount)", g.promptTokens.map(String.init) ?? "", g.promptImageTokens.map(String.init) ?? "",
-                    g.outputTokens.map(String.init) ?? "",
-                    g.imageTokens.map(String.init) ?? "", g.thoughtTokens.map(String.init) ?? "",
-                    g.costMicros.map { String(format: "%.6f", Double($0) / 1_000_000) } ?? "", g.latencyMs.map(String.init) ?? "",
-                    "\(g.attempts)", CSV.field(g.errorCode ?? ""), CSV.field(g.blockReason ?? ""), CSV.field(g.upstreamHost ?? ""),
-                    g.conversationID?.uuidString.lowercased() ?? "",
-                ]
-                text += fields.joined(separator: ",") + "\r\n"
-            }
+            for g in page.items { text += CSV.line(g, CSV.historyColumns) }
             written += page.items.count
             cursor = try page.nextCursor.map { try Cursor(decoding: $0) }
         } while cursor != nil && written < Self.maxHistoryRows

@@ -14,8 +14,6 @@ public enum Policy {
         case assignRole(Role, tenantID: UUID, currentRole: Role?)
         /// Read the audit log of `tenantID` (nil: of the whole platform).
         case readAudit(tenantID: UUID?)
-        /// Create API keys for oneself.
-        case createOwnAPIKey
         /// Create, change or delete model configs of `tenantID` (nil: platform-wide ones).
         case manageModels(tenantID: UUID?)
         /// Read the price table.
@@ -59,11 +57,6 @@ public enum Policy {
             }
             try requireTenantAdmin(principal, of: tenantID, doing: "manage its models")
 
-        case .createOwnAPIKey:
-            guard principal.tenantID != nil else {
-                throw .forbidden("API keys belong to a tenant's users; platform admins have none.")
-            }
-
         case .readPrices:
             guard principal.role != .member else { throw .forbidden("Prices are for tenant owners, admins and platform admins.") }
 
@@ -81,6 +74,15 @@ public enum Policy {
         case .owner, .admin: return principal.tenantID
         case .member: throw .forbidden("Usage figures are for tenant owners and admins.")
         }
+    }
+
+    /// The caller's tenant, for what only a tenant's users have (`what`: "Generations",
+    /// "API keys", ...); platform admins have no tenant.
+    public static func tenant(of principal: Principal, for what: String) throws(PolicyError) -> UUID {
+        guard let tenantID = principal.tenantID else {
+            throw .forbidden("\(what) belong to a tenant's users; platform admins have no tenant.")
+        }
+        return tenantID
     }
 
     /// Which generations `principal` sees: their own (members), their tenant's (owners and

@@ -20,10 +20,13 @@ public struct Principal: Sendable, Equatable {
         self.role = role
         self.email = email
         self.credential = credential
+        // The schema holds it too (a CHECK on users): only platform admins have no tenant.
+        precondition(tenantID != nil || role == .platformAdmin, "a tenant user without a tenant")
     }
 
     /// Which tenants' rows this principal may read: one, or (platform admins) all.
     public var scope: TenantScope {
-        role == .platformAdmin ? .all : .tenant(tenantID!)
+        guard role != .platformAdmin, let tenantID else { return .all }
+        return .tenant(tenantID)
     }
 }

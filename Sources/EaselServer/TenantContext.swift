@@ -15,9 +15,7 @@ struct TenantContext: ChildRequestContext {
 
     init(context: AppRequestContext) throws {
         let caller = try context.requirePrincipal()
-        guard let tenantID = caller.tenantID else {
-            throw AppError(.forbidden, code: "forbidden", message: "This belongs to a tenant's users; platform admins have no tenant.")
-        }
+        let tenantID = try Policy.tenant(of: caller, for: "These routes")
         self.coreContext = context.coreContext
         self.caller = caller
         self.tenantID = tenantID

@@ -89,6 +89,28 @@ import Testing
         Principal(userID: UUID(), tenantID: tenant, role: role, email: "x@y.z", credential: .apiKey(id: UUID()))
     }
 
+    @Test func usageIsReadWithinTheCallersTenantAndPricesBelongToAdmins() throws {
+        let root = principal(.platformAdmin, tenant: nil)
+        #expect(try Policy.usageTenant(for: root, requested: globex) == globex)
+        #expect(try Policy.usageTenant(for: root, requested: nil) == nil)
+        // An owner asking for another tenant gets their own.
+        #expect(try Policy.usageTenant(for: principal(.owner, tenant: acme), requested: globex) == acme)
+        #expect(throws: PolicyError.self) { try Policy.usageTenant(for: principal(.member, tenant: acme), requested: nil) }
+        try Policy.authorize(.readPrices, for: principal(.admin, tenant: acme))
+        #expect(throws: PolicyError.self) { try Policy.authorize(.readPrices, for: principal(.member, tenant: acme)) }
+        try Policy.authorize(.setPrices, for: root)
+        #expect(throws: PolicyError.self) { try Policy.authorize(.setPrices, for: principal(.owner, tenant: acme)) }
+    }
+
+    @Test func generationsAreSeenByRoleAndBelongToTenants() throws {
+        let member = principal(.member, tenant: acme)
+        #expect(Policy.generationScope(for: member) == GenerationScope(tenantID: acme, userID: member.userID))
+        #expect(Policy.generationScope(for: principal(.admin, tenant: acme)) == GenerationScope(tenantID: acme, userID: nil))
+        #expect(Policy.generationScope(for: principal(.platformAdmin, tenant: nil)) == GenerationScope(tenantID: nil, userID: nil))
+        #expect(try Policy.tenant(of: member, for: "Generations") == acme)
+        #expect(throws: PolicyError.self) { try Policy.tenant(of: principal(.platformAdmin, tenant: nil), for: "Generations") }
+    }
+
     @Test func modelsAreManagedWithinTheirScope() throws {
         let root = principal(.platformAdmin, tenant: nil)
         try Policy.authorize(.manageModels(tenantID: nil), for: root)

@@ -42,8 +42,14 @@ struct GeminiCompatController {
 
     // MARK: callers and models
 
+    /// The caller of a Gemini-compatible route: a tenant API key's principal and its tenant.
+    struct Caller {
+        var principal: Principal
+        var tenantID: UUID
+    }
+
     /// The tenant principal of the API key in `x-goog-api-key` or `?key=`.
-    func principal(_ request: Request) async throws -> Principal {
+    func caller(_ request: Request) async throws -> Caller {
         let key = request.headers[HTTPField.Name("x-goog-api-key")!] ?? request.query("key")
         guard let key, !key.isEmpty else {
             throw GoogleError(
@@ -58,10 +64,10 @@ struct GeminiCompatController {
         } catch let error as AppError where error.status == .unauthorized {
             throw GoogleError(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key. (\(error.message))")
         }
-        guard identity.principal.tenantID != nil else {
+        guard let tenantID = identity.principal.tenantID else {
             throw GoogleError(403, "PERMISSION_DENIED", "This key belongs to no tenant.")
         }
-        return identity.principal
+        return Caller(principal: identity.principal, tenantID: tenantID)
     }
 
     /// The config `name` names for `tenantID` (see the type's notes), resolved for use today,
@@ -115,15 +121,15 @@ struct GeminiCompatController {
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
-        let usable = try await models.listUsable(tenantID: principal.tenantID!)
+        let caller = try await caller(request)
+        let usable = try await models.listUsable(tenantID: caller.tenantID)
         return try Self.json(JSONValue.object(["models": .array(usable.map { Self.modelView($0, all: usable) })]))
     }
 
     @Sendable func getModel(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let caller = try await caller(request)
         let target = try context.parameters.require("target")
-        let (model, visible) = try await config(named: target, tenantID: principal.tenantID!)
+        let (model, visible) = try await config(named: target, tenantID: caller.tenantID)
         return try Self.json(Self.modelView(model, all: visible.filter(\.enabled)))
     }
 
@@ -136,11 +142,11 @@ struct GeminiCompatController {
         guard method == "generateContent" || method == "streamGenerateContent" else {
             throw GoogleError(404, "NOT_FOUND", "Method \(method) is not found; Easel serves generateContent and streamGenerateContent.")
         }
-        let principal = try await principal(request)
+        let caller = try await caller(request)
         var body = GenerateContentRequest(contents: [])
         let accepted = try await resolvedForGoogle {
-            try await service.submit(by: principal) {
-                let model = try await find(named: String(target[..<colon]), tenantID: principal.tenantID!).model
+            try await service.submit(by: caller.principal) {
+                let model = try await find(named: String(target[..<colon]), tenantID: caller.tenantID).model
                 body = try await Self.readBody(request)
                 return GenerationService.Draft(
                     model: .config(model),

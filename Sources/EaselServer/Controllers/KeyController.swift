@@ -28,7 +28,7 @@ struct KeyController {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<APIKeyView> {
         let principal = try context.requirePrincipal()
-        try Policy.authorize(.createOwnAPIKey, for: principal)
+        let tenantID = try Policy.tenant(of: principal, for: "API keys")
         let body = try await request.decodeJSON(as: CreateBody.self, context: context)
         let name = body.name.trimmingWhitespace()
         guard (1...100).contains(name.unicodeScalars.count) else {
@@ -39,7 +39,7 @@ struct KeyController {
         }
         let secret = AuthService.apiKeyPrefix + SecureToken.make()
         let record = try await keys.create(
-            tenantID: principal.tenantID!,
+            tenantID: tenantID,
             userID: principal.userID,
             name: name,
             prefix: String(secret.prefix(12)),

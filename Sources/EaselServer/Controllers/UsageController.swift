@@ -185,9 +185,7 @@ struct UsageController {
     /// `promptChars` characters. Thinking and text output come on top.
     @Sendable func estimate(_ request: Request, context: AppRequestContext) async throws -> EstimateView {
         let principal = try context.requirePrincipal()
-        guard let tenantID = principal.tenantID else {
-            throw AppError(.forbidden, code: "forbidden", message: "Estimates are for a tenant's users.")
-        }
+        let tenantID = try Policy.tenant(of: principal, for: "Estimates")
         guard let modelID = try request.uuidQuery("modelId"), let model = try await models.usable(modelID, tenantID: tenantID) else {
             throw AppError(.notFound, code: "unknown_model", message: "No model with that id is available to you.", field: "modelId")
         }

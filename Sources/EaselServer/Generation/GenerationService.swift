@@ -50,9 +50,7 @@ struct GenerationService: Sendable {
     /// Admits a request: counted against the caller's rate limits first (so a flood of bad
     /// requests is limited too), then read by `read`, checked, and stored `queued`.
     func submit(by principal: Principal, _ read: () async throws -> Draft) async throws -> Accepted {
-        guard let tenantID = principal.tenantID else {
-            throw AppError(.forbidden, code: "forbidden", message: "Generations belong to a tenant's users; platform admins have no tenant.")
-        }
+        let tenantID = try Policy.tenant(of: principal, for: "Generations")
         if let refusal = try await rateLimiter.check(principal) {
             throw AppError(
                 .tooManyRequests,

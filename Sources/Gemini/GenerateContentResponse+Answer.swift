@@ -1,34 +1,5 @@
 import Foundation
 
-/// An image the model returned.
-public struct GeneratedImage: Sendable, Hashable {
-    public var data: Data
-    public var mimeType: String
-    /// Size read from the image's own header (nil if the bytes are not a known format).
-    public var width: Int?
-    public var height: Int?
-    /// The signature to send back with this image in later turns.
-    public var thoughtSignature: String?
-    /// Whether the model produced this image while thinking (an interim draft).
-    public var isThought: Bool
-    /// Where the image sits: candidate index and part index.
-    public var candidateIndex: Int
-    public var partIndex: Int
-}
-
-/// What a response amounts to. Safety refusals are results, not errors: the call worked and
-/// Google said no.
-public enum GenerationOutcome: Sendable, Hashable {
-    /// At least one (non-thought) image came back.
-    case images
-    /// The prompt was refused before generation (`promptFeedback.blockReason`).
-    case promptBlocked(BlockReason, message: String?)
-    /// Generation stopped for a safety or policy reason (`IMAGE_SAFETY`, `PROHIBITED_CONTENT`, ...).
-    case candidateBlocked(FinishReason, message: String?)
-    /// The model answered without an image (text only, or `NO_IMAGE`).
-    case noImage(FinishReason?)
-}
-
 extension GenerateContentResponse {
     /// Every inline image of every candidate, with its size read from its header. Thought
     /// images (drafts) are included and marked; use `finalImages` for the answer.
@@ -121,24 +92,5 @@ extension GenerateContentResponse {
         }
         merged.candidates = order.compactMap { byIndex[$0] }
         return merged
-    }
-}
-
-extension Part {
-    /// Adds a streamed chunk's part to the parts received so far: a text chunk (no inline data,
-    /// nothing this client does not model) continues the last part when that is text of the same
-    /// kind (thought or answer) and the two are not both signed, and the joined part keeps
-    /// whichever signature came; anything else is a part of its own. A signature-only part may
-    /// come without `text`: it continues the text as an empty chunk.
-    public static func appendStreamed(_ part: Part, to parts: inout [Part]) {
-        if part.inlineData == nil, part.unknownFields.isEmpty, part.text != nil || part.thoughtSignature != nil,
-            let last = parts.last, let lastText = last.text, last.inlineData == nil,
-            last.isThought == part.isThought, last.thoughtSignature == nil || part.thoughtSignature == nil
-        {
-            parts[parts.count - 1].text = lastText + (part.text ?? "")
-            parts[parts.count - 1].thoughtSignature = last.thoughtSignature ?? part.thoughtSignature
-        } else {
-            parts.append(part)
-        }
     }
 }

@@ -1,25 +1,26 @@
 import EaselCore
 import EaselStore
 
-/// Google's image models, as a fresh installation offers them.
+/// Google's image models, as a fresh installation offers them: the ids Google serves as of
+/// `ModelCatalog.asOf` (Gemini 2.5 Flash Image was shut down on 2026-10-02).
 public enum ModelSeeds {
     public static var all: [ModelFields] {
         [
             seed(
-                "Nano Banana",
-                "gemini-2.5-flash-image",
+                "Nano Banana 2 Lite",
+                "gemini-3.1-flash-lite-image",
                 10,
-                "Gemini 2.5 Flash Image: fast and efficient, for high volumes and low latency; 1024 px images."
+                "Gemini 3.1 Flash Lite Image: the fastest and cheapest, for high volumes; 1K images."
             ),
             seed(
                 "Nano Banana 2",
-                "gemini-3.1-flash-image-preview",
+                "gemini-3.1-flash-image",
                 20,
                 "Gemini 3.1 Flash Image: the best balance of quality, cost and latency; 512 px to 4K, adjustable thinking, search grounding."
             ),
             seed(
                 "Nano Banana Pro",
-                "gemini-3-pro-image-preview",
+                "gemini-3-pro-image",
                 30,
                 "Gemini 3 Pro Image: for professional assets and complex instructions; thinks before drawing, up to 4K, search grounding."
             ),

@@ -48,7 +48,7 @@ public struct ImageModelFamily: Sendable, Hashable {
         return all.first { id == $0.id || id.hasPrefix($0.id + "-") }
     }
 
-    public static let all: [ImageModelFamily] = [flash25, flash31, pro3]
+    public static let all: [ImageModelFamily] = [flash25, flash31, flashLite31, pro3]
 
     static let tenRatios = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
 
@@ -110,6 +110,25 @@ public struct ImageModelFamily: Sendable, Hashable {
                 "8:1": (12288, 1536), "9:16": (3072, 5504), "16:9": (5504, 3072), "21:9": (6336, 2688),
             ],
         ]
+    )
+
+    /// Gemini 3.1 Flash Lite Image: 1K only, the 14 ratios of 3.1 Flash, thinking `minimal` or
+    /// `high`, no grounding. Google has published no input-image limit or token table of its own
+    /// yet; those of 3.1 Flash at 1K are assumed.
+    public static let flashLite31 = ImageModelFamily(
+        id: "gemini-3.1-flash-lite-image",
+        displayName: "Gemini 3.1 Flash Lite Image",
+        aspectRatios: flash31.aspectRatios,
+        imageSizes: ["1K"],
+        defaultImageSize: "1K",
+        maxInputImages: 14,
+        thinkingLevels: ["minimal", "high"],
+        supportsGrounding: false,
+        supportsImageSearch: false,
+        requiresThoughtSignatures: true,
+        tokensPerImage: ["1K": 1120],
+        inputTokensPerImage: 1120,
+        dimensions: ["1K": flash31.dimensions["1K"]!]
     )
 
     public static let pro3 = ImageModelFamily(

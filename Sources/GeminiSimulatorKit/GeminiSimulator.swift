@@ -31,7 +31,7 @@ struct GeminiSimulator: Sendable {
         if let failure = authenticate(request) { return failure.response() }
         let models: [JSONValue] = ImageModelFamily.all.map { family in
             .object([
-                "name": .string("models/\(family.id)-preview"),
+                "name": .string("models/\(family.id)"),
                 "displayName": .string(family.displayName),
                 "supportedGenerationMethods": .array([.string("generateContent"), .string("streamGenerateContent")]),
             ])

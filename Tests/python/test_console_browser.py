@@ -168,7 +168,7 @@ def test_a_model_made_in_the_form_is_listed_in_its_group_and_place(browser, ease
     wait(browser, EC.url_contains("/account.html"))
     browser.find_element(By.LINK_TEXT, "Models").click()
     wait(browser, EC.text_to_be_present_in_element((By.ID, "models-body"), "Nano Banana Pro"))
-    assert table_layout(browser) == [["Image generation", ["Nano Banana", "Nano Banana 2", "Nano Banana Pro"]]]
+    assert table_layout(browser) == [["Image generation", ["Nano Banana 2 Lite", "Nano Banana 2", "Nano Banana Pro"]]]
 
     def fill_form(name, api_model, group, order, base_url=""):
         browser.find_element(By.ID, "new-model").click()
@@ -196,14 +196,14 @@ def test_a_model_made_in_the_form_is_listed_in_its_group_and_place(browser, ease
     wait(browser, EC.text_to_be_present_in_element((By.ID, "models-body"), "Sketch"))
     assert table_layout(browser) == [
         ["Experiments", ["Sketch"]],
-        ["Image generation", ["Nano Banana", "Mid Banana", "Nano Banana 2", "Nano Banana Pro"]],
+        ["Image generation", ["Nano Banana 2 Lite", "Mid Banana", "Nano Banana 2", "Nano Banana Pro"]],
     ]
     body = browser.find_element(By.ID, "models-body").text
     assert "Token ••••ABCD" in body and "relay-token-ABCD" not in browser.page_source
     screenshot(browser, "models")
 
-    # Reorder by number: Nano Banana moves after Nano Banana Pro.
-    order = browser.find_element(By.CSS_SELECTOR, 'tr[data-model="Nano Banana"] .order-input')
+    # Reorder by number: Nano Banana 2 Lite moves after Nano Banana Pro.
+    order = browser.find_element(By.CSS_SELECTOR, 'tr[data-model="Nano Banana 2 Lite"] .order-input')
     order.send_keys(Keys.CONTROL, "a")
     order.send_keys("40", Keys.TAB)
-    wait(browser, lambda b: table_layout(b)[1][1][-1] == "Nano Banana")
+    wait(browser, lambda b: table_layout(b)[1][1][-1] == "Nano Banana 2 Lite")

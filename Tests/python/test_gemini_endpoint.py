@@ -66,7 +66,7 @@ def test_text_to_image_is_answered_and_recorded(easel, sdk, member_key):
 
 def test_models_are_listed_and_each_listed_name_calls_its_config(easel, sdk):
     listed = {m.display_name: m.name for m in sdk.models.list()}
-    assert {"Nano Banana", "Nano Banana 2", "Nano Banana Pro"} <= set(listed)
+    assert {"Nano Banana 2 Lite", "Nano Banana 2", "Nano Banana Pro"} <= set(listed)
     for display_name, name in listed.items():
         assert sdk.models.get(model=name).display_name == display_name
     response = sdk.models.generate_content(model=listed["Nano Banana Pro"], contents="a listed-name call",

@@ -15,7 +15,7 @@ def seed_generations(easel, count=2):
     auth = {"Authorization": f"Bearer {key}"}
     status, models, _ = http_json("GET", f"{easel.url}/api/v1/models", headers=auth)
     assert status == 200, models
-    model = next(m for m in models["items"] if m["name"] == "Nano Banana")
+    model = next(m for m in models["items"] if m["name"] == "Nano Banana 2")
     for index in range(count):
         status, body, _ = http_json("POST", f"{easel.url}/api/v1/generations?wait=30",
                                     {"modelId": model["id"], "prompt": f"usage seed {index}"}, auth)

@@ -29,12 +29,14 @@ struct ModelController {
             successorName: record.successorID.flatMap { names[$0] },
             today: ModelLifecycle.today()
         )
-        let notice: String?
+        var notice: String?
         switch lifecycle {
         case .use(let text): notice = text
         case .redirect(_, let text): notice = text
         case .retired(let text): notice = text
         }
+        // What Google's catalog says of the upstream id, when the config itself says nothing.
+        if notice == nil { notice = ModelCatalog.notice(for: record.apiModel, on: ModelLifecycle.today()) }
         return ModelView(record: record, admin: admin, notice: notice)
     }
 

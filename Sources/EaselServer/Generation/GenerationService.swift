@@ -136,6 +136,8 @@ struct GenerationService: Sendable {
             }
             return successor
         case .retired(let message):
+            // Retired by its config, but Google serves a successor of the same family in its place.
+            if ModelCatalog.callableID(for: model.apiModel, on: ModelLifecycle.today()) != model.apiModel { return model }
             throw AppError(.conflict, code: "model_retired", message: message, field: "modelId")
         }
     }

@@ -92,13 +92,15 @@ struct UpstreamCaller: Sendable {
             return (.refused(error), GeminiEndpoint(baseURL: route.baseURL ?? platformEndpoint.baseURL, apiKey: nil).host)
         }
         let options = GeminiClient.CallOptions(timeout: timeout ?? callTimeout, retry: retry)
+        // A `-preview` id Google has shut down is called by its generally available successor.
+        let upstreamModel = ModelCatalog.callableID(for: model.apiModel, on: ModelLifecycle.today())
         var attempts: [GeminiAttempt] = []
         do {
             if !streamed {
-                let result = try await gemini.generateContent(model: model.apiModel, request: request, endpoint: endpoint, options: options)
+                let result = try await gemini.generateContent(model: upstreamModel, request: request, endpoint: endpoint, options: options)
                 return (.answered(result.response, attempts: result.attempts), endpoint.host)
             }
-            let stream = try await gemini.streamGenerateContent(model: model.apiModel, request: request, endpoint: endpoint, options: options)
+            let stream = try await gemini.streamGenerateContent(model: upstreamModel, request: request, endpoint: endpoint, options: options)
             attempts = stream.attempts
             var chunks: [GenerateContentResponse] = []
             for try await chunk in stream {

@@ -1,0 +1,45 @@
+import EaselStore
+import EaselTestSupport
+import Foundation
+import PostgresNIO
+import Testing
+
+/// Migration 0013 applies Google's December 2026 catalog to the configs an installation has.
+@Suite struct ModelCatalogMigrationTests {
+    let logger = TestDatabase.logger
+
+    @Test func configsOnShutDownIdsGetTheirDateAndASuccessorWhereOneExists() async throws {
+        try await TestDatabase.with(migrated: false) { _, client in
+            let all = try Migration.load(from: TestDatabase.migrationsDirectory)
+            try await Migrator(client: client, migrations: all.filter { $0.version < 13 }, logger: logger).migrate()
+            func insert(_ name: String, _ apiModel: String) async throws -> UUID {
+                try await client.query(
+                    "INSERT INTO models (name, api_model, capabilities) VALUES (\(name), \(apiModel), '{}'::jsonb) RETURNING id",
+                    logger: logger
+                ).collect().first!.decode(UUID.self)
+            }
+            let pro = try await insert("Pro preview", "gemini-3-pro-image-preview")
+            let proGA = try await insert("Pro", "gemini-3-pro-image")
+            let flash = try await insert("Flash preview", "gemini-3.1-flash-image-preview")
+            let old = try await insert("Old", "gemini-2.5-flash-image")
+            let current = try await insert("Current", "gemini-3.1-flash-image")
+
+            try await Migrator(client: client, migrations: all, logger: logger).migrate()
+            func lifecycle(_ id: UUID) async throws -> (String?, UUID?) {
+                try await client.query("SELECT deprecation_date::text, successor_id FROM models WHERE id = \(id)", logger: logger)
+                    .collect().first!.decode((String?, UUID?).self)
+            }
+            #expect(try await lifecycle(pro) == ("2026-06-25", proGA))
+            #expect(try await lifecycle(flash) == ("2026-06-25", current))
+            #expect(try await lifecycle(old) == ("2026-10-02", current))
+            #expect(try await lifecycle(current) == (nil, nil))
+            #expect(try await lifecycle(proGA) == (nil, nil))
+            // The generally available ids are priced as their previews were.
+            let priced = try await client.query(
+                "SELECT count(*)::int FROM model_prices WHERE api_model IN ('gemini-3-pro-image', 'gemini-3.1-flash-image')",
+                logger: logger
+            ).collect().first!.decode(Int.self)
+            #expect(priced == 8)
+        }
+    }
+}

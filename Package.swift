@@ -41,8 +41,14 @@ let package = Package(
         ),
         // zlib from the system (Debian: zlib1g-dev), for PNG encoding.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // PNG encoding, decoding and downscaling (previews), on the system zlib.
-        .target(name: "ImageKit", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        // JPEG (libjpeg-turbo) and WebP (libwebp) from the system (Debian: libjpeg-dev, libwebp-dev),
+        // behind a C shim that turns libjpeg's longjmp errors into return codes.
+        .target(
+            name: "CImageCodecs",
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("webp")]
+        ),
+        // Image codecs and downscaling (previews): PNG on the system zlib, JPEG and WebP.
+        .target(name: "ImageKit", dependencies: ["CZlib", "CImageCodecs"], swiftSettings: swiftSettings),
         // A local stand-in for Google's Gemini API, for tests, benchmarks and demos. Never production.
         .target(
             name: "GeminiSimulatorKit",
@@ -147,7 +153,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ImageKitTests",
-            dependencies: ["ImageKit"],
+            dependencies: ["ImageKit", "EaselTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

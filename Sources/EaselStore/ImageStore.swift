@@ -60,6 +60,7 @@ public struct ImageStore: Sendable {
     /// An image's stored preview, or (when none was made yet) the original to make one from.
     public struct PreviewSource: Sendable {
         public var preview: ByteBuffer?
+        public var previewMimeType: String?
         public var original: ByteBuffer?
         public var mimeType: String
         public var sha256: String
@@ -70,14 +71,17 @@ public struct ImageStore: Sendable {
     public func previewSource(_ id: UUID, tenantID: UUID?) async throws -> PreviewSource? {
         let rows = try await client.query(
             """
-            SELECT preview, CASE WHEN preview IS NULL THEN data END, mime_type, encode(sha256, 'hex'), width, height FROM images
+            SELECT preview, preview_mime_type, CASE WHEN preview IS NULL THEN data END, mime_type, encode(sha256, 'hex'), width, height
+            FROM images
             WHERE id = \(id) AND (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
             """,
             logger: logger
         )
         guard let row = try await rows.collect().first else { return nil }
-        let (preview, original, mime, sha, width, height) = try row.decode((ByteBuffer?, ByteBuffer?, String, String, Int?, Int?).self)
-        return PreviewSource(preview: preview, original: original, mimeType: mime, sha256: sha, width: width, height: height)
+        let (preview, previewMime, original, mime, sha, width, height) = try row.decode(
+            (ByteBuffer?, String?, ByteBuffer?, String, String, Int?, Int?).self)
+        return PreviewSource(
+            preview: preview, previewMimeType: previewMime, original: original, mimeType: mime, sha256: sha, width: width, height: height)
     }
 
     /// Deletes, in batches, the images that tenants' retention periods have expired (an image
@@ -115,9 +119,9 @@ public struct ImageStore: Sendable {
     }
 
     /// Keeps a preview made on first request, so it is made once per image.
-    public func storePreview(_ id: UUID, png: Data) async throws {
+    public func storePreview(_ id: UUID, data: Data, mimeType: String) async throws {
         try await client.query(
-            "UPDATE images SET preview = \(ByteBuffer(data: png)), preview_mime_type = 'image/png' WHERE id = \(id) AND preview IS NULL",
+            "UPDATE images SET preview = \(ByteBuffer(data: data)), preview_mime_type = \(mimeType) WHERE id = \(id) AND preview IS NULL",
             logger: logger
         )
     }

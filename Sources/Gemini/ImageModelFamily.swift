@@ -17,6 +17,9 @@ public struct ImageModelFamily: Sendable, Hashable {
     public let supportsImageSearch: Bool
     /// Gemini 3 models reject a history whose model images lack their thought signatures.
     public let requiresThoughtSignatures: Bool
+    /// What the model's images are: PNG for Gemini 2.5, JPEG for the Gemini 3 families (as
+    /// captured responses show).
+    public var outputMimeType: String { requiresThoughtSignatures ? "image/jpeg" : "image/png" }
     /// Output tokens billed per image, by image size ("" for fixed-size models).
     let tokensPerImage: [String: Int]
     /// Input tokens of a typical (about 1024 px) input image: for estimates only, the bill uses

@@ -105,8 +105,14 @@ struct ResponseFactory {
         for index in 0..<imagesWanted {
             var parts: [Part] = []
             if index > 0, wantsText { parts.append(Part(text: "\n\nVariation \(index + 1):\n\n")) }
-            let png = SimulatedImage.pattern(width: size.width, height: size.height, seed: seed(index), noiseBits: directives.noiseBits)
-            var image = Part.image(png, mimeType: "image/png")
+            let bytes = SimulatedImage.pattern(
+                width: size.width,
+                height: size.height,
+                seed: seed(index),
+                noiseBits: directives.noiseBits,
+                mimeType: family.outputMimeType
+            )
+            var image = Part.image(bytes, mimeType: family.outputMimeType)
             image.thoughtSignature = signs ? signature() : nil
             parts.append(image)
             imageChunks.append(parts)

@@ -1,11 +1,23 @@
 import Foundation
 import ImageKit
 
-/// The simulator's images: real PNGs that any decoder opens.
+/// The simulator's images: real PNGs or JPEGs that any decoder opens.
 enum SimulatedImage {
-    /// A PNG of `width` × `height` drawn from `seed`: bands of colour that differ between seeds,
+    /// An image of `width` × `height` drawn from `seed`, in `mimeType` (`image/png` or
+    /// `image/jpeg`, as the model family answers).
+    static func pattern(width: Int, height: Int, seed: UInt64, noiseBits: Int = 0, mimeType: String) -> Data {
+        let rows = raster(width: width, height: height, seed: seed, noiseBits: noiseBits)
+        guard mimeType == "image/jpeg" else { return PNGEncoder.encode(width: width, height: height, rgbRows: rows) }
+        var pixels = [UInt8]()
+        pixels.reserveCapacity(width * height * 3)
+        let rowBytes = 1 + width * 3
+        for y in 0..<height { pixels += rows[(y * rowBytes + 1)..<((y + 1) * rowBytes)] }
+        return JPEGCodec.encode(RGBImage(width: width, height: height, pixels: pixels), quality: 90)
+    }
+
+    /// PNG-filtered rows (a filter byte, then RGB) of bands of colour that differ between seeds,
     /// with `noiseBits` random low bits per channel mixed in (to produce realistically large files).
-    static func pattern(width: Int, height: Int, seed: UInt64, noiseBits: Int = 0) -> Data {
+    static func raster(width: Int, height: Int, seed: UInt64, noiseBits: Int) -> [UInt8] {
         let rowBytes = 1 + width * 3
         var raw = [UInt8](repeating: 0, count: rowBytes * height)
         var rng = SplitMix(seed: seed)
@@ -50,6 +62,6 @@ enum SimulatedImage {
                 }
             }
         }
-        return PNGEncoder.encode(width: width, height: height, rgbRows: raw)
+        return raw
     }
 }

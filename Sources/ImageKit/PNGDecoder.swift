@@ -6,7 +6,7 @@ import Foundation
 public enum PNGDecoder {
     static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
     /// Refuse rasters larger than this many pixels (a 4K image is 16.8 million).
-    public static let maxPixels = 40_000_000
+    public static let maxPixels = ImageLimits.maxPixels
 
     public static func decode(_ data: Data) -> RGBImage? {
         let bytes = [UInt8](data)

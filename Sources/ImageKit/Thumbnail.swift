@@ -4,11 +4,27 @@ import Foundation
 /// Small previews for galleries, made on the server so a browser never downloads a 4K original
 /// to show a thumbnail.
 public enum Thumbnail {
-    /// A PNG at most `maxSide` pixels on its longer side, or nil when the image is already that
-    /// small or cannot be decoded (only PNG is decoded).
-    public static func png(from data: Data, maxSide: Int) -> Data? {
-        guard let image = PNGDecoder.decode(data), max(image.width, image.height) > maxSide else { return nil }
-        return PNGEncoder.encode(downscale(image, maxSide: maxSide))
+    /// A preview at most `maxSide` pixels on its longer side, as PNG (for PNG originals) or
+    /// JPEG (for JPEG and WebP ones), with its MIME type; nil when the bytes are none of the
+    /// three, cannot be decoded, or declare more pixels than `ImageLimits.maxPixels`. JPEG and
+    /// WebP are scaled in their decoders first, so a large original never becomes a full-size
+    /// raster.
+    public static func preview(from data: Data, maxSide: Int) -> (data: Data, mimeType: String)? {
+        let bytes = [UInt8](data.prefix(12))
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) {
+            guard let image = PNGDecoder.decode(data) else { return nil }
+            return (PNGEncoder.encode(downscale(image, maxSide: maxSide)), "image/png")
+        }
+        let image: RGBImage?
+        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) {
+            image = JPEGCodec.decode(data, fitting: maxSide)
+        } else if bytes.count == 12, bytes[0..<4] == [0x52, 0x49, 0x46, 0x46], bytes[8..<12] == [0x57, 0x45, 0x42, 0x50] {
+            image = WebPDecoder.decode(data, fitting: maxSide)
+        } else {
+            image = nil
+        }
+        guard let image else { return nil }
+        return (JPEGCodec.encode(downscale(image, maxSide: maxSide), quality: 85), "image/jpeg")
     }
 
     /// Box-filter downscaling: every target pixel is the mean of the source pixels it covers.

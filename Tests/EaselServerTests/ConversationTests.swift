@@ -236,6 +236,26 @@ import Testing
         }
     }
 
+    /// Gemini takes WebP inputs; the upload gets a preview within its bound, as JPEG.
+    @Test func aWebPInputGetsAPreviewWithinItsBound() async throws {
+        try await withStudioEnvironment { studio in
+            let key = Caller.key(studio.world.acmeMemberKey)
+            let model = studio.models["gemini-3.1-flash-image-preview"]!
+            let webp = TestImages.lossyWebP.base64EncodedString()
+            let edited = try await generate(
+                studio,
+                key,
+                #"{"modelId":"\#(model)","prompt":"sharpen it","images":[{"mimeType":"image/webp","data":"\#(webp)"}],"imageSize":"512"}"#
+            )
+            #expect(edited["status"] == .string("succeeded"), "\(edited)")
+            let input = try #require(edited["inputImageIds"]?[0]?.stringValue)
+            let preview = try await studio.client.call(.get, "/api/v1/images/\(input)/preview", as: key)
+            #expect(preview.status == .ok && preview.headers[.contentType] == "image/jpeg")
+            let decoded = try #require(JPEGCodec.decode(Data(buffer: preview.body)))
+            #expect(decoded.width == 512 && decoded.height == 256)
+        }
+    }
+
     @Test func earlierImagesCanBeInputsAgainAndComposed() async throws {
         try await withStudioEnvironment { studio in
             let key = Caller.key(studio.world.acmeMemberKey)
@@ -256,7 +276,9 @@ import Testing
             // 1K outputs get a 512 px preview; the original keeps its size.
             let image = try #require(a["images"]?[0])
             let preview = try await studio.client.call(.get, try #require(image["previewUrl"]?.stringValue), as: key)
-            let decoded = try #require(PNGDecoder.decode(Data(buffer: preview.body)))
+            // Gemini 3's JPEG gets a JPEG preview.
+            #expect(preview.headers[.contentType] == "image/jpeg")
+            let decoded = try #require(JPEGCodec.decode(Data(buffer: preview.body)))
             #expect(max(decoded.width, decoded.height) == 512)
             #expect(image["width"] == .number(1024))
         }

@@ -61,12 +61,11 @@ import Testing
 
     @Test func thumbnailsFitTheLongerSideAndKeepTheShape() throws {
         let large = PNGEncoder.encode(Self.gradient(width: 400, height: 100))
-        let preview = try #require(Thumbnail.png(from: large, maxSide: 128))
-        let decoded = try #require(PNGDecoder.decode(preview))
+        let preview = try #require(Thumbnail.preview(from: large, maxSide: 128))
+        #expect(preview.mimeType == "image/png")
+        let decoded = try #require(PNGDecoder.decode(preview.data))
         #expect(decoded.width == 128 && decoded.height == 32)
-        #expect(preview.count < large.count)
-        // Already small: no preview is made; the original serves.
-        #expect(Thumbnail.png(from: PNGEncoder.encode(Self.gradient(width: 50, height: 40)), maxSide: 128) == nil)
+        #expect(preview.data.count < large.count)
     }
 
     @Test func downscalingAveragesTheCoveredPixels() {

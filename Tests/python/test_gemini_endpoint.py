@@ -16,9 +16,19 @@ from conftest import http_json
 NANO_BANANA_2 = "Nano Banana 2"
 
 
-def png_size(data: bytes):
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    return struct.unpack(">II", data[16:24])
+def image_size(data: bytes):
+    """Width and height from a PNG's IHDR or a JPEG's start-of-frame marker."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return struct.unpack(">II", data[16:24])
+    assert data[:3] == b"\xff\xd8\xff", "neither PNG nor JPEG"
+    i = 2
+    while i < len(data):
+        marker, length = data[i + 1], struct.unpack(">H", data[i + 2:i + 4])[0]
+        if marker in (0xC0, 0xC1, 0xC2):
+            height, width = struct.unpack(">HH", data[i + 5:i + 9])
+            return width, height
+        i += 2 + length
+    raise AssertionError("no start-of-frame marker")
 
 
 def images(response):
@@ -52,7 +62,8 @@ def test_text_to_image_is_answered_and_recorded(easel, sdk, member_key):
     prompt = f"a red kite over the sea {uuid.uuid4().hex[:6]}"
     response = sdk.models.generate_content(model=NANO_BANANA_2, contents=prompt, config=small_image())
     [image] = images(response)
-    assert png_size(image.data) == (688, 384)
+    assert image.mime_type == "image/jpeg"  # Gemini 3 answers JPEG
+    assert image_size(image.data) == (688, 384)
     assert response.usage_metadata.total_token_count > 0
     assert response.model_version
     assert any(p.thought_signature for p in response.candidates[0].content.parts)
@@ -75,11 +86,11 @@ def test_models_are_listed_and_each_listed_name_calls_its_config(easel, sdk):
 
 
 def test_an_edit_sends_the_input_image(easel, sdk, member_key, recorded):
-    source = images(sdk.models.generate_content(model=NANO_BANANA_2, contents="a plain mug", config=small_image()))[0].data
+    source = images(sdk.models.generate_content(model=NANO_BANANA_2, contents="a plain mug", config=small_image()))[0]
     tag = uuid.uuid4().hex[:6]
     response = sdk.models.generate_content(
         model=NANO_BANANA_2,
-        contents=[types.Part.from_bytes(data=source, mime_type="image/png"), f"put a hat on it {tag}"],
+        contents=[types.Part.from_bytes(data=source.data, mime_type=source.mime_type), f"put a hat on it {tag}"],
         config=small_image(),
     )
     assert len(images(response)) == 1

@@ -7,9 +7,19 @@ from google import genai
 from google.genai import errors, types
 
 
-def png_size(data: bytes):
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    return struct.unpack(">II", data[16:24])
+def image_size(data: bytes):
+    """Width and height from a PNG's IHDR or a JPEG's start-of-frame marker."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return struct.unpack(">II", data[16:24])
+    assert data[:3] == b"\xff\xd8\xff", "neither PNG nor JPEG"
+    i = 2
+    while i < len(data):
+        marker, length = data[i + 1], struct.unpack(">H", data[i + 2:i + 4])[0]
+        if marker in (0xC0, 0xC1, 0xC2):
+            height, width = struct.unpack(">HH", data[i + 5:i + 9])
+            return width, height
+        i += 2 + length
+    raise AssertionError("no start-of-frame marker")
 
 
 def images(response):
@@ -20,7 +30,7 @@ def test_text_to_image(client):
     response = client.models.generate_content(model="gemini-2.5-flash-image", contents="A nano banana dish")
     [image] = images(response)
     assert image.mime_type == "image/png"
-    assert png_size(image.data) == (1024, 1024)
+    assert image_size(image.data) == (1024, 1024)
     assert response.usage_metadata.candidates_token_count >= 1290
     assert "nano banana dish" in response.text
 
@@ -35,7 +45,8 @@ def test_aspect_ratio_and_size(client):
         ),
     )
     [image] = images(response)
-    assert png_size(image.data) == (2752, 1536)
+    assert image.mime_type == "image/jpeg"  # Gemini 3 answers JPEG
+    assert image_size(image.data) == (2752, 1536)
 
 
 def test_image_edit_with_an_input_image(client, recorded):

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import ImageKit
 import NIOCore
+import NIOPosix
 
 /// Image bytes, only to the owning tenant, cached for good (an id's bytes never change).
 struct ImageController {
@@ -27,9 +28,11 @@ struct ImageController {
         return Self.cached(request, data: image.data, mimeType: image.mimeType, etag: image.sha256)
     }
 
-    /// A PNG at most 512 px on its longer side, made on first request (off the generation's
-    /// path) and kept; the original when it is that small already or is not a PNG (JPEG, WebP
-    /// and HEIC are not decoded on the server).
+    /// A preview at most 512 px on its longer side, made on the first request (off the
+    /// generation's path) and kept: PNG for PNG originals, JPEG for JPEG and WebP ones (Gemini 3
+    /// answers JPEG). An original already within the bound is its own preview. Decoding runs on
+    /// the blocking pool, bounded in pixels; an image that cannot be decoded (HEIC, a corrupt
+    /// file, one past the pixel bound) has no preview, and the original is never served instead.
     @Sendable func preview(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let id = try request.uuidParameter("id", context: context, resource: "image")
@@ -37,16 +40,22 @@ struct ImageController {
             throw AppError.notFound("No image with that id.")
         }
         if let preview = source.preview {
-            return Self.cached(request, data: preview, mimeType: "image/png", etag: source.sha256 + "-preview")
+            return Self.cached(request, data: preview, mimeType: source.previewMimeType ?? "image/png", etag: source.sha256 + "-preview")
         }
         guard let original = source.original else { throw AppError.notFound("No image with that id.") }
-        if source.mimeType == "image/png", max(source.width ?? 0, source.height ?? 0) > Self.previewSide,
-            let png = Thumbnail.png(from: Data(buffer: original), maxSide: Self.previewSide)
-        {
-            try await images.storePreview(id, png: png)
-            return Self.cached(request, data: ByteBuffer(data: png), mimeType: "image/png", etag: source.sha256 + "-preview")
+        let decodable: Set<String> = ["image/png", "image/jpeg", "image/webp"]
+        if decodable.contains(source.mimeType), let width = source.width, let height = source.height, max(width, height) <= Self.previewSide {
+            return Self.cached(request, data: original, mimeType: source.mimeType, etag: source.sha256)
         }
-        return Self.cached(request, data: original, mimeType: source.mimeType, etag: source.sha256)
+        let side = Self.previewSide
+        let bytes = Data(buffer: original)
+        guard let made = try await NIOThreadPool.singleton.runIfActive({ Thumbnail.preview(from: bytes, maxSide: side) }) else {
+            throw AppError(
+                .notFound, code: "no_preview",
+                message: "No preview can be made of this image (\(source.mimeType)); open the image itself.")
+        }
+        try await images.storePreview(id, data: made.data, mimeType: made.mimeType)
+        return Self.cached(request, data: ByteBuffer(data: made.data), mimeType: made.mimeType, etag: source.sha256 + "-preview")
     }
 
     /// Image bytes with a strong ETag and immutable caching (an id's bytes never change).

@@ -1,0 +1,15 @@
+import Foundation
+
+/// Images in formats the code under test cannot make itself.
+public enum TestImages {
+    /// 600 × 300, lossy, and 64 × 48, lossless: a gradient (red across, green down, blue 128),
+    /// made with libwebp's encoder (WebPEncodeRGB at quality 60, WebPEncodeLosslessRGB).
+    public static let lossyWebP = Data(
+        base64Encoded:
+            "UklGRiQHAABXRUJQVlA4IBgHAAAQOwCdASpYAiwBPrVaqlCnJSOioAgA4BaJZ27gxANQbzr79tv+KLMF//cC+NXH/6f2r9vQoF//xJLBP89HrgH/VL/j9gApp4uidHvPUVP3nqKn7z1FT956ip+5yFrIf8X+t/+2aH7RNEdZb/L/s/Td56ip93aip+89U/yTf7D9OP73nF4h1k5f/m0fdfes/ojrJy//NZ/Q02TbYCrJy//NoSa+9o/RHWTbYCrJtsDfLip+89Jc/eZ5T6v363FPl56ip4c9Jc/U2oqfvPUALvPUVP3nqKfLz1FT956ip+ptRU+7tRf7dKxm6CLip+89RU/U2oqfvPUURLhcVP3nqKn7zqlT956ip+89Q9fc4BU/eekufqbUVP4j72j9EZ9NtgKrwGiM+m2wFWTbYCrF5r8tk22AqybRGaybbAVZNtgKsm2wFWTbYCrJtsBTRQD5c/r0N1NqHv+bf6r8tkxKAj6ba8KxebAVZNtgKsm0oFWTbYCrJtr8ti82Aqd7bAVZNtgKsm2wFWTbYCrJtmZrJtsBVkw5AqybbAVZNtgKsm2wFNE/Ko2TbU6rJiUBHL5e+89RU/eeksigi4qfqbUVQP3H1xDrJtsBH022AqvAaIz6bbAVZNtTqsXmvy2TbYCPps4AAP7we1b1//wa3+bz/N58KHJNUf48S18Splwun+HRFJiH7DV9kLzs2h4H2bVwvNcDtEwz3guWaRMFmPn+RHE9WWQunoS3iMgvvLO7tgXSD4mHxfifzij3cr9FMcJ5c9LE0EKNhizM+iX2m6Byw1FJoC9y1wIx/AYFER7xq6I/hvgbG95pa/hvdVgL2TR3SU0fR7H9jz3asr0/u93Pg+fve0byz8fjSctjPni08+Yr6hxlIHH+La4Cqk9vkHkgEN256tpJM0mVk7l1NKgebVZN6DazkKfcj4ApsHxURjR2XtO7y53kuDjt7sA1V1uMZeI+053BqfbQ6gSyJLeq24MrIkF/qjxUkJxStENkJ4AnNPcKIZPheNw4Sr6MePIqCmZYYB+yJGniGxASjqPx1JVlw7fXqEw4Kck4uFRTaSeGi+WWG2D3xaJAiPefYk7pUDRvKefmge5FN21OMuYznxHyok676R8uPvXR053BWLqKzZuy4I24WVJUyyNwkpPsx1wFfPs0IUnN9ZL0lY6EBWSD6Xahdl3FOROHSuafmru/hpwnJ49L9EQPfYDtz4JuSiHfEdR9QE9dQ6dm+QszLHk5sj2LGNP+yhjw/eS70aMRmCDPeA9Yuv6tYWlRSv1RN7AYxhMrJ5ualwjS8+Wchb/5CaGNyUUHi/6t/hR0EkZqTWCyQe6Hrn/sMoinvgf6lHTBmRa0jnW5b3tZW5rvZjugIBTjz/ctk//8yut/yiZlTgEFX15winfaB40EfvpTH7Dd5ZFDXN4I6mImGDGkM8NaXH/as91uyNnbgDHAfai0Jnm1z8fCgKvcxtW/QWi7C5b8PCitat+z+t7gc2pTh3NvhI9/6QyKHGqk377qQR9O41pXO0oFkol0srqkDvU4cKxVa6WpZy9WRFqCHVh8Ri4OyQmvFPGTbQcrb6dRcOx5jhewxp2o6j6Yjb8E87poM0aYvkMd2XVXIjR6p4mK6nsiNiMIjg/QgkXVt+gHc/GhOZDbn1OCMJCfy4eIpkGeJsHrTyiRmPJBVsY5kZfZFSRu+zXi+fjqHgIAKMbEfbE6rH3Y4BVkjdJzoXOZ98q8QLAHkAwZh1YkgOfKVyz6PkGKB7m/Ma7UgfcEUuAlIhr5hfRfVzIXQTJqbTIj1xxM9QLtpL4IuW4Oen0x5W6+1nbgwJtoMGwOlpRDXy227UfbmJj/kNugnOlqgobdCB36JGmhriEU77bJ2jZPtCdJIiwsYcDx9sNBA6lRSbz53bBb/gTlXOUnn/oxTDhfAn6dpwRX+I07Zzl3quzWdf+1ktjnLiBlvFx++u4GGxp2o6j99LeX7Eab+dJZl+AWDea/6/ahnCHTRvSeWdVYsR33OzJUKkL4rH+gmOmlGPEQ0iUEUYt4K91EAxF+x/zFDE3wmxyNE5+8eOkYVI7bM1RLD4Qz6VhGG3W/xum/kDyqlp6Q97m2CigziBXsb+IIBnbpDlNUF9lz4B8Fy6BpCsJ/cMTWudpfaKqIO6M2j0NWwmlOG2AMvPHCzN18SUdYt5hF2UiXvUPd2t+bFgjvjeJXyGPdUZb5yOL445HXnxlVB4pHv3V9hcNaMm5Ic3o4J0MM85NPgD54vBABxaKq6o+cXeNn9y3V2IqgQfo61glsszJYVgLwy3BRPEXtACYEEr2BGS4PbS1qp3/E8Vk3XsRi4gWJzzQR8zgQ1A7KwuwWgnHDanXZnJhDgKly7aRKtfCd/ur6elxAcM0TbpnW1uNFPcK65lCGAwBdl6coQcAJfyD00hntm5H+gAAA"
+    )!
+    public static let losslessWebP = Data(
+        base64Encoded:
+            "UklGRlYAAABXRUJQVlA4TEoAAAAvP8ALAAmAIAb8RyuI6H/qC4Ag/KcriOh/6lDcto2j1P3Hbnf3PBhI2zaUbf8Ahtq2bRi3ySl3IKdE3uQzAWxzH8nz4wGV398iAA=="
+    )!
+}

@@ -73,7 +73,7 @@ public final class GeminiClient: Sendable {
         let url = try endpoint.url(model: model, method: "generateContent")
         let maxBytes = options.maxResponseBytes
         // The whole body is read inside the attempt, so a body cut short is retried like any transport failure.
-        var (body, attempts, _) = try await send(url: url, request: request, endpoint: endpoint, options: options) { response in
+        var (body, attempts, _) = try await send(url: url, body: try encode(request), endpoint: endpoint, options: options) { response in
             try await response.body.collect(upTo: maxBytes)
         }
         do {
@@ -97,25 +97,54 @@ public final class GeminiClient: Sendable {
         options: CallOptions = .init()
     ) async throws(GeminiError) -> GeminiStream {
         let url = try endpoint.url(model: model, method: "streamGenerateContent", query: "alt=sse")
-        let (body, attempts, deadline) = try await send(url: url, request: request, endpoint: endpoint, options: options) { response in
+        let (body, attempts, deadline) = try await send(url: url, body: try encode(request), endpoint: endpoint, options: options) { response in
             response.body
         }
         return GeminiStream(body: body, attempts: attempts, deadline: deadline, timeout: options.timeout, maxEventBytes: options.maxResponseBytes)
     }
 
+    // MARK: countTokens
+
+    /// Calls `models/{model}:countTokens` with `body` as the client sent it (`contents`, or a
+    /// whole `generateContentRequest`) and answers Google's JSON as it came
+    /// (`totalTokens`, `promptTokensDetails`, ...).
+    public func countTokens(
+        model: String,
+        body: JSONValue,
+        endpoint: GeminiEndpoint,
+        options: CallOptions = .init()
+    ) async throws(GeminiError) -> (response: JSONValue, attempts: [GeminiAttempt]) {
+        let url = try endpoint.url(model: model, method: "countTokens")
+        let encoded: ByteBuffer
+        do {
+            encoded = ByteBuffer(data: try JSONEncoder().encode(body))
+        } catch {
+            throw GeminiError(.invalidRequest("request could not be encoded: \(error)"))
+        }
+        let maxBytes = Self.errorBodyLimit
+        var (answer, attempts, _) = try await send(url: url, body: encoded, endpoint: endpoint, options: options) { response in
+            try await response.body.collect(upTo: maxBytes)
+        }
+        do {
+            return (try JSONDecoder().decode(JSONValue.self, from: answer), attempts)
+        } catch {
+            attempts[attempts.count - 1].failure = "malformed response"
+            throw GeminiError(.malformedResponse(Self.describe(error)), attempts: attempts)
+        }
+    }
+
     // MARK: the attempt loop
 
-    /// Sends `request` until an attempt answers 200 and `accept` takes its response, retrying
+    /// Sends `body` until an attempt answers 200 and `accept` takes its response, retrying
     /// what `options.retry` allows (429, 5xx, connection failures; `Retry-After` honoured) within
     /// one deadline that covers every attempt, every wait and `accept`. Every attempt is recorded.
     func send<T: Sendable>(
         url: String,
-        request: GenerateContentRequest,
+        body: ByteBuffer,
         endpoint: GeminiEndpoint,
         options: CallOptions,
         accept: @escaping @Sendable (HTTPClientResponse) async throws -> T
     ) async throws(GeminiError) -> (T, attempts: [GeminiAttempt], deadline: ContinuousClock.Instant) {
-        let body = try encode(request)
         let deadline = ContinuousClock.now + options.timeout
         var attempts: [GeminiAttempt] = []
         while true {

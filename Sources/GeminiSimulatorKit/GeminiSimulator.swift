@@ -33,7 +33,7 @@ struct GeminiSimulator: Sendable {
             .object([
                 "name": .string("models/\(family.id)"),
                 "displayName": .string(family.displayName),
-                "supportedGenerationMethods": .array([.string("generateContent"), .string("streamGenerateContent")]),
+                "supportedGenerationMethods": .array([.string("generateContent"), .string("streamGenerateContent"), .string("countTokens")]),
             ])
         }
         let data = try JSONEncoder().encode(JSONValue.object(["models": .array(models)]))
@@ -71,7 +71,7 @@ struct GeminiSimulator: Sendable {
         }
         let model = String(target[..<colon])
         let method = String(target[target.index(after: colon)...])
-        guard method == "generateContent" || method == "streamGenerateContent" else {
+        guard ["generateContent", "streamGenerateContent", "countTokens"].contains(method) else {
             throw Failure(status: 404, message: "Method \(method) is not found for models/\(model).")
         }
         if let failure = authenticate(request) { throw failure }
@@ -84,6 +84,9 @@ struct GeminiSimulator: Sendable {
         }
 
         let body = try await request.body.collect(upTo: context.maxUploadSize)
+        if method == "countTokens" {
+            return try countTokens(model: model, body: body, raw: (try? JSONDecoder().decode(JSONValue.self, from: body)) ?? .null, request: request)
+        }
         let generateRequest: GenerateContentRequest
         do {
             generateRequest = try JSONDecoder().decode(GenerateContentRequest.self, from: body)
@@ -127,6 +130,40 @@ struct GeminiSimulator: Sendable {
         }
         let sse = request.uri.queryParameters.get("alt") == "sse"
         return streamResponse(chunks, sse: sse, directives: directives)
+    }
+
+    /// `countTokens`: `contents`, or a whole `generateContentRequest`, counted as the answers'
+    /// `usageMetadata.promptTokenCount` counts them (Google's reference: `totalTokens`, with
+    /// `promptTokensDetails` by modality).
+    func countTokens(model: String, body: ByteBuffer, raw: JSONValue, request: Request) throws -> Response {
+        state.record(
+            .init(
+                model: model,
+                method: "countTokens",
+                query: request.uri.query,
+                apiKeyHeader: request.headers[HTTPField.Name("x-goog-api-key")!],
+                body: raw.shortened()
+            )
+        )
+        struct CountTokensBody: Decodable {
+            var contents: [Content]?
+            var generateContentRequest: GenerateContentRequest?
+        }
+        let parsed: CountTokensBody
+        do {
+            parsed = try JSONDecoder().decode(CountTokensBody.self, from: body)
+        } catch {
+            throw Failure(status: 400, message: "Invalid JSON payload received. \(Self.describe(error))")
+        }
+        let counted = parsed.generateContentRequest ?? GenerateContentRequest(contents: parsed.contents ?? [])
+        guard !counted.contents.isEmpty else { throw Failure(status: 400, message: "* CountTokensRequest.contents: contents is not specified\n") }
+        guard let family = ImageModelFamily.family(ofModel: model) else { throw Failure(status: 404, message: "models/\(model) is not found.") }
+        let factory = ResponseFactory(family: family, model: model, request: counted, prompt: "", directives: Directives(parsing: ""))
+        let details: [JSONValue] = [("TEXT", factory.textTokens), ("IMAGE", factory.inputImageCount * 258)].filter { $0.1 > 0 }.map {
+            .object(["modality": .string($0.0), "tokenCount": .number(Double($0.1))])
+        }
+        let answer = JSONValue.object(["totalTokens": .number(Double(factory.promptTokens)), "promptTokensDetails": .array(details)])
+        return jsonResponse(try JSONEncoder.google.encode(answer), truncate: false)
     }
 
     func jsonResponse(_ data: Data, truncate: Bool) -> Response {

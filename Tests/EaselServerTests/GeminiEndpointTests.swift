@@ -72,7 +72,7 @@ import Testing
                 ("/v1beta/models/nope:generateContent", key, #"{"contents":[{"parts":[{"text":"x"}]}]}"#, 404, "NOT_FOUND"),
                 ("/v1beta/models/gemini-2.5-flash-image:generateContent", key, #"{"contents": "#, 400, "INVALID_ARGUMENT"),
                 ("/v1beta/models/gemini-2.5-flash-image:generateContent", key, #"{"contents":[]}"#, 400, "INVALID_ARGUMENT"),
-                ("/v1beta/models/gemini-2.5-flash-image:countTokens", key, #"{"contents":[{"parts":[{"text":"x"}]}]}"#, 404, "NOT_FOUND"),
+                ("/v1beta/models/gemini-2.5-flash-image:embedContent", key, #"{"contents":[{"parts":[{"text":"x"}]}]}"#, 404, "NOT_FOUND"),
                 // Google's own refusal comes back as Google sent it.
                 (
                     "/v1beta/models/gemini-2.5-flash-image:generateContent", key, #"{"contents":[{"parts":[{"text":"[sim:status=400] x"}]}]}"#, 400,
@@ -127,6 +127,32 @@ import Testing
                 try await Task.sleep(for: .milliseconds(100))
             }
             #expect(status == "succeeded")
+        }
+    }
+
+    /// `countTokens` goes to the config's route as sent, and is not a generation.
+    @Test func countTokensIsPassedThroughAndStoresNothing() async throws {
+        try await withStudioEnvironment { studio in
+            let body =
+                #"{"contents":[{"parts":[{"text":"count these words please"},{"inline_data":{"mime_type":"image/png","data":"\#(GenerationTests.tinyPNG)"}}]}]}"#
+            let response = try await post(
+                studio,
+                "/v1beta/models/gemini-3-pro-image-preview:countTokens",
+                key: studio.world.acmeMemberKey,
+                json: body
+            )
+            #expect(response.status == .ok, "\(response.text)")
+            #expect(response.json["totalTokens"] == .number(6 + 258), "\(response.text)")
+            let sent = try #require(try await studio.upstreamRequests().last)
+            // The shut-down preview id is counted by its successor, as it is called.
+            #expect(sent["method"] == .string("countTokens") && sent["model"] == .string("gemini-3-pro-image"))
+            #expect(sent["body"]?["contents"]?[0]?["parts"]?[0]?["text"] == .string("count these words please"))
+            let stored = try await studio.db.query("SELECT count(*)::int FROM generations", logger: TestDatabase.logger).collect().first!.decode(
+                Int.self
+            )
+            #expect(stored == 0)
+            let unknown = try await post(studio, "/v1beta/models/nope:countTokens", key: studio.world.acmeMemberKey, json: body)
+            #expect(unknown.status == .notFound && unknown.json["error"]?["status"] == .string("NOT_FOUND"))
         }
     }
 

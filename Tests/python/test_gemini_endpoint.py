@@ -157,3 +157,10 @@ def test_a_used_up_quota_is_refused_before_the_upstream(easel, sdk, member_key, 
         assert not any(tag in json.dumps(request) for request in recorded())
     finally:
         http_json("PATCH", tenant, {"limits": {"monthlyImageQuota": None}}, root)
+
+
+def test_count_tokens_is_passed_through_and_not_recorded(easel, sdk, member_key):
+    tag = uuid.uuid4().hex[:6]
+    counted = sdk.models.count_tokens(model=NANO_BANANA_2, contents=f"how many tokens is this {tag}")
+    assert counted.total_tokens > 0
+    assert history(easel, member_key, q=tag) == []

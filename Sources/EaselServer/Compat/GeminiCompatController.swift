@@ -116,7 +116,7 @@ struct GeminiCompatController {
             "version": .string("easel"),
             "displayName": .string(model.name),
             "description": .string(model.description),
-            "supportedGenerationMethods": .array([.string("generateContent"), .string("streamGenerateContent")]),
+            "supportedGenerationMethods": .array([.string("generateContent"), .string("streamGenerateContent"), .string("countTokens")]),
         ])
     }
 
@@ -139,8 +139,9 @@ struct GeminiCompatController {
         let target = try context.parameters.require("target")
         guard let colon = target.lastIndex(of: ":") else { throw GoogleError(404, "NOT_FOUND", "Method not found: \(target)") }
         let method = String(target[target.index(after: colon)...])
+        if method == "countTokens" { return try await countTokens(request, modelName: String(target[..<colon])) }
         guard method == "generateContent" || method == "streamGenerateContent" else {
-            throw GoogleError(404, "NOT_FOUND", "Method \(method) is not found; Easel serves generateContent and streamGenerateContent.")
+            throw GoogleError(404, "NOT_FOUND", "Method \(method) is not found; Easel serves generateContent, streamGenerateContent and countTokens.")
         }
         let caller = try await caller(request)
         var body = GenerateContentRequest(contents: [])
@@ -179,6 +180,33 @@ struct GeminiCompatController {
         return method == "generateContent"
             ? try await call.answer()
             : call.stream(sse: request.query("alt") == "sse")
+    }
+
+    /// `countTokens`, passed through to the config's route as the client sent it: it is not a
+    /// generation, so nothing is stored and no quota is counted, but the caller's rate limits are.
+    func countTokens(_ request: Request, modelName: String) async throws -> Response {
+        let caller = try await caller(request)
+        if let refusal = try await service.rateLimiter.check(caller.principal) {
+            throw GoogleError(429, "RESOURCE_EXHAUSTED", refusal.message, retryAfter: refusal.retryAfterSeconds)
+        }
+        let model = try await config(named: modelName, tenantID: caller.tenantID).model
+        let body: JSONValue
+        do {
+            body = try JSONDecoder().decode(JSONValue.self, from: try await request.body.collect(upTo: Self.maxBodyBytes))
+        } catch is NIOTooManyBytesError {
+            throw GoogleError(413, "INVALID_ARGUMENT", "Request payload size exceeds the limit: \(Self.maxBodyBytes) bytes.")
+        } catch {
+            throw GoogleError(400, "INVALID_ARGUMENT", "Invalid JSON payload received.")
+        }
+        guard case .object = body else { throw GoogleError(400, "INVALID_ARGUMENT", "Invalid JSON payload received: expected an object.") }
+        guard let route = try await models.route(model.id) else { throw GoogleError(404, "NOT_FOUND", "models/\(model.name) is gone.") }
+        let (result, refusal) = await upstream.countTokens(model, route: route, body: body)
+        if let refusal { throw GoogleError(403, "PERMISSION_DENIED", refusal.message) }
+        switch result {
+        case .success(let answer): return try Self.json(answer)
+        case .failure(let error): throw GoogleError(upstream: error)
+        case nil: throw GoogleError.canceled
+        }
     }
 
     /// The request body in Google's JSON (either casing, unknown fields kept).

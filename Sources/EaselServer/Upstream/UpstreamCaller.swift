@@ -116,4 +116,31 @@ struct UpstreamCaller: Sendable {
             return (.canceled(attempts: attempts), endpoint.host)
         }
     }
+
+    /// Counts tokens for `model` through its route, the same endpoint and address check as a
+    /// generation; nothing is stored.
+    func countTokens(
+        _ model: ModelRecord,
+        route: ModelStore.Route,
+        body: JSONValue
+    ) async -> (result: Result<JSONValue, GeminiError>?, refusal: RouteRefusal?) {
+        let endpoint: GeminiEndpoint
+        do throws(RouteRefusal) {
+            endpoint = try await self.endpoint(for: model, route: route)
+        } catch {
+            return (nil, error)
+        }
+        let upstreamModel = ModelCatalog.callableID(for: model.apiModel, on: ModelLifecycle.today())
+        do {
+            let answer = try await gemini.countTokens(
+                model: upstreamModel,
+                body: body,
+                endpoint: endpoint,
+                options: .init(timeout: .seconds(30))
+            )
+            return (.success(answer.response), nil)
+        } catch {
+            return (.failure(error), nil)
+        }
+    }
 }

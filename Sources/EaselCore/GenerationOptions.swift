@@ -32,9 +32,11 @@ public struct GenerationOptions: Codable, Sendable, Equatable {
     }
 
     /// Checks the options against what a model allows; field names as the API spells them.
-    public func validate(against capabilities: ModelCapabilities, inputImageCount: Int) throws(ValidationError) {
+    /// `requirePrompt` off for requests whose turn may hold only parts Easel does not model
+    /// (the Gemini-compatible routes: `fileData`, function responses), which Google judges.
+    public func validate(against capabilities: ModelCapabilities, inputImageCount: Int, requirePrompt: Bool = true) throws(ValidationError) {
         let length = prompt.unicodeScalars.count
-        guard length > 0 || inputImageCount > 0 else { throw ValidationError(field: "prompt", message: "is required") }
+        guard length > 0 || inputImageCount > 0 || !requirePrompt else { throw ValidationError(field: "prompt", message: "is required") }
         guard length <= 32_000 else { throw ValidationError(field: "prompt", message: "must be at most 32000 characters") }
         if inputImageCount > capabilities.maxInputImages {
             throw ValidationError(

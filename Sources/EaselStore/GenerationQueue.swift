@@ -57,25 +57,33 @@ public struct GenerationQueue: Sendable {
     /// Claims the oldest queued job, or a running one whose lease ran out (its worker died),
     /// skipping rows other workers hold and tenants at their concurrency limit.
     public func claim(owner: String, lease: Duration) async throws -> Job? {
-        let rows = try await client.query(
-            """
-            UPDATE generations SET status = 'running', lease_owner = \(owner),
-                lease_expires_at = now() + make_interval(secs => \(Double(lease.components.seconds))),
-                started_at = COALESCE(started_at, now())
-            WHERE id = (
-                SELECT g.id FROM generations g JOIN tenants t ON t.id = g.tenant_id
+        let claimed = try await Transaction.run(client, logger: logger) { connection -> (UUID, UUID, UUID, String, UUID?)? in
+            let candidate = try await connection.query(
+                """
+                SELECT g.id, g.tenant_id, t.max_concurrent_generations IS NOT NULL FROM generations g JOIN tenants t ON t.id = g.tenant_id
                 WHERE (g.status = 'queued' OR (g.status = 'running' AND g.lease_expires_at < now()))
                   AND NOT g.inline
                   AND \(unescaped: Self.tenantUnderLimit)
                 ORDER BY g.created_at
                 FOR UPDATE OF g SKIP LOCKED
-                LIMIT 1)
-            RETURNING id, tenant_id, model_id, request::text, parent_generation_id
-            """,
-            logger: logger
-        )
-        guard let row = try await rows.collect().first else { return nil }
-        let (id, tenantID, modelID, request, parentID) = try row.decode((UUID, UUID, UUID, String, UUID?).self)
+                LIMIT 1
+                """,
+                logger: logger
+            ).collect().first?.decode((UUID, UUID, Bool).self)
+            guard let (id, tenantID, limited) = candidate else { return nil }
+            if limited, try await !Self.underLimitSerialized(id, tenantID: tenantID, on: connection, logger: logger) { return nil }
+            return try await connection.query(
+                """
+                UPDATE generations SET status = 'running', lease_owner = \(owner),
+                    lease_expires_at = now() + make_interval(secs => \(Double(lease.components.seconds))),
+                    started_at = COALESCE(started_at, now())
+                WHERE id = \(id)
+                RETURNING id, tenant_id, model_id, request::text, parent_generation_id
+                """,
+                logger: logger
+            ).collect().first?.decode((UUID, UUID, UUID, String, UUID?).self)
+        }
+        guard let (id, tenantID, modelID, request, parentID) = claimed else { return nil }
         guard let options = try? JSONDecoder().decode(GenerationOptions.self, from: Data(request.utf8)) else {
             // Not something this version wrote: end it now rather than claim it again forever.
             try await client.query(
@@ -176,25 +184,41 @@ public struct GenerationQueue: Sendable {
     /// Starts an inline call's row (stored `queued` with the waiter's lease) when its tenant is
     /// under its concurrency limit, by the same rule the claim of queued jobs follows.
     public func startInline(_ id: UUID, tenantID: UUID, owner: String, lease: Duration) async throws -> InlineStart {
-        let rows = try await client.query(
-            """
-            WITH target AS (
-                SELECT g.id, \(unescaped: Self.tenantUnderLimit) AS free
-                FROM generations g JOIN tenants t ON t.id = g.tenant_id
-                WHERE g.id = \(id) AND g.tenant_id = \(tenantID) AND g.status = 'queued' AND g.lease_owner = \(owner)
-                FOR UPDATE OF g),
-            started AS (
+        try await Transaction.run(client, logger: logger) { connection in
+            let found = try await connection.query(
+                """
+                SELECT 1 FROM generations WHERE id = \(id) AND tenant_id = \(tenantID) AND status = 'queued' AND lease_owner = \(owner)
+                FOR UPDATE
+                """,
+                logger: logger
+            ).collect()
+            guard !found.isEmpty else { return .notQueued }
+            guard try await Self.underLimitSerialized(id, tenantID: tenantID, on: connection, logger: logger) else { return .tenantAtLimit }
+            try await connection.query(
+                """
                 UPDATE generations SET status = 'running', started_at = now(),
                     lease_expires_at = now() + make_interval(secs => \(Double(lease.components.seconds)))
-                FROM target WHERE generations.id = target.id AND target.free
-                RETURNING generations.id)
-            SELECT (SELECT count(*) FROM target)::int, (SELECT count(*) FROM started)::int
-            """,
+                WHERE id = \(id)
+                """,
+                logger: logger
+            )
+            return .started
+        }
+    }
+
+    /// Whether the tenant of generation `id` may start one more, counted under a per-tenant lock
+    /// held to the end of the caller's transaction: the count is a statement of its own, so it
+    /// sees every start committed before the lock was granted, and two starts of one tenant
+    /// (on one instance or two) are counted one after the other.
+    static func underLimitSerialized(_ id: UUID, tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        try await connection.query(
+            "SELECT pg_advisory_xact_lock(hashtext('easel.concurrency'), hashtext(\(tenantID.uuidString.lowercased())))",
             logger: logger
         )
-        let (found, started) = try await rows.collect().first!.decode((Int, Int).self)
-        if found == 0 { return .notQueued }
-        return started == 1 ? .started : .tenantAtLimit
+        return try await connection.query(
+            "SELECT \(unescaped: Self.tenantUnderLimit) FROM generations g JOIN tenants t ON t.id = g.tenant_id WHERE g.id = \(id)",
+            logger: logger
+        ).collect().first?.decode(Bool.self) ?? false
     }
 
     /// Ends an inline call whose caller left before it started: nothing was sent upstream.

@@ -161,7 +161,9 @@ public final class GeminiClient: Sendable {
                     let status = Int(response.status.code)
                     guard status == 200 else {
                         // An error answer is read only as far as a message needs.
-                        return .refused(status, response.headers, try await Self.readPrefix(of: response.body, limit: Self.errorBodyLimit))
+                        // A body that cannot be read leaves the status to speak for itself.
+                        let body = (try? await Self.readPrefix(of: response.body, limit: Self.errorBodyLimit)) ?? ByteBuffer()
+                        return .refused(status, response.headers, body)
                     }
                     return .accepted(try await accept(response))
                 }

@@ -229,6 +229,86 @@ import Testing
         }
     }
 
+    /// Transactions the test database has committed so far (PostgreSQL's statistics, flushed by
+    /// each backend at most once a second, so a count is, if anything, behind).
+    func commits(_ studio: Studio) async throws -> Int {
+        try await studio.db.query(
+            "SELECT xact_commit::int FROM pg_stat_database WHERE datname = current_database()",
+            logger: TestDatabase.logger
+        ).collect().first!.decode(Int.self)
+    }
+
+    /// Waiting costs the database next to nothing: an idle instance, and a call waiting for its
+    /// tenant's slot, poll (twice a second) instead of retrying as fast as the database answers.
+    /// The bounds are generous by hundreds: a slower machine only makes fewer queries.
+    @Test func waitingDoesNotSpinOnTheDatabase() async throws {
+        try await withStudioEnvironment { studio in
+            try await studio.db.query(
+                "UPDATE tenants SET max_concurrent_generations = 1 WHERE id = \(studio.world.acme)",
+                logger: TestDatabase.logger
+            )
+            let idleFrom = try await commits(studio)
+            try await Task.sleep(for: .seconds(3))
+            let idle = try await commits(studio) - idleFrom
+            #expect(idle < 100, "an idle instance committed \(idle) transactions in 3 s")
+
+            let model = "/v1beta/models/gemini-2.5-flash-image"
+            try await withThrowingTaskGroup(of: TestResponse.self) { group in
+                group.addTask {
+                    try await post(
+                        studio,
+                        model + ":streamGenerateContent?alt=sse",
+                        json: #"{"contents":[{"parts":[{"text":"[sim:hold=slow] slow"}]}]}"#
+                    )
+                }
+                while try await studio.upstreamRequests().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+                group.addTask { try await post(studio, model + ":generateContent", json: #"{"contents":[{"parts":[{"text":"patient"}]}]}"#) }
+                while try await generations(studio).count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+                let waitingFrom = try await commits(studio)
+                try await Task.sleep(for: .seconds(3))
+                let waiting = try await commits(studio) - waitingFrom
+                #expect(waiting < 100, "a call waiting for its tenant's slot committed \(waiting) transactions in 3 s")
+                try await studio.release("slow")
+                for try await response in group { #expect(response.status == .ok) }
+            }
+        }
+    }
+
+    /// Two calls waiting for the one slot of their tenant are woken together when it frees; only
+    /// one may start, the other after it has ended (the count is taken under a tenant lock).
+    @Test func waitersWokenTogetherStartOneAtATime() async throws {
+        try await withStudioEnvironment { studio in
+            try await studio.db.query(
+                "UPDATE tenants SET max_concurrent_generations = 1 WHERE id = \(studio.world.acme)",
+                logger: TestDatabase.logger
+            )
+            let model = "/v1beta/models/gemini-2.5-flash-image"
+            try await withThrowingTaskGroup(of: TestResponse.self) { group in
+                group.addTask {
+                    try await post(
+                        studio,
+                        model + ":streamGenerateContent?alt=sse",
+                        json: #"{"contents":[{"parts":[{"text":"[sim:hold=gate] gate"}]}]}"#
+                    )
+                }
+                while try await studio.upstreamRequests().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+                for name in ["b", "c"] {
+                    group.addTask {
+                        try await post(studio, model + ":generateContent", json: #"{"contents":[{"parts":[{"text":"[sim:latency=300] \#(name)"}]}]}"#)
+                    }
+                }
+                while try await generations(studio).count < 3 { try await Task.sleep(for: .milliseconds(20)) }
+                try await studio.release("gate")
+                for try await response in group { #expect(response.status == .ok, "\(response.text)") }
+            }
+            let rows = try await generations(studio)
+            #expect(rows.map(\.status) == ["succeeded", "succeeded", "succeeded"])
+            let (b, c) = (rows[1], rows[2])
+            let apart = try #require(b.started) >= (try #require(c.finished)) || (try #require(c.started)) >= (try #require(b.finished))
+            #expect(apart, "both waiters ran at once: \(rows)")
+        }
+    }
+
     /// With a queue bound of none, the call past the limit is refused, as the JSON API's is.
     @Test func theCompatibleRouteIsRefusedPastTheTenantsQueue() async throws {
         try await withStudioEnvironment { studio in

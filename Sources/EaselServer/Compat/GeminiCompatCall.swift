@@ -45,13 +45,20 @@ struct GeminiCompatCall: Sendable {
             let outcome: UpstreamCaller.Outcome
             do {
                 outcome = try await run(streamed: true) { chunk in
-                    var buffer = ByteBuffer(string: sse ? "data: " : (sent.next() == 0 ? "[" : ",\r\n"))
+                    let first = sent.next() == 0
+                    var buffer = ByteBuffer(string: sse ? "data: " : (first ? "[" : ",\r\n"))
                     buffer.writeBytes(try JSONEncoder.google.encode(chunk))
                     if sse { buffer.writeString("\r\n\r\n") }
                     continuation.yield(buffer)
                 }
             } catch {
-                // Canceled before it started: the row is already `canceled`.
+                // It never started: the row is already `canceled`. A client still there gets
+                // Google's error as the only event (one that left reads nothing).
+                let google = error as? GoogleError ?? .canceled
+                var buffer = ByteBuffer(string: sse ? "data: " : "[")
+                buffer.writeBytes(google.body)
+                buffer.writeString(sse ? "\r\n\r\n" : "]")
+                continuation.yield(buffer)
                 return
             }
             let nothingSent = sent.value == 0
@@ -95,8 +102,9 @@ struct GeminiCompatCall: Sendable {
 
     /// Waits for this call's turn, calls upstream and stores the end, all while holding its slot
     /// (so the next call of the tenant starts once this one is stored, as queued jobs do).
-    /// Throws only when the caller left (or a user canceled) before the call started; the row
-    /// is `canceled` then.
+    /// Throws only when the call never started (the row is `canceled` then): `CANCELLED` when
+    /// the caller left or a user canceled it while it waited, `UNAVAILABLE` when Easel could not
+    /// start it (the database failed).
     func run(
         streamed: Bool,
         onChunk: @escaping @Sendable (GenerateContentResponse) async throws -> Void
@@ -105,21 +113,39 @@ struct GeminiCompatCall: Sendable {
             return try await worker.runInline(accepted.id, tenantID: accepted.tenantID) { [self] in
                 let started = ContinuousClock.now
                 let (outcome, host) = await upstream.call(accepted.model, route: route, request: request, streamed: streamed, onChunk: onChunk)
-                // Stored before the answer ends, so a client that looks at its history next finds it.
-                await store(
-                    GenerationOutcomeMapper.finish(
-                        outcome,
-                        host: host,
-                        started: started,
-                        options: accepted.options,
-                        apiModel: accepted.model.apiModel
-                    )
+                var finish = GenerationOutcomeMapper.finish(
+                    outcome,
+                    host: host,
+                    started: started,
+                    options: accepted.options,
+                    apiModel: accepted.model.apiModel
                 )
+                // A user's cancel that came while it ran wins over the answer, as for queued jobs.
+                if finish.status != .canceled, await canceledByUser() {
+                    finish = GenerationQueue.Finish(status: .canceled, attempts: finish.attempts)
+                    finish.upstreamHost = host
+                }
+                // Stored before the answer ends, so a client that looks at its history next finds it.
+                await store(finish)
                 return outcome
             }
-        } catch {
+        } catch is CancellationError {
             throw GoogleError.canceled
+        } catch {
+            logger.error(
+                "starting a Gemini-compatible call failed",
+                metadata: ["generation": "\(accepted.id)", "error": "\(PostgresErrorMessage.describe(error))"]
+            )
+            throw GoogleError(503, "UNAVAILABLE", "Easel could not start this call; try again.")
         }
+    }
+
+    /// Whether a user asked to cancel this call (read from a task of its own: the caller's may
+    /// be cancelled).
+    func canceledByUser() async -> Bool {
+        let queue = self.queue
+        let id = accepted.id
+        return await Task { (try? await queue.cancelRequested(among: [id]).contains(id)) ?? false }.value
     }
 
     /// Stores the end in a task of its own, so a caller that is being cancelled still records it.
@@ -132,7 +158,12 @@ struct GeminiCompatCall: Sendable {
         let signals = worker.signals
         await Task {
             do {
-                try await queue.finish(id, tenantID: tenantID, owner: owner, finish)
+                if try await !queue.finish(id, tenantID: tenantID, owner: owner, finish) {
+                    logger.warning(
+                        "a Gemini-compatible call's end was not stored: its row was ended meanwhile (canceled, or reaped as orphaned)",
+                        metadata: ["generation": "\(id)"]
+                    )
+                }
                 signals.signal(id)
             } catch {
                 logger.error(

@@ -154,7 +154,8 @@ struct GeminiCompatController {
                     options: Self.options(of: body),
                     images: Self.lastTurnImages(body),
                     inConversation: false,
-                    inline: true
+                    inline: true,
+                    requirePrompt: false
                 )
             }
         }
@@ -167,7 +168,15 @@ struct GeminiCompatController {
             instruction.parts = [.text(model.systemInstruction)] + clientParts
             body.systemInstruction = instruction
         }
-        guard let route = try await models.route(model.id) else { throw GoogleError(404, "NOT_FOUND", "models/\(model.name) is gone.") }
+        // The row is stored: from here on, a failure before the call starts ends it `canceled`.
+        let route: ModelStore.Route
+        do {
+            guard let found = try await models.route(model.id) else { throw GoogleError(404, "NOT_FOUND", "models/\(model.name) is gone.") }
+            route = found
+        } catch {
+            await service.worker.endWaiting(accepted.id, tenantID: accepted.tenantID)
+            throw error
+        }
         let call = GeminiCompatCall(
             accepted: accepted,
             route: route,
@@ -246,7 +255,8 @@ struct GeminiCompatController {
             aspectRatio: config?.imageConfig?.aspectRatio,
             imageSize: config?.imageConfig?.imageSize,
             responseModalities: config?.responseModalities?.map { $0.rawValue.uppercased() },
-            thinkingLevel: config?.thinkingConfig?.thinkingLevel,
+            // Google's SDKs send the level in upper case; capabilities list it in lower case.
+            thinkingLevel: config?.thinkingConfig?.thinkingLevel?.lowercased(),
             grounding: request.tools?.contains { $0.googleSearch != nil } ?? false
         )
     }

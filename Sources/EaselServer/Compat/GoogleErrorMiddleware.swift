@@ -1,3 +1,4 @@
+import EaselCore
 import EaselStore
 import Hummingbird
 import Logging
@@ -8,15 +9,24 @@ struct GoogleErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let logger: Logger
 
+    /// Easel's own refusal in Google's shape, `Retry-After` kept.
+    static func google(_ error: AppError) -> GoogleError {
+        var google = GoogleError(Int(error.status.code), GoogleError.status(for: Int(error.status.code)), error.message)
+        google.retryAfter = error.headers[.retryAfter].flatMap { Int($0) }
+        return google
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as GoogleError {
             return error.response
         } catch let error as AppError {
-            var google = GoogleError(Int(error.status.code), GoogleError.status(for: Int(error.status.code)), error.message)
-            google.retryAfter = error.headers[.retryAfter].flatMap { Int($0) }
-            return google.response
+            return Self.google(error).response
+        } catch let error as ValidationError {
+            return GoogleError(400, "INVALID_ARGUMENT", "* GenerateContentRequest.\(error.field): \(error.message)").response
+        } catch let error as PolicyError {
+            return GoogleErrorMiddleware.google(error.appError).response
         } catch let error as HTTPError {
             let code = Int(error.status.code)
             return GoogleError(code, GoogleError.status(for: code), error.body ?? error.status.reasonPhrase).response

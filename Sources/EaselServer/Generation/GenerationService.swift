@@ -37,6 +37,8 @@ struct GenerationService: Sendable {
         var inConversation = true
         /// Answered inline to a client waiting on its connection, by this instance only.
         var inline = false
+        /// Whether a request needs a prompt or an image (the compatible routes leave it to Google).
+        var requirePrompt = true
     }
 
     /// A stored request, and the model it will run on (a retired model's successor, say).
@@ -66,7 +68,11 @@ struct GenerationService: Sendable {
         case .config(let config): model = try await resolve(config, tenantID: tenantID)
         }
         let uploads = try draft.images.map { try $0.image.decoded(field: $0.field) }
-        try draft.options.validate(against: model.capabilities, inputImageCount: uploads.count + draft.reusedImageIDs.count)
+        try draft.options.validate(
+            against: model.capabilities,
+            inputImageCount: uploads.count + draft.reusedImageIDs.count,
+            requirePrompt: draft.requirePrompt
+        )
 
         var apiKeyID: UUID? = nil
         if case .apiKey(let id) = principal.credential { apiKeyID = id }

@@ -69,6 +69,8 @@ final class GenerationWorker: Service, Sendable {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.housekeeping() }
+                // Apart from housekeeping, so a long purge never delays the renewal of leases.
+                group.addTask { await self.purgeLoop() }
                 await dispatch()
                 group.cancelAll()
             }
@@ -82,18 +84,8 @@ final class GenerationWorker: Service, Sendable {
     /// and ends inline calls whose instance died.
     func housekeeping() async {
         var lastRenewal = ContinuousClock.now
-        var lastPurge = ContinuousClock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: cancelPoll)
-            if ContinuousClock.now - lastPurge >= .seconds(600) {
-                // Images past their tenant's retention, and images nothing uses.
-                lastPurge = .now
-                do {
-                    while try await images.purgeImages() > 0, !Task.isCancelled {}
-                } catch {
-                    logger.warning("purging expired images failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
-                }
-            }
             do {
                 let ids = heldIDs
                 if !ids.isEmpty {
@@ -112,6 +104,18 @@ final class GenerationWorker: Service, Sendable {
         }
     }
 
+    /// Every ten minutes, images past their tenant's retention and images nothing uses.
+    func purgeLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(600))
+            do {
+                while try await images.purgeImages() > 0, !Task.isCancelled {}
+            } catch {
+                logger.warning("purging expired images failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
+            }
+        }
+    }
+
     /// Takes a slot if one is free.
     private func takeSlot() -> Bool {
         state.withLock { state in
@@ -121,12 +125,16 @@ final class GenerationWorker: Service, Sendable {
         }
     }
 
-    /// Gives a slot back and wakes whoever waits for one.
-    private func releaseSlot() {
+    /// Gives a slot back. `freed`: work ended in it, so the dispatcher and the inline calls
+    /// waiting for a slot are woken; a slot taken only to look (a claim that found nothing, an
+    /// inline call whose tenant is at its limit) goes back quietly, or the lookers would wake
+    /// each other in a loop. They poll every 500 ms in any case.
+    private func releaseSlot(freed: Bool) {
         let waiters = state.withLock { state in
             state.slotsInUse -= 1
-            return Array(state.slotWaiters.values)
+            return freed ? Array(state.slotWaiters.values) : []
         }
+        guard freed else { return }
         wake.signal()
         for waiter in waiters { waiter.signal() }
     }
@@ -154,14 +162,14 @@ final class GenerationWorker: Service, Sendable {
                         group.addTask {
                             await self.run(job, call: call)
                             self.state.withLock { _ = $0.stops.removeValue(forKey: job.id) }
-                            self.releaseSlot()
+                            self.releaseSlot(freed: true)
                         }
                         continue
                     }
                 } catch {
                     logger.error("claiming a generation failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
                 }
-                releaseSlot()
+                releaseSlot(freed: false)
                 await idle()
             }
         }
@@ -195,18 +203,25 @@ final class GenerationWorker: Service, Sendable {
                 state.slotWaiters[id] = nil
                 state.stops[id] = nil
             }
-            if holdsSlot { releaseSlot() }
+            if holdsSlot { releaseSlot(freed: true) }
         }
         while true {
             if Task.isCancelled {
-                // The caller went away while it waited: nothing was sent upstream.
-                try? await queue.cancelWaiting(id, tenantID: tenantID, owner: owner)
-                signals.signal(id)
+                // The caller went away while it waited: nothing was sent upstream. Stored from a
+                // task of its own, since this one is cancelled (its queries would be refused).
+                await endWaiting(id, tenantID: tenantID)
                 throw CancellationError()
             }
             if !holdsSlot { holdsSlot = takeSlot() }
             if holdsSlot {
-                switch try await queue.startInline(id, tenantID: tenantID, owner: owner, lease: lease) {
+                let start: GenerationQueue.InlineStart
+                do {
+                    start = try await queue.startInline(id, tenantID: tenantID, owner: owner, lease: lease)
+                } catch {
+                    await endWaiting(id, tenantID: tenantID)
+                    throw error
+                }
+                switch start {
                 case .started:
                     signals.signal(id)
                     let task = Task { await body() }
@@ -226,13 +241,28 @@ final class GenerationWorker: Service, Sendable {
                     throw CancellationError()
                 case .tenantAtLimit:
                     // Another call of the tenant must end first; let queued jobs use the slot meanwhile.
-                    releaseSlot()
+                    releaseSlot(freed: false)
                     holdsSlot = false
                 }
             }
             // Woken when a slot frees here; polled for slots that free on other instances.
             await turn.wait(timeout: .milliseconds(500))
         }
+    }
+
+    /// Ends an inline call that never started (`canceled`), from a task of its own.
+    func endWaiting(_ id: UUID, tenantID: UUID) async {
+        let queue = self.queue
+        let owner = self.owner
+        let logger = self.logger
+        await Task {
+            do {
+                try await queue.cancelWaiting(id, tenantID: tenantID, owner: owner)
+            } catch {
+                logger.warning("ending a waiting call failed", metadata: ["generation": "\(id)", "error": "\(PostgresErrorMessage.describe(error))"])
+            }
+        }.value
+        signals.signal(id)
     }
 
     /// Waits for the Gemini call of `job` and stores how it ended.

@@ -62,7 +62,7 @@ public struct GenerationQueue: Sendable {
                 """
                 SELECT g.id, g.tenant_id, t.max_concurrent_generations IS NOT NULL FROM generations g JOIN tenants t ON t.id = g.tenant_id
                 WHERE (g.status = 'queued' OR (g.status = 'running' AND g.lease_expires_at < now()))
-                  AND NOT g.inline
+                  AND NOT g.inline AND NOT g.cancel_requested
                   AND \(unescaped: Self.tenantUnderLimit)
                 ORDER BY g.created_at
                 FOR UPDATE OF g SKIP LOCKED
@@ -232,15 +232,21 @@ public struct GenerationQueue: Sendable {
         )
     }
 
-    /// Ends the inline calls whose instance died (their lease ran out): their caller has gone,
-    /// so they are never run again. Returns their ids.
-    public func endOrphanedInlineCalls() async throws -> [UUID] {
+    /// Ends what an instance that died left behind and must not run again (their lease ran
+    /// out): inline calls, whose caller has gone with it (`failed`, `client_gone`), and jobs a
+    /// user asked to cancel while they ran (`canceled`; claimed again they would be paid for
+    /// again). Returns their ids.
+    public func endOrphans() async throws -> [UUID] {
         let rows = try await client.query(
             """
-            UPDATE generations SET status = 'failed', error_code = 'client_gone',
-                error_message = 'The Easel instance answering this call stopped before it finished; the caller was not answered.',
+            UPDATE generations SET
+                status = CASE WHEN cancel_requested THEN 'canceled' ELSE 'failed' END,
+                error_code = CASE WHEN cancel_requested THEN NULL ELSE 'client_gone' END,
+                error_message = CASE WHEN cancel_requested THEN NULL
+                    ELSE 'The Easel instance answering this call stopped before it finished; the caller was not answered.' END,
                 partial_text = NULL, lease_owner = NULL, lease_expires_at = NULL, finished_at = now()
-            WHERE inline AND status IN ('queued', 'running') AND lease_expires_at < now()
+            WHERE status IN ('queued', 'running') AND lease_expires_at < now()
+              AND (inline OR (status = 'running' AND cancel_requested))
             RETURNING id
             """,
             logger: logger

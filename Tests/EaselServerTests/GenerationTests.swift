@@ -231,6 +231,29 @@ import Testing
         }
     }
 
+    /// A job whose user canceled it while its instance died is ended canceled, never claimed
+    /// and paid for again.
+    @Test func aCanceledJobWhoseWorkerDiedIsNotRunAgain() async throws {
+        try await withStudioEnvironment(configure: { $0.workers = 1 }) { studio in
+            let (world, db) = (studio.world, studio.db)
+            let options = String(decoding: try JSONEncoder().encode(GenerationOptions(prompt: "orphan, canceled")), as: UTF8.self)
+            let id = try await db.query(
+                """
+                INSERT INTO generations (tenant_id, user_id, model_id, source, request, prompt, status, lease_owner, lease_expires_at,
+                                         started_at, cancel_requested)
+                VALUES (\(world.acme), \(world.acmeMember.id), \(UUID(uuidString: studio.models["gemini-2.5-flash-image"]!)!), 'api',
+                        \(options)::jsonb, 'orphan, canceled', 'running', 'dead-worker', now() - interval '1 minute',
+                        now() - interval '2 minutes', true)
+                RETURNING id
+                """,
+                logger: TestDatabase.logger
+            ).collect().first!.decode(UUID.self)
+            let ended = try await studio.poll(id.uuidString, as: .key(world.acmeMemberKey)) { $0["status"] != .string("running") }
+            #expect(ended["status"] == .string("canceled"), "\(ended)")
+            #expect(try await studio.upstreamRequests().isEmpty, "a canceled job was sent upstream again")
+        }
+    }
+
     @Test func aJobWhoseWorkerDiedIsFinishedOnceByAnother() async throws {
         try await withStudio(workers: 1) { client, world, db, models in
             // A job left running by a worker that vanished: its lease has run out.

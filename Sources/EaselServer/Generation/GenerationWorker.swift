@@ -83,7 +83,8 @@ final class GenerationWorker: Service, Sendable {
     /// many run: stops jobs whose users canceled them, renews the leases of the jobs held here,
     /// and ends inline calls whose instance died.
     func housekeeping() async {
-        var lastRenewal = ContinuousClock.now
+        // The first pass renews nothing yet, but ends what a dead instance left at once.
+        var lastRenewal = ContinuousClock.now - lease
         while !Task.isCancelled {
             try? await Task.sleep(for: cancelPoll)
             do {
@@ -95,7 +96,7 @@ final class GenerationWorker: Service, Sendable {
                 }
                 if ContinuousClock.now - lastRenewal >= lease / 3 {
                     if !ids.isEmpty { try await queue.renew(ids, owner: owner, lease: lease) }
-                    for id in try await queue.endOrphanedInlineCalls() { signals.signal(id) }
+                    for id in try await queue.endOrphans() { signals.signal(id) }
                     lastRenewal = .now
                 }
             } catch {

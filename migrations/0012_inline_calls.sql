@@ -4,6 +4,7 @@
 -- instance dies the caller has gone, so the row is ended (`client_gone`), never run again.
 ALTER TABLE generations ADD COLUMN inline boolean NOT NULL DEFAULT false;
 
--- Orphaned inline calls are found by their expired lease.
-CREATE INDEX generations_inline_lease_idx ON generations (lease_expires_at)
-    WHERE inline AND status IN ('queued', 'running');
+-- What a dead instance leaves that must not run again (inline calls; jobs a user asked to
+-- cancel while they ran) is found by its expired lease, every second, by every instance.
+CREATE INDEX generations_orphan_idx ON generations (lease_expires_at)
+    WHERE status IN ('queued', 'running') AND (inline OR cancel_requested);

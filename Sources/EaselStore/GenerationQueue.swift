@@ -245,8 +245,8 @@ public struct GenerationQueue: Sendable {
                 error_message = CASE WHEN cancel_requested THEN NULL
                     ELSE 'The Easel instance answering this call stopped before it finished; the caller was not answered.' END,
                 partial_text = NULL, lease_owner = NULL, lease_expires_at = NULL, finished_at = now()
-            WHERE status IN ('queued', 'running') AND lease_expires_at < now()
-              AND (inline OR (status = 'running' AND cancel_requested))
+            WHERE status IN ('queued', 'running') AND (inline OR cancel_requested) AND lease_expires_at < now()
+              AND (inline OR status = 'running')
             RETURNING id
             """,
             logger: logger

@@ -86,27 +86,31 @@ export function errorText(error) {
   return error.requestId ? `${error.message} (request ${error.requestId})` : error.message;
 }
 
-// A table body filled from a paginated list endpoint, with a "Load more" button.
-// `path()` gives the list URL without cursor; `row(item)` builds a <tr>.
-export function pagedTable({ body, more, columns, path, row, emptyText }) {
+// A list filled from a paginated endpoint, with a "Load more" button: by default a table body
+// of `columns` columns, whose `row(item)` builds a <tr>; `emptyItem(text, isError)` builds the
+// empty and error placeholders of any other list (a gallery grid, say). `path()` gives the list
+// URL without limit or cursor; `emptyText` may be a function, asked when the list is empty.
+export function pagedTable({ body, more, columns, path, row, emptyText, limit = 50, emptyItem }) {
+  const placeholder =
+    emptyItem ?? ((text, isError) => h("tr", {}, h("td", { colspan: columns, class: isError ? "empty error" : "empty" }, text)));
   let cursor = null;
   let latest = 0;
   async function load(reset) {
-    // Only the newest request may fill the table: answers can arrive out of order while filters change.
+    // Only the newest request may fill the list: answers can arrive out of order while filters change.
     const ticket = reset ? ++latest : latest;
     try {
       const separator = path().includes("?") ? "&" : "?";
-      const page = await api("GET", `${path()}${separator}limit=50${!reset && cursor ? `&cursor=${cursor}` : ""}`);
+      const page = await api("GET", `${path()}${separator}limit=${limit}${!reset && cursor ? `&cursor=${cursor}` : ""}`);
       if (ticket !== latest) return;
       cursor = page.nextCursor;
       more.hidden = !cursor;
       const rows = page.items.map(row);
       if (reset) body.replaceChildren(...rows);
       else body.append(...rows);
-      if (reset && rows.length === 0) body.replaceChildren(h("tr", {}, h("td", { colspan: columns, class: "empty" }, emptyText)));
+      if (reset && rows.length === 0) body.replaceChildren(placeholder(typeof emptyText === "function" ? emptyText() : emptyText, false));
     } catch (error) {
       if (ticket !== latest) return;
-      body.replaceChildren(h("tr", {}, h("td", { colspan: columns, class: "empty error" }, errorText(error))));
+      body.replaceChildren(placeholder(errorText(error), true));
     }
   }
   more.addEventListener("click", () => busy(more, "Loading…", () => load(false)));

@@ -192,6 +192,31 @@ import Testing
         ).collect().map { try $0.decode((String, String, Date?, Date?).self) }.map { ($0.0, $0.1, $0.2, $0.3) }
     }
 
+    static let model = "/v1beta/models/gemini-2.5-flash-image"
+
+    /// Runs `body` while a streamed call of acme is held upstream (`[sim:hold=token]`), with
+    /// the group the calls `body` starts go into; then releases the held call and expects every
+    /// call to have been answered 200.
+    func whileACallIsHeld(
+        _ studio: Studio,
+        token: String,
+        _ body: (inout ThrowingTaskGroup<TestResponse, any Error>) async throws -> Void
+    ) async throws {
+        try await withThrowingTaskGroup(of: TestResponse.self) { group in
+            group.addTask {
+                try await post(
+                    studio,
+                    Self.model + ":streamGenerateContent?alt=sse",
+                    json: #"{"contents":[{"parts":[{"text":"[sim:hold=\#(token)] held"}]}]}"#
+                )
+            }
+            while try await studio.upstreamRequests().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+            try await body(&group)
+            try await studio.release(token)
+            for try await response in group { #expect(response.status == .ok, "\(response.text)") }
+        }
+    }
+
     /// A tenant allowed one generation at a time gets one at a time on this route too: the
     /// second call waits (stored `queued`) until the first has ended, and then runs.
     @Test func theCompatibleRouteWaitsForTheTenantsConcurrencyLimit() async throws {
@@ -200,25 +225,13 @@ import Testing
                 "UPDATE tenants SET max_concurrent_generations = 1 WHERE id = \(studio.world.acme)",
                 logger: TestDatabase.logger
             )
-            let model = "/v1beta/models/gemini-2.5-flash-image"
-            try await withThrowingTaskGroup(of: TestResponse.self) { group in
-                // The first call's stream is held upstream until released.
-                group.addTask {
-                    try await post(
-                        studio,
-                        model + ":streamGenerateContent?alt=sse",
-                        json: #"{"contents":[{"parts":[{"text":"[sim:hold=first] first"}]}]}"#
-                    )
-                }
-                while try await studio.upstreamRequests().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
-                group.addTask { try await post(studio, model + ":generateContent", json: #"{"contents":[{"parts":[{"text":"second"}]}]}"#) }
+            try await whileACallIsHeld(studio, token: "first") { group in
+                group.addTask { try await post(studio, Self.model + ":generateContent", json: #"{"contents":[{"parts":[{"text":"second"}]}]}"#) }
                 // The second is admitted and stored before the first ends...
                 while try await generations(studio).count < 2 { try await Task.sleep(for: .milliseconds(20)) }
                 let waiting = try await generations(studio)
                 #expect(waiting[1].status == "queued", "\(waiting)")
                 #expect(try await studio.upstreamRequests().count == 1)
-                try await studio.release("first")
-                for try await response in group { #expect(response.status == .ok, "\(response.text)") }
             }
             // ...and starts only after the first has ended.
             let rows = try await generations(studio)
@@ -251,25 +264,13 @@ import Testing
             try await Task.sleep(for: .seconds(3))
             let idle = try await commits(studio) - idleFrom
             #expect(idle < 100, "an idle instance committed \(idle) transactions in 3 s")
-
-            let model = "/v1beta/models/gemini-2.5-flash-image"
-            try await withThrowingTaskGroup(of: TestResponse.self) { group in
-                group.addTask {
-                    try await post(
-                        studio,
-                        model + ":streamGenerateContent?alt=sse",
-                        json: #"{"contents":[{"parts":[{"text":"[sim:hold=slow] slow"}]}]}"#
-                    )
-                }
-                while try await studio.upstreamRequests().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
-                group.addTask { try await post(studio, model + ":generateContent", json: #"{"contents":[{"parts":[{"text":"patient"}]}]}"#) }
+            try await whileACallIsHeld(studio, token: "slow") { group in
+                group.addTask { try await post(studio, Self.model + ":generateContent", json: #"{"contents":[{"parts":[{"text":"patient"}]}]}"#) }
                 while try await generations(studio).count < 2 { try await Task.sleep(for: .milliseconds(20)) }
                 let waitingFrom = try await commits(studio)
                 try await Task.sleep(for: .seconds(3))
                 let waiting = try await commits(studio) - waitingFrom
                 #expect(waiting < 100, "a call waiting for its tenant's slot committed \(waiting) transactions in 3 s")
-                try await studio.release("slow")
-                for try await response in group { #expect(response.status == .ok) }
             }
         }
     }
@@ -282,24 +283,17 @@ import Testing
                 "UPDATE tenants SET max_concurrent_generations = 1 WHERE id = \(studio.world.acme)",
                 logger: TestDatabase.logger
             )
-            let model = "/v1beta/models/gemini-2.5-flash-image"
-            try await withThrowingTaskGroup(of: TestResponse.self) { group in
-                group.addTask {
-                    try await post(
-                        studio,
-                        model + ":streamGenerateContent?alt=sse",
-                        json: #"{"contents":[{"parts":[{"text":"[sim:hold=gate] gate"}]}]}"#
-                    )
-                }
-                while try await studio.upstreamRequests().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+            try await whileACallIsHeld(studio, token: "gate") { group in
                 for name in ["b", "c"] {
                     group.addTask {
-                        try await post(studio, model + ":generateContent", json: #"{"contents":[{"parts":[{"text":"[sim:latency=300] \#(name)"}]}]}"#)
+                        try await post(
+                            studio,
+                            Self.model + ":generateContent",
+                            json: #"{"contents":[{"parts":[{"text":"[sim:latency=300] \#(name)"}]}]}"#
+                        )
                     }
                 }
                 while try await generations(studio).count < 3 { try await Task.sleep(for: .milliseconds(20)) }
-                try await studio.release("gate")
-                for try await response in group { #expect(response.status == .ok, "\(response.text)") }
             }
             let rows = try await generations(studio)
             #expect(rows.map(\.status) == ["succeeded", "succeeded", "succeeded"])
@@ -316,17 +310,8 @@ import Testing
                 "UPDATE tenants SET max_concurrent_generations = 1, max_queued_generations = 0 WHERE id = \(studio.world.acme)",
                 logger: TestDatabase.logger
             )
-            let model = "/v1beta/models/gemini-2.5-flash-image"
-            try await withThrowingTaskGroup(of: TestResponse.self) { group in
-                group.addTask {
-                    try await post(
-                        studio,
-                        model + ":streamGenerateContent?alt=sse",
-                        json: #"{"contents":[{"parts":[{"text":"[sim:hold=only] only"}]}]}"#
-                    )
-                }
-                while try await studio.upstreamRequests().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
-                let refused = try await post(studio, model + ":generateContent", json: #"{"contents":[{"parts":[{"text":"one too many"}]}]}"#)
+            try await whileACallIsHeld(studio, token: "only") { _ in
+                let refused = try await post(studio, Self.model + ":generateContent", json: #"{"contents":[{"parts":[{"text":"one too many"}]}]}"#)
                 #expect(refused.status == .tooManyRequests && refused.json["error"]?["status"] == .string("RESOURCE_EXHAUSTED"), "\(refused.text)")
                 #expect(refused.headers[.retryAfter] != nil)
                 let json = try await studio.client.call(
@@ -336,8 +321,6 @@ import Testing
                     json: #"{"modelId":"\#(studio.models["gemini-2.5-flash-image"]!)","prompt":"also too many"}"#
                 )
                 #expect(json.status == .tooManyRequests && json.json["error"]?["code"] == .string("concurrency_limit_exceeded"))
-                try await studio.release("only")
-                for try await response in group { #expect(response.status == .ok) }
             }
             #expect(try await generations(studio).map(\.status) == ["succeeded"])
         }

@@ -2,7 +2,6 @@
 only the base URL and the key change. Each test checks what the SDK returns and what Easel's
 history holds."""
 import json
-import struct
 import uuid
 
 import pytest
@@ -10,25 +9,11 @@ from google import genai
 from google.genai import errors, types
 
 from conftest import http_json
+from images import image_size
 
 # A config's display name, which wins over API model names (other suites add configs that share
 # Nano Banana 2's API model name, with tokens of their own).
 NANO_BANANA_2 = "Nano Banana 2"
-
-
-def image_size(data: bytes):
-    """Width and height from a PNG's IHDR or a JPEG's start-of-frame marker."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return struct.unpack(">II", data[16:24])
-    assert data[:3] == b"\xff\xd8\xff", "neither PNG nor JPEG"
-    i = 2
-    while i < len(data):
-        marker, length = data[i + 1], struct.unpack(">H", data[i + 2:i + 4])[0]
-        if marker in (0xC0, 0xC1, 0xC2):
-            height, width = struct.unpack(">HH", data[i + 5:i + 9])
-            return width, height
-        i += 2 + length
-    raise AssertionError("no start-of-frame marker")
 
 
 def images(response):

@@ -57,6 +57,8 @@ let package = Package(
                 "ImageKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                // HTTPParserError: the one error that makes the server close a connection unanswered.
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings

@@ -65,9 +65,9 @@ extension EaselBench {
         let key = try await call(.POST, "\(easel)/api/v1/keys", json: #"{"name":"bench"}"#, headers: owner)
         guard let secret = try json(key.body)["secret"]?.stringValue else { throw BenchError("creating the key failed: \(String(buffer: key.body))") }
         let models = try json(try await call(.GET, "\(easel)/api/v1/models", headers: [("Authorization", "Bearer \(secret)")]).body)
-        guard let model = models["items"]?.arrayValue.first(where: { $0["apiModel"]?.stringValue == "gemini-3.1-flash-image-preview" }),
+        guard let model = models["items"]?.arrayValue.first(where: { $0["apiModel"]?.stringValue == "gemini-3.1-flash-image" }),
             let modelID = model["id"]?.stringValue
-        else { throw BenchError("no gemini-3.1-flash-image-preview model is seeded") }
+        else { throw BenchError("no gemini-3.1-flash-image model is seeded") }
         print("\(secret) \(modelID)")
     }
 

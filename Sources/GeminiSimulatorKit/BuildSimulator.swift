@@ -24,6 +24,10 @@ public func buildSimulator(
         let data = try JSONEncoder().encode(state.requests)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: data)))
     }
+    router.get("_sim/answers") { _, _ -> Response in
+        let data = try JSONEncoder().encode(state.answers)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
     router.post("_sim/release/:token") { _, context -> HTTPResponse.Status in
         state.release(try context.parameters.require("token"))
         return .noContent

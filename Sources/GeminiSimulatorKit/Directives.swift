@@ -10,8 +10,10 @@
 /// | `[sim:status=CODE]` | answer with Google's error body for CODE (e.g. 429, 503) |
 /// | `[sim:retry-after=S]` | add `Retry-After: S` to an error answer |
 /// | `[sim:fail-first=N]` | the first N requests with this exact prompt fail with 503 (or `status`) |
-/// | `[sim:hang=MS]` | answer nothing for MS milliseconds (default 60000), then close |
+/// | `[sim:hang=MS]` | answer nothing for MS milliseconds (default 60000), then close the connection unanswered |
 /// | `[sim:truncate]` | send half the body, then close the connection |
+/// | `[sim:reset]` | close the connection without answering |
+/// | `[sim:stream-error]` | streaming: the first chunk, then Google's error object (500 `INTERNAL`) as the last event |
 /// | `[sim:block-prompt]` | `promptFeedback.blockReason = SAFETY`, no candidates |
 /// | `[sim:image-safety]` | finish with `IMAGE_SAFETY` and no image |
 /// | `[sim:prohibited]` | finish with `PROHIBITED_CONTENT` and no image |
@@ -39,6 +41,8 @@ public struct Directives: Sendable, Equatable {
     public var failFirst: Int?
     public var hangMilliseconds: Int?
     public var truncate = false
+    public var reset = false
+    public var streamError = false
     public var blockPrompt = false
     public var imageSafety = false
     public var prohibited = false
@@ -71,6 +75,8 @@ public struct Directives: Sendable, Equatable {
             case "fail-first": failFirst = number
             case "hang": hangMilliseconds = number ?? 60_000
             case "truncate": truncate = true
+            case "reset": reset = true
+            case "stream-error": streamError = true
             case "block-prompt": blockPrompt = true
             case "image-safety": imageSafety = true
             case "prohibited": prohibited = true

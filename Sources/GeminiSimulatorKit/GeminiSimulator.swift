@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// Google's REST protocol for the image models, answered locally.
 struct GeminiSimulator: Sendable {
@@ -15,17 +16,26 @@ struct GeminiSimulator: Sendable {
         var message: String
         var retryAfter: Int? = nil
 
-        func response() -> Response {
+        /// Google's error object, as JSON text.
+        var body: String {
             let body = GoogleErrorBody(code: status, message: message, status: GoogleErrorBody.status(forHTTPCode: status))
+            return String(decoding: (try? JSONEncoder().encode(body)) ?? Data(), as: UTF8.self)
+        }
+
+        func response() -> Response {
             var headers: HTTPFields = [.contentType: "application/json; charset=UTF-8"]
             if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
-            let data = (try? JSONEncoder().encode(body)) ?? Data()
+            let data = Data(body.utf8)
             return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(data: data)))
         }
     }
 
     /// A deliberate disconnect, to cut a body short.
     struct SimulatedDisconnect: Error {}
+
+    /// Thrown by a handler, closes the connection with no response at all (Hummingbird answers
+    /// any other error with a 500).
+    static var unanswered: any Error { HTTPParserError.invalidEOFState }
 
     func listModels(_ request: Request, _ context: SimulatorRequestContext) async throws -> Response {
         if let failure = authenticate(request) { return failure.response() }
@@ -113,23 +123,28 @@ struct GeminiSimulator: Sendable {
 
         if let hang = directives.hangMilliseconds {
             try? await Task.sleep(for: .milliseconds(hang))
-            throw SimulatedDisconnect()
+            throw Self.unanswered
         }
-        if let status = directives.status {
+        if directives.reset { throw Self.unanswered }
+        if let failFirst = directives.failFirst {
+            // Only the first N attempts fail, with `status` when one is given.
+            if state.nextAttempt(forPrompt: prompt) <= failFirst {
+                let status = directives.status ?? 503
+                throw Failure(status: status, message: Self.message(forStatus: status), retryAfter: directives.retryAfterSeconds)
+            }
+        } else if let status = directives.status {
             throw Failure(status: status, message: Self.message(forStatus: status), retryAfter: directives.retryAfterSeconds)
-        }
-        if let failFirst = directives.failFirst, state.nextAttempt(forPrompt: prompt) <= failFirst {
-            throw Failure(status: 503, message: Self.message(forStatus: 503), retryAfter: directives.retryAfterSeconds)
         }
 
         let factory = ResponseFactory(family: family, model: model, request: generateRequest, prompt: prompt, directives: directives)
         let chunks = factory.chunks()
         if method == "generateContent" {
             let data = try JSONEncoder.google.encode(GenerateContentResponse.merge(chunks))
+            if !directives.truncate { state.answered(prompt) }
             return jsonResponse(data, truncate: directives.truncate)
         }
         let sse = request.uri.queryParameters.get("alt") == "sse"
-        return streamResponse(chunks, sse: sse, directives: directives)
+        return streamResponse(chunks, sse: sse, directives: directives, prompt: prompt)
     }
 
     /// `countTokens`: `contents`, or a whole `generateContentRequest`, counted as the answers'
@@ -184,7 +199,7 @@ struct GeminiSimulator: Sendable {
 
     /// Server-sent events framed as Google frames them (`data: <json>` and CRLF CRLF), or with
     /// `alt` absent, a JSON array written element by element.
-    func streamResponse(_ chunks: [GenerateContentResponse], sse: Bool, directives: Directives) -> Response {
+    func streamResponse(_ chunks: [GenerateContentResponse], sse: Bool, directives: Directives, prompt: String) -> Response {
         let state = self.state
         let contentType = sse ? "text/event-stream" : "application/json; charset=UTF-8"
         return Response(
@@ -211,9 +226,18 @@ struct GeminiSimulator: Sendable {
                         throw SimulatedDisconnect()
                     }
                     try await writer.write(buffer)
+                    if directives.streamError {
+                        // An error after the answer began: Google's error object as the next
+                        // (last) element, then the end of the stream.
+                        let error = Failure(status: 500, message: Self.message(forStatus: 500)).body
+                        try await writer.write(ByteBuffer(string: sse ? "data: \(error)\r\n\r\n" : ",\r\n\(error)]"))
+                        try await writer.finish(nil)
+                        return
+                    }
                 }
                 if !sse { try await writer.write(ByteBuffer(string: "]")) }
                 try await writer.finish(nil)
+                state.answered(prompt)
             }
         )
     }

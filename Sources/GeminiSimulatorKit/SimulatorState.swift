@@ -3,7 +3,8 @@ import Gemini
 import Synchronization
 
 /// What the simulator remembers between requests: attempts per prompt (for `fail-first`),
-/// the last requests it received (for tests to inspect the wire), and held streams.
+/// the last requests it received (for tests to inspect the wire), held streams, and how often
+/// each prompt was answered in full (for the fault suite's "paid twice" count).
 public final class SimulatorState: Sendable {
     /// A request as it arrived, for tests: the model, the method, whether a key came, and the
     /// JSON body with long strings (image data) shortened.
@@ -20,6 +21,9 @@ public final class SimulatorState: Sendable {
         var requests: [RecordedRequest] = []
         var released: Set<String> = []
         var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
+        /// Complete answers (an error, a cut or unanswered call is not one) by prompt.
+        var answers: [String: Int] = [:]
+        var answerCount = 0
     }
 
     private let storage = Mutex(Storage())
@@ -43,6 +47,24 @@ public final class SimulatorState: Sendable {
     }
 
     public var requests: [RecordedRequest] { storage.withLock { $0.requests } }
+
+    /// Records a complete answer to `prompt`: what Google would bill.
+    func answered(_ prompt: String) {
+        storage.withLock { storage in
+            storage.answers[prompt, default: 0] += 1
+            storage.answerCount += 1
+        }
+    }
+
+    /// How many complete answers went out, and the prompts answered more than once.
+    public struct Answers: Sendable, Codable {
+        public var answered: Int
+        public var repeated: [String: Int]
+    }
+
+    public var answers: Answers {
+        storage.withLock { Answers(answered: $0.answerCount, repeated: $0.answers.filter { $0.value > 1 }) }
+    }
 
     /// Waits until `token` is released (at once if it already was).
     func hold(_ token: String) async {

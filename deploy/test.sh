@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Easel test suite against a throwaway PostgreSQL cluster, then removes the cluster,
-# also when tests fail. Ends with one line: "N passed, N failed".
+# also when tests fail: the Swift tests, the Python suites (Google's SDK, the console in
+# Chromium) and the fault suite at 500 generations (EASEL_FAULTS_GENERATIONS to change it).
+# Ends with one line: "N passed, N failed".
 #
 #   deploy/test.sh                 everything
 #   deploy/test.sh --filter NAME   only Swift tests whose name matches NAME
@@ -12,7 +14,7 @@ SWIFT_ARGS=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --filter) SWIFT_ARGS+=(--filter "$2"); shift 2 ;;
-        -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
     esac
 done
@@ -31,7 +33,7 @@ log "starting a throwaway PostgreSQL on 127.0.0.1:$PG_PORT"
 pg_init "$PGDATA_DIR" postgres trust
 # Durability is pointless for a cluster that lives for one run; fsync=off makes it fast.
 pg_start "$PGDATA_DIR" "$PG_PORT" "$WORK/postgres.log" \
-    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=800"
 export EASEL_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
 
 passed=0
@@ -83,6 +85,19 @@ if [ ${#SWIFT_ARGS[@]} -eq 0 ]; then
     if [ "$pytest_status" != 0 ]; then
         status=1
         [ "$f" = 0 ] && failed=$((failed + 1))
+    fi
+
+    # The fault suite at CI size (deploy/faults.sh runs 10,000 by default): one result per check.
+    log "fault suite (${EASEL_FAULTS_GENERATIONS:-500} generations)"
+    set +e
+    deploy/faults.sh --generations "${EASEL_FAULTS_GENERATIONS:-500}" 2>&1 | tee "$WORK/faults.log"
+    faults_status=${PIPESTATUS[0]}
+    set -e
+    read -r p f < <(grep -E '^[0-9]+ passed, [0-9]+ failed' "$WORK/faults.log" | tail -n 1 | awk '{print $1, $3}')
+    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+    if [ "$faults_status" != 0 ]; then
+        status=1
+        [ "${f:-0}" = 0 ] && failed=$((failed + 1))
     fi
 fi
 

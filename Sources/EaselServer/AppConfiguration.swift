@@ -39,6 +39,14 @@ public struct AppConfiguration: Sendable {
     public var workers: Int
     /// The longest one generation may take upstream, retries included.
     public var generationTimeout: Duration
+    /// How long a running job's lease lasts (renewed every third of it while this instance
+    /// runs the job): how soon another instance takes over the jobs of one that died.
+    public var lease: Duration = .seconds(60)
+    /// How often work is looked for when no wake-up comes. Jobs queued and changed on other
+    /// instances are announced by PostgreSQL notifications; this is only the fallback.
+    public var pollInterval: Duration = .seconds(2)
+    /// How often images past their tenant's retention (and images nothing uses) are deleted.
+    public var imagePurgeInterval: Duration = .seconds(600)
     /// Generation requests per minute per user and per API key, across all instances (0: no limit).
     public var userRequestsPerMinute: Int
     public var apiKeyRequestsPerMinute: Int
@@ -133,6 +141,7 @@ public struct AppConfiguration: Sendable {
         configuration.allowPrivateUpstreams = try reader.boolean("EASEL_ALLOW_PRIVATE_UPSTREAMS", default: false)
         configuration.workers = try reader.integer("EASEL_WORKERS", default: 8, in: 1...4096)
         configuration.generationTimeout = .seconds(try reader.integer("EASEL_GENERATION_TIMEOUT_SECONDS", default: 180, in: 1...3600))
+        configuration.lease = .seconds(try reader.integer("EASEL_LEASE_SECONDS", default: 60, in: 3...3600))
         configuration.userRequestsPerMinute = try reader.integer("EASEL_USER_REQUESTS_PER_MINUTE", default: 60, in: 0...1_000_000)
         configuration.apiKeyRequestsPerMinute = try reader.integer("EASEL_API_KEY_REQUESTS_PER_MINUTE", default: 120, in: 0...1_000_000)
         return configuration

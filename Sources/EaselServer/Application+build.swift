@@ -13,10 +13,12 @@ import ServiceLifecycle
 /// call this, so what is tested is what runs.
 ///
 /// The PostgreSQL client runs as a service beside the HTTP server; pending migrations are applied
-/// before the server accepts its first request (unless `migrateOnStart` is off).
+/// before the server accepts its first request (unless `migrateOnStart` is off). A
+/// ``ShutdownDrain`` given here drains the worker when a graceful shutdown begins.
 public func buildApplication(
     configuration: AppConfiguration,
-    logger baseLogger: Logger? = nil
+    logger baseLogger: Logger? = nil,
+    drain: ShutdownDrain? = nil
 ) async throws -> some ApplicationProtocol {
     let logger = {
         var logger = baseLogger ?? Logger(label: "easel")
@@ -117,8 +119,13 @@ public func buildApplication(
         models: models,
         upstream: upstream,
         concurrency: configuration.workers,
+        lease: configuration.lease,
+        pollInterval: configuration.pollInterval,
+        purgeInterval: configuration.imagePurgeInterval,
+        signals: GenerationSignals(fallbackPoll: configuration.pollInterval),
         logger: logger
     )
+    drain?.attach(worker)
     let rateLimiter = RateLimiter(
         store: RateLimitStore(client: postgres, logger: logger),
         perUser: configuration.userRequestsPerMinute,
@@ -127,7 +134,7 @@ public func buildApplication(
     let service = GenerationService(generations: generations, models: models, worker: worker, rateLimiter: rateLimiter)
     api.addRoutes(GenerationController(service: service, generations: generations, signals: worker.signals).endpoints, atPath: "generations")
     api.addRoutes(ImageController(images: images).endpoints, atPath: "images")
-    GeminiCompatController(service: service, models: models, queue: queue, upstream: upstream, auth: auth, logger: logger).addRoutes(to: router)
+    GeminiCompatController(service: service, models: models, upstream: upstream, auth: auth, logger: logger).addRoutes(to: router)
     api.group("conversations", context: TenantContext.self).addRoutes(
         ConversationController(conversations: ConversationStore(client: postgres, logger: logger), generations: generations).endpoints
     )
@@ -136,7 +143,8 @@ public func buildApplication(
             postgres: postgres,
             migrator: migrator,
             databaseURL: configuration.databaseURL,
-            databaseTimeout: .seconds(3)
+            databaseTimeout: .seconds(3),
+            draining: { worker.isDraining }
         ).endpoints
     )
 
@@ -145,9 +153,14 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Easel"),
         logger: logger
     )
-    // Services stop in reverse order: the worker finishes its jobs first, then the Gemini client
-    // closes, then the database pool.
-    app.addServices(postgres, HTTPClientService(client: gemini.httpClient), worker)
+    // Services stop in reverse order: the worker finishes its jobs first, then the notification
+    // listener and the Gemini client close, and the database pool last.
+    app.addServices(
+        postgres,
+        HTTPClientService(client: gemini.httpClient),
+        GenerationEvents(postgres: postgres, worker: worker, signals: worker.signals, logger: logger),
+        worker
+    )
     if configuration.migrateOnStart {
         app.beforeServerStarts {
             do {

@@ -54,85 +54,160 @@ public struct GenerationQueue: Sendable {
         public var history: [Turn]
     }
 
-    /// Claims the oldest queued job, or a running one whose lease ran out (its worker died),
-    /// skipping rows other workers hold and tenants at their concurrency limit.
+    /// How many times a job may be claimed. A job claimed this often whose lease ran out again
+    /// (its instance died each time) is ended `failed` (`reclaim_limit`) rather than sent
+    /// upstream once more: a job that crashes its process would otherwise crash-loop every
+    /// instance in turn, and be paid for each time.
+    public static let claimLimit = 3
+
+    /// What a claim found.
+    private enum Claimed {
+        case job(id: UUID, tenantID: UUID, modelID: UUID, request: String, parentID: UUID?)
+        /// Claimed `claimLimit` times already; ended `failed` in the claim's transaction.
+        case exhausted(UUID)
+    }
+
+    /// Claims the oldest queued job, or a running one whose lease ran out (its worker died) before
+    /// its call was sent upstream, skipping rows other workers hold, jobs a user asked to
+    /// cancel, and tenants at their concurrency limit; then loads what the job needs. If loading fails the claim is handed
+    /// back, so no row is left `running` under a lease nobody renews.
     public func claim(owner: String, lease: Duration) async throws -> Job? {
-        let claimed = try await Transaction.run(client, logger: logger) { connection -> (UUID, UUID, UUID, String, UUID?)? in
-            let candidate = try await connection.query(
-                """
-                SELECT g.id, g.tenant_id, t.max_concurrent_generations IS NOT NULL FROM generations g JOIN tenants t ON t.id = g.tenant_id
-                WHERE (g.status = 'queued' OR (g.status = 'running' AND g.lease_expires_at < now()))
-                  AND NOT g.inline AND NOT g.cancel_requested
-                  AND \(unescaped: Self.tenantUnderLimit)
-                ORDER BY g.created_at
-                FOR UPDATE OF g SKIP LOCKED
-                LIMIT 1
-                """,
-                logger: logger
-            ).collect().first?.decode((UUID, UUID, Bool).self)
-            guard let (id, tenantID, limited) = candidate else { return nil }
-            if limited, try await !Self.underLimitSerialized(id, tenantID: tenantID, on: connection, logger: logger) { return nil }
-            return try await connection.query(
-                """
-                UPDATE generations SET status = 'running', lease_owner = \(owner),
-                    lease_expires_at = now() + make_interval(secs => \(Double(lease.components.seconds))),
-                    started_at = COALESCE(started_at, now())
-                WHERE id = \(id)
-                RETURNING id, tenant_id, model_id, request::text, parent_generation_id
-                """,
-                logger: logger
-            ).collect().first?.decode((UUID, UUID, UUID, String, UUID?).self)
-        }
-        guard let (id, tenantID, modelID, request, parentID) = claimed else { return nil }
-        guard let options = try? JSONDecoder().decode(GenerationOptions.self, from: Data(request.utf8)) else {
-            // Not something this version wrote: end it now rather than claim it again forever.
-            try await client.query(
-                """
-                UPDATE generations SET status = 'failed', error_code = 'unreadable_request',
-                    error_message = 'The stored request could not be read by this version of Easel.',
-                    lease_owner = NULL, lease_expires_at = NULL, finished_at = now()
-                WHERE id = \(id) AND lease_owner = \(owner)
-                """,
-                logger: logger
-            )
-            logger.error("a stored generation request could not be read; marked failed", metadata: ["generation": "\(id)"])
-            return try await claim(owner: owner, lease: lease)
-        }
-        let inputs = options.inputImageIds.isEmpty ? [] : try await images(of: id, role: "input")
-        var history: [Turn] = []
-        if let parentID {
-            // The branch this turn continues: its parent, the parent's parent, and so on.
-            let chain = try await client.query(
-                """
-                WITH RECURSIVE chain(id, parent, depth) AS (
-                    SELECT id, parent_generation_id, 0 FROM generations WHERE id = \(parentID) AND tenant_id = \(tenantID)
-                    UNION ALL
-                    SELECT g.id, g.parent_generation_id, c.depth + 1 FROM generations g JOIN chain c ON g.id = c.parent
-                    WHERE c.depth < 100
-                )
-                SELECT g.id, g.prompt, g.response_text, g.response_parts::text FROM chain c JOIN generations g ON g.id = c.id
-                ORDER BY c.depth DESC
-                """,
-                logger: logger
-            )
-            for row in try await chain.collect() {
-                let (turnID, prompt, text, partsJSON) = try row.decode((UUID, String, String?, String?).self)
-                let outputs = try await images(of: turnID, role: "output")
-                var answer: [AnswerPart]
-                if let partsJSON {
-                    answer = try JSONDecoder().decode([AnswerPart].self, from: Data(partsJSON.utf8))
-                } else {
-                    answer =
-                        (text.map { [AnswerPart(text: $0)] } ?? [])
-                        + outputs.indices.map {
-                            AnswerPart(image: $0, thoughtSignature: outputs[$0].thoughtSignature)
-                        }
+        while true {
+            let claimed = try await Transaction.run(client, logger: logger) { connection -> Claimed? in
+                let candidate = try await connection.query(
+                    """
+                    SELECT g.id, g.tenant_id, t.max_concurrent_generations IS NOT NULL, g.claims
+                    FROM generations g JOIN tenants t ON t.id = g.tenant_id
+                    WHERE (g.status = 'queued' OR (g.status = 'running' AND g.lease_expires_at < now() AND g.sent_at IS NULL))
+                      AND NOT g.inline AND NOT g.cancel_requested
+                      AND \(unescaped: Self.tenantUnderLimit)
+                    ORDER BY g.created_at
+                    FOR UPDATE OF g SKIP LOCKED
+                    LIMIT 1
+                    """,
+                    logger: logger
+                ).collect().first?.decode((UUID, UUID, Bool, Int).self)
+                guard let (id, tenantID, limited, claims) = candidate else { return nil }
+                if claims >= Self.claimLimit {
+                    try await connection.query(
+                        """
+                        UPDATE generations SET status = 'failed', error_code = 'reclaim_limit',
+                            error_message = \("Easel started this generation \(claims) times and the instance running it stopped each time, so it was not tried again."),
+                            partial_text = NULL, lease_owner = NULL, lease_expires_at = NULL, finished_at = now()
+                        WHERE id = \(id)
+                        """,
+                        logger: logger
+                    )
+                    return .exhausted(id)
                 }
-                answer = answer.filter { $0.image.map { outputs.indices.contains($0) } ?? true }
-                history.append(Turn(prompt: prompt, inputs: try await images(of: turnID, role: "input"), answer: answer, outputs: outputs))
+                if limited, try await !Self.underLimitSerialized(id, tenantID: tenantID, on: connection, logger: logger) { return nil }
+                return try await connection.query(
+                    """
+                    UPDATE generations SET status = 'running', lease_owner = \(owner), claims = claims + 1,
+                        lease_expires_at = now() + make_interval(secs => \(Double(lease.components.seconds))),
+                        started_at = COALESCE(started_at, now())
+                    WHERE id = \(id)
+                    RETURNING id, tenant_id, model_id, request::text, parent_generation_id
+                    """,
+                    logger: logger
+                ).collect().first.map {
+                    let (id, tenantID, modelID, request, parentID) = try $0.decode((UUID, UUID, UUID, String, UUID?).self)
+                    return .job(id: id, tenantID: tenantID, modelID: modelID, request: request, parentID: parentID)
+                }
+            }
+            switch claimed {
+            case nil:
+                return nil
+            case .exhausted(let id):
+                logger.error("a generation reached its claim limit and was ended failed", metadata: ["generation": "\(id)"])
+            case .job(let id, let tenantID, let modelID, let request, let parentID):
+                guard let options = try? JSONDecoder().decode(GenerationOptions.self, from: Data(request.utf8)) else {
+                    // Not something this version wrote: end it now rather than claim it again forever.
+                    try await client.query(
+                        """
+                        UPDATE generations SET status = 'failed', error_code = 'unreadable_request',
+                            error_message = 'The stored request could not be read by this version of Easel.',
+                            lease_owner = NULL, lease_expires_at = NULL, finished_at = now()
+                        WHERE id = \(id) AND lease_owner = \(owner)
+                        """,
+                        logger: logger
+                    )
+                    logger.error("a stored generation request could not be read; marked failed", metadata: ["generation": "\(id)"])
+                    continue
+                }
+                do {
+                    let inputs = options.inputImageIds.isEmpty ? [] : try await images(of: id, role: "input")
+                    var history: [Turn] = []
+                    if let parentID { history = try await self.history(before: parentID, tenantID: tenantID) }
+                    return Job(id: id, tenantID: tenantID, modelID: modelID, options: options, inputs: inputs, history: history)
+                } catch {
+                    // Nothing was sent upstream: give the job back for the next claim.
+                    _ = try? await handBack([id], owner: owner)
+                    throw error
+                }
             }
         }
-        return Job(id: id, tenantID: tenantID, modelID: modelID, options: options, inputs: inputs, history: history)
+    }
+
+    /// The earlier turns of the branch that ends with `parentID`: the parent, the parent's
+    /// parent, and so on, oldest first.
+    func history(before parentID: UUID, tenantID: UUID) async throws -> [Turn] {
+        let chain = try await client.query(
+            """
+            WITH RECURSIVE chain(id, parent, depth) AS (
+                SELECT id, parent_generation_id, 0 FROM generations WHERE id = \(parentID) AND tenant_id = \(tenantID)
+                UNION ALL
+                SELECT g.id, g.parent_generation_id, c.depth + 1 FROM generations g JOIN chain c ON g.id = c.parent
+                WHERE c.depth < 100
+            )
+            SELECT g.id, g.prompt, g.response_text, g.response_parts::text FROM chain c JOIN generations g ON g.id = c.id
+            ORDER BY c.depth DESC
+            """,
+            logger: logger
+        )
+        var history: [Turn] = []
+        for row in try await chain.collect() {
+            let (turnID, prompt, text, partsJSON) = try row.decode((UUID, String, String?, String?).self)
+            let outputs = try await images(of: turnID, role: "output")
+            var answer: [AnswerPart]
+            if let partsJSON {
+                answer = try JSONDecoder().decode([AnswerPart].self, from: Data(partsJSON.utf8))
+            } else {
+                answer =
+                    (text.map { [AnswerPart(text: $0)] } ?? [])
+                    + outputs.indices.map {
+                        AnswerPart(image: $0, thoughtSignature: outputs[$0].thoughtSignature)
+                    }
+            }
+            answer = answer.filter { $0.image.map { outputs.indices.contains($0) } ?? true }
+            history.append(Turn(prompt: prompt, inputs: try await images(of: turnID, role: "input"), answer: answer, outputs: outputs))
+        }
+        return history
+    }
+
+    /// Gives back the leases `owner` holds on the queued jobs among `ids` (not inline calls,
+    /// which only their waiter may run), with their claims: they are `queued` again, so any
+    /// instance claims them at once. Only for jobs known to have no answer: never sent, or
+    /// whose call this instance stopped itself. Used when a claim could not load its job and for the jobs
+    /// still running when a graceful shutdown's time is up. Returns the ids handed back.
+    @discardableResult
+    public func handBack(_ ids: [UUID], owner: String) async throws -> [UUID] {
+        let rows = try await client.query(
+            """
+            UPDATE generations SET lease_owner = NULL, lease_expires_at = NULL, partial_text = NULL,
+                claims = greatest(claims - 1, 0), sent_at = NULL,
+                -- A user's cancel that came meanwhile ends it here (queued rows with a cancel
+                -- request are never claimed).
+                status = CASE WHEN cancel_requested THEN 'canceled' ELSE 'queued' END,
+                finished_at = CASE WHEN cancel_requested THEN now() END
+            WHERE id = ANY(\(ids)) AND status = 'running' AND lease_owner = \(owner) AND NOT inline
+            RETURNING id
+            """,
+            logger: logger
+        )
+        var handed: [UUID] = []
+        for try await id in rows.decode(UUID.self) { handed.append(id) }
+        return handed
     }
 
     /// A generation's input or output images, in order, with their signatures.
@@ -232,21 +307,36 @@ public struct GenerationQueue: Sendable {
         )
     }
 
+    /// Ends an inline call that could not start (its instance is shutting down) as `failed`.
+    public func failWaiting(_ id: UUID, tenantID: UUID, owner: String, code: String, message: String) async throws {
+        try await client.query(
+            """
+            UPDATE generations SET status = 'failed', error_code = \(code), error_message = \(message),
+                lease_owner = NULL, lease_expires_at = NULL, finished_at = now()
+            WHERE id = \(id) AND tenant_id = \(tenantID) AND status = 'queued' AND lease_owner = \(owner)
+            """,
+            logger: logger
+        )
+    }
+
     /// Ends what an instance that died left behind and must not run again (their lease ran
-    /// out): inline calls, whose caller has gone with it (`failed`, `client_gone`), and jobs a
-    /// user asked to cancel while they ran (`canceled`; claimed again they would be paid for
-    /// again). Returns their ids.
+    /// out): inline calls, whose caller has gone with it (`failed`, `client_gone`); jobs a user
+    /// asked to cancel while they ran (`canceled`); and jobs whose call had been sent upstream
+    /// (`failed`, `instance_lost`): Google may have answered and billed it, so sending it again
+    /// could pay twice. Returns their ids.
     public func endOrphans() async throws -> [UUID] {
         let rows = try await client.query(
             """
             UPDATE generations SET
                 status = CASE WHEN cancel_requested THEN 'canceled' ELSE 'failed' END,
-                error_code = CASE WHEN cancel_requested THEN NULL ELSE 'client_gone' END,
+                error_code = CASE WHEN cancel_requested THEN NULL WHEN inline THEN 'client_gone' ELSE 'instance_lost' END,
                 error_message = CASE WHEN cancel_requested THEN NULL
-                    ELSE 'The Easel instance answering this call stopped before it finished; the caller was not answered.' END,
+                    WHEN inline THEN 'The Easel instance answering this call stopped before it finished; the caller was not answered.'
+                    ELSE 'The Easel instance running this generation stopped during its call to Gemini. It was not sent again, since Gemini may have charged for the first call; try again.' END,
                 partial_text = NULL, lease_owner = NULL, lease_expires_at = NULL, finished_at = now()
-            WHERE status IN ('queued', 'running') AND (inline OR cancel_requested) AND lease_expires_at < now()
-              AND (inline OR status = 'running')
+            WHERE lease_expires_at < now() AND (
+                (status = 'running' AND (inline OR cancel_requested OR sent_at IS NOT NULL))
+                OR (status = 'queued' AND inline))
             RETURNING id
             """,
             logger: logger
@@ -254,6 +344,16 @@ public struct GenerationQueue: Sendable {
         var ids: [UUID] = []
         for try await id in rows.decode(UUID.self) { ids.append(id) }
         return ids
+    }
+
+    /// Records that the job's call is about to go upstream, while `owner` holds it: from now on
+    /// it is never claimed again (see ``endOrphans()``). False when the job is no longer this
+    /// owner's.
+    public func markSent(_ id: UUID, owner: String) async throws -> Bool {
+        try await !client.query(
+            "UPDATE generations SET sent_at = now() WHERE id = \(id) AND status = 'running' AND lease_owner = \(owner) RETURNING id",
+            logger: logger
+        ).collect().isEmpty
     }
 
     /// Which of `ids` a user asked to cancel.

@@ -79,9 +79,17 @@ public struct ImageStore: Sendable {
         )
         guard let row = try await rows.collect().first else { return nil }
         let (preview, previewMime, original, mime, sha, width, height) = try row.decode(
-            (ByteBuffer?, String?, ByteBuffer?, String, String, Int?, Int?).self)
+            (ByteBuffer?, String?, ByteBuffer?, String, String, Int?, Int?).self
+        )
         return PreviewSource(
-            preview: preview, previewMimeType: previewMime, original: original, mimeType: mime, sha256: sha, width: width, height: height)
+            preview: preview,
+            previewMimeType: previewMime,
+            original: original,
+            mimeType: mime,
+            sha256: sha,
+            width: width,
+            height: height
+        )
     }
 
     /// Deletes, in batches, the images that tenants' retention periods have expired (an image

@@ -27,6 +27,29 @@ public enum PostgresErrorMessage {
         return parts.joined(separator: ", ")
     }
 
+    /// Whether `error` means the database cannot be reached for now (a restart, a dropped
+    /// connection, no free connection): worth a 503 and a retry, not a 500.
+    public static func isUnavailable(_ error: any Error) -> Bool {
+        if let error = error as? PostgresTransactionError {
+            return [error.beginError, error.closureError, error.commitError].contains { $0.map(isUnavailable) ?? false }
+        }
+        if let error = error as? PSQLError {
+            switch error.code {
+            case .connectionError, .clientClosedConnection, .serverClosedConnection, .uncleanShutdown, .poolClosed:
+                return true
+            case .server:
+                // 08: connection exception; 53: insufficient resources (too many connections);
+                // 57P: operator intervention (an administrator's or a crash's shutdown, starting up).
+                guard let state = error.serverInfo?[.sqlState] else { return false }
+                return state.hasPrefix("08") || state.hasPrefix("53") || state.hasPrefix("57P")
+            default:
+                return false
+            }
+        }
+        // The pool's own errors (shut down, timed out waiting for a connection).
+        return String(reflecting: type(of: error)).contains("ConnectionPoolError")
+    }
+
     /// Whether the server refused a value (data exceptions 22xxx, check violations 23514).
     public static func isBadValue(_ error: PSQLError) -> Bool {
         guard let state = error.serverInfo?[.sqlState] else { return false }

@@ -16,14 +16,23 @@ struct Serve: AsyncParsableCommand {
         Easel.bootstrapLogging(level: configuration.logLevel)
         let logger = Logger(label: "easel")
         do {
-            let app = try await buildApplication(configuration: configuration, logger: logger)
+            // The grace period, shared out: calls in flight may finish for most of it, the server
+            // and the database pool then close, and at its end the process exits regardless.
+            let grace = configuration.shutdownGracePeriod
+            let drain = ShutdownDrain(
+                budget: max(grace * 0.5, grace - .seconds(5)),
+                exitDeadline: grace - .milliseconds(500),
+                logger: logger
+            )
+            let app = try await buildApplication(configuration: configuration, logger: logger, drain: drain)
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [app],
+                    // Told to shut down in reverse order: the drain first, then the application.
+                    services: [app, drain],
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     cancellationSignals: [],
                     logger: logger
-                ).withMaximumGracefulShutdown(configuration.shutdownGracePeriod)
+                ).withMaximumGracefulShutdown(max(grace * 0.8, grace - .seconds(2)))
             )
             try await group.run()
         } catch let error as StartupError {

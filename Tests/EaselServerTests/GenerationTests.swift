@@ -305,32 +305,30 @@ import Testing
     }
 
     @Test func aQueuedGenerationCanBeCanceled() async throws {
-        try await withStudio { client, world, db, models in
-            // Hold the workers off: the tenant may run nothing at once while this is queued.
+        try await withStudioEnvironment { studio in
+            let (client, world, db, models) = (studio.client, studio.world, studio.db, studio.models)
+            // Hold the workers off: the tenant may run one at once, and the first is held upstream.
             try await db.query("UPDATE tenants SET max_concurrent_generations = 1 WHERE id = \(world.acme)", logger: TestDatabase.logger)
             let key = Caller.key(world.acmeMemberKey)
             let model = models["gemini-2.5-flash-image"]!
-            let slow = try await client.call(
+            let held = try await client.call(
                 .post,
                 "/api/v1/generations",
                 as: key,
-                json: #"{"modelId":"\#(model)","prompt":"[sim:latency=3000] slow"}"#
+                json: #"{"modelId":"\#(model)","prompt":"[sim:hold=first] held"}"#
             )
-            #expect(slow.status == .accepted)
-            try await Task.sleep(for: .milliseconds(300))
+            #expect(held.status == .accepted)
+            let heldID = try #require(held.json["id"]?.stringValue)
+            _ = try await studio.poll(heldID, as: key) { $0["status"] == .string("running") }
             let queued = try await client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"second"}"#)
             let id = try #require(queued.json["id"]?.stringValue)
             let canceled = try await client.call(.post, "/api/v1/generations/\(id)/cancel", as: key)
             #expect(canceled.json["status"] == .string("canceled"), "\(canceled.text)")
-            let slowID = try #require(slow.json["id"]?.stringValue)
-            var final = ""
-            for _ in 0..<80 {
-                final = try await client.call(.get, "/api/v1/generations/\(slowID)", as: key).json["status"]?.stringValue ?? ""
-                if final == "succeeded" { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            #expect(final == "succeeded")
+            try await studio.release("first")
+            let final = try await studio.poll(heldID, as: key) { $0["status"]?.stringValue.map { ["succeeded", "failed"].contains($0) } == true }
+            #expect(final["status"] == .string("succeeded"))
             #expect(try await client.call(.get, "/api/v1/generations/\(id)", as: key).json["status"] == .string("canceled"))
+            #expect(try await studio.upstreamRequests().count == 1, "the canceled generation was sent upstream")
         }
     }
 }
@@ -371,15 +369,19 @@ struct Studio: Sendable {
 
 func withStudioEnvironment(
     configure: @escaping @Sendable (inout AppConfiguration) -> Void = { _ in },
+    drain: ShutdownDrain? = nil,
     _ body: @Sendable (Studio) async throws -> Void
 ) async throws {
     try await withInProcessSimulator { simulatorURL in
-        try await withWorld(configure: {
-            $0.geminiBaseURL = simulatorURL
-            $0.geminiAPIKey = "sim-key"
-            $0.workers = 4
-            configure(&$0)
-        }) { client, world, db in
+        try await withWorld(
+            configure: {
+                $0.geminiBaseURL = simulatorURL
+                $0.geminiAPIKey = "sim-key"
+                $0.workers = 4
+                configure(&$0)
+            },
+            drain: drain
+        ) { client, world, db in
             let root = try await client.login(world.root.email)
             var ids: [String: String] = [:]
             for model in ["gemini-2.5-flash-image", "gemini-3.1-flash-image-preview", "gemini-3-pro-image-preview"] {

@@ -4,6 +4,7 @@ import EaselTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import Testing
 
@@ -17,7 +18,7 @@ func testConfiguration(_ url: DatabaseURL) -> AppConfiguration {
         publicDirectory: TestDatabase.repositoryRoot.appendingPathComponent("Public").path,
         migrationsDirectory: TestDatabase.migrationsDirectory.path,
         bcryptCost: 4,
-        logLevel: .error
+        logLevel: ProcessInfo.processInfo.environment["EASEL_TEST_APP_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .error
     )
     .with { $0.workers = 2 }
 }

@@ -144,13 +144,14 @@ extension TestResponse {
 /// Runs `body` against a fresh database seeded with a ``World``, through the real application.
 func withWorld(
     configure: @Sendable (inout AppConfiguration) -> Void = { _ in },
+    drain: ShutdownDrain? = nil,
     _ body: @Sendable (any TestClientProtocol, World, PostgresClient) async throws -> Void
 ) async throws {
     try await TestDatabase.with { url, client in
         let world = try await World.make(client)
         var configuration = testConfiguration(url)
         configure(&configuration)
-        let app = try await buildApplication(configuration: configuration)
+        let app = try await buildApplication(configuration: configuration, drain: drain)
         try await app.test(.router) { testClient in try await body(testClient, world, client) }
     }
 }

@@ -14,7 +14,6 @@ struct GeminiCompatCall: Sendable {
     let route: ModelStore.Route
     let request: GenerateContentRequest
     let upstream: UpstreamCaller
-    let queue: GenerationQueue
     let worker: GenerationWorker
     let logger: Logger
 
@@ -52,8 +51,8 @@ struct GeminiCompatCall: Sendable {
                     continuation.yield(buffer)
                 }
             } catch {
-                // It never started: the row is already `canceled`. A client still there gets
-                // Google's error as the only event (one that left reads nothing).
+                // It never started, or a shutdown stopped it: its row is already ended. A client
+                // still there gets Google's error as the only event (one that left reads nothing).
                 let google = error as? GoogleError ?? .canceled
                 var buffer = ByteBuffer(string: sse ? "data: " : "[")
                 buffer.writeBytes(google.body)
@@ -102,15 +101,17 @@ struct GeminiCompatCall: Sendable {
 
     /// Waits for this call's turn, calls upstream and stores the end, all while holding its slot
     /// (so the next call of the tenant starts once this one is stored, as queued jobs do).
-    /// Throws only when the call never started (the row is `canceled` then): `CANCELLED` when
-    /// the caller left or a user canceled it while it waited, `UNAVAILABLE` when Easel could not
-    /// start it (the database failed).
+    /// Throws Google's error when the call did not run to its end here: `CANCELLED` when the
+    /// caller left or a user canceled it while it waited (the row is `canceled`); `UNAVAILABLE`
+    /// when Easel could not start it (the database failed), or when this instance is shutting
+    /// down, before the call started or when the shutdown ran out of time while it ran (the row
+    /// is `failed`, `shutting_down`).
     func run(
         streamed: Bool,
         onChunk: @escaping @Sendable (GenerateContentResponse) async throws -> Void
     ) async throws -> UpstreamCaller.Outcome {
         do {
-            return try await worker.runInline(accepted.id, tenantID: accepted.tenantID) { [self] in
+            let outcome = try await worker.runInline(accepted.id, tenantID: accepted.tenantID) { [self] in
                 let started = ContinuousClock.now
                 let (outcome, host) = await upstream.call(accepted.model, route: route, request: request, streamed: streamed, onChunk: onChunk)
                 var finish = GenerationOutcomeMapper.finish(
@@ -120,17 +121,27 @@ struct GeminiCompatCall: Sendable {
                     options: accepted.options,
                     apiModel: accepted.model.apiModel
                 )
-                // A user's cancel that came while it ran wins over the answer, as for queued jobs.
-                if finish.status != .canceled, await canceledByUser() {
-                    finish = GenerationQueue.Finish(status: .canceled, attempts: finish.attempts)
-                    finish.upstreamHost = host
+                if case .canceled = outcome, worker.isHandingBack(accepted.id) {
+                    // Stopped by a shutdown that ran out of time: the caller is told to retry.
+                    finish = GenerationQueue.Finish(status: .failed, attempts: finish.attempts)
+                    (finish.errorCode, finish.errorMessage) = WorkerShuttingDown.stored
                 }
-                // Stored before the answer ends, so a client that looks at its history next finds it.
-                await store(finish)
+                // Stored before the answer ends, so a client that looks at its history next finds
+                // it (a user's cancel that came while it ran wins over the answer).
+                if await !worker.storeEnd(accepted.id, tenantID: accepted.tenantID, finish) {
+                    logger.warning(
+                        "a Gemini-compatible call's end was not stored: its row was ended meanwhile (canceled, or reaped as orphaned)",
+                        metadata: ["generation": "\(accepted.id)"]
+                    )
+                }
                 return outcome
             }
+            if case .canceled = outcome, worker.isHandingBack(accepted.id) { throw WorkerShuttingDown() }
+            return outcome
         } catch is CancellationError {
             throw GoogleError.canceled
+        } catch is WorkerShuttingDown {
+            throw GoogleError(503, "UNAVAILABLE", WorkerShuttingDown.stored.1)
         } catch {
             logger.error(
                 "starting a Gemini-compatible call failed",
@@ -138,40 +149,6 @@ struct GeminiCompatCall: Sendable {
             )
             throw GoogleError(503, "UNAVAILABLE", "Easel could not start this call; try again.")
         }
-    }
-
-    /// Whether a user asked to cancel this call (read from a task of its own: the caller's may
-    /// be cancelled).
-    func canceledByUser() async -> Bool {
-        let queue = self.queue
-        let id = accepted.id
-        return await Task { (try? await queue.cancelRequested(among: [id]).contains(id)) ?? false }.value
-    }
-
-    /// Stores the end in a task of its own, so a caller that is being cancelled still records it.
-    func store(_ finish: GenerationQueue.Finish) async {
-        let queue = self.queue
-        let id = accepted.id
-        let tenantID = accepted.tenantID
-        let owner = worker.owner
-        let logger = self.logger
-        let signals = worker.signals
-        await Task {
-            do {
-                if try await !queue.finish(id, tenantID: tenantID, owner: owner, finish) {
-                    logger.warning(
-                        "a Gemini-compatible call's end was not stored: its row was ended meanwhile (canceled, or reaped as orphaned)",
-                        metadata: ["generation": "\(id)"]
-                    )
-                }
-                signals.signal(id)
-            } catch {
-                logger.error(
-                    "storing a Gemini-compatible call failed",
-                    metadata: ["generation": "\(id)", "error": "\(PostgresErrorMessage.describe(error))"]
-                )
-            }
-        }.value
     }
 }
 

@@ -25,7 +25,6 @@ import NIOCore
 struct GeminiCompatController {
     let service: GenerationService
     let models: ModelStore
-    let queue: GenerationQueue
     let upstream: UpstreamCaller
     let auth: AuthService
     let logger: Logger
@@ -182,7 +181,6 @@ struct GeminiCompatController {
             route: route,
             request: body,
             upstream: upstream,
-            queue: queue,
             worker: service.worker,
             logger: logger
         )

@@ -30,6 +30,9 @@ struct GoogleErrorMiddleware: RouterMiddleware {
         } catch let error as HTTPError {
             let code = Int(error.status.code)
             return GoogleError(code, GoogleError.status(for: code), error.body ?? error.status.reasonPhrase).response
+        } catch let error where PostgresErrorMessage.isUnavailable(error) {
+            logger.warning("the database is unavailable", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
+            return Self.google(.databaseUnavailable).response
         } catch {
             logger.error("Gemini-compatible request failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
             return GoogleError(500, "INTERNAL", "An internal error has occurred.").response

@@ -63,10 +63,15 @@ struct GenerationController {
         return GenerationView(record)
     }
 
+    /// The last event of a stream whose instance is shutting down.
+    static let shutdownEvent =
+        "event: shutdown\ndata: {\"message\":\"This Easel instance is restarting; reconnect to go on following the generation.\"}\n\n"
+
     /// Server-sent events: one `event: <status>` with the generation as `data` whenever its status
     /// changes, `event: progress` when the model has streamed more text, ending after the
-    /// terminal one. It reads the database, so it follows a job that
-    /// another instance runs.
+    /// terminal one. It reads the database, so it follows a job that another instance runs.
+    /// When this instance shuts down the stream ends with `event: shutdown` (the generation
+    /// goes on, here or elsewhere); a client reconnects to follow it.
     @Sendable func events(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let id = try request.uuidParameter("id", context: context, resource: "generation")
@@ -109,8 +114,14 @@ struct GenerationController {
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                         lastWrite = .now
                     }
-                    await ticket.signal.wait(timeout: .milliseconds(500))
+                    await ticket.signal.wait(timeout: signals.fallbackPoll)
                     try Task.checkCancellation()
+                    if signals.isClosed {
+                        // This instance is shutting down: say so, so the client reconnects (to
+                        // another instance) and goes on following the generation there.
+                        try await writer.write(ByteBuffer(string: Self.shutdownEvent))
+                        break
+                    }
                 }
                 try await writer.finish(nil)
             }

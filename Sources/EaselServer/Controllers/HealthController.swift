@@ -4,13 +4,16 @@ import Hummingbird
 import Logging
 import PostgresNIO
 
-/// `/health` (the process is up) and `/ready` (it can serve: database reachable, schema current).
+/// `/health` (the process is up) and `/ready` (it can serve: database reachable, schema current,
+/// not shutting down).
 struct HealthController {
     let postgres: PostgresClient
     let migrator: Migrator
     let databaseURL: DatabaseURL
     /// A database that does not answer within this time counts as down.
     let databaseTimeout: Duration
+    /// Whether a graceful shutdown has begun (the instance finishes what it runs, takes nothing new).
+    let draining: @Sendable () -> Bool
 
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
@@ -33,6 +36,9 @@ struct HealthController {
     }
 
     @Sendable func ready(_ request: Request, context: AppRequestContext) async throws -> ReadyView {
+        guard !draining() else {
+            throw AppError.unavailable("This instance is shutting down; send new calls to another.", code: "draining")
+        }
         let migrator = self.migrator
         let status: Migrator.Status
         do {

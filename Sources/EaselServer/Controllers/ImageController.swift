@@ -51,8 +51,10 @@ struct ImageController {
         let bytes = Data(buffer: original)
         guard let made = try await NIOThreadPool.singleton.runIfActive({ Thumbnail.preview(from: bytes, maxSide: side) }) else {
             throw AppError(
-                .notFound, code: "no_preview",
-                message: "No preview can be made of this image (\(source.mimeType)); open the image itself.")
+                .notFound,
+                code: "no_preview",
+                message: "No preview can be made of this image (\(source.mimeType)); open the image itself."
+            )
         }
         try await images.storePreview(id, data: made.data, mimeType: made.mimeType)
         return Self.cached(request, data: ByteBuffer(data: made.data), mimeType: made.mimeType, etag: source.sha256 + "-preview")

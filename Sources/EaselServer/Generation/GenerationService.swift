@@ -173,15 +173,17 @@ struct GenerationService: Sendable {
         }
     }
 
-    /// The generation `id` once it has ended, or as it is after `seconds`. Woken at once when
-    /// this instance runs the job; polled when another one does.
+    /// The generation `id` once it has ended, or as it is after `seconds` (or when this instance
+    /// begins shutting down). Woken at once by the worker here, or by a database notification
+    /// when another instance runs the job; polled as a fallback.
     func record(_ id: UUID, scope: GenerationScope, waitingUpTo seconds: Int) async throws -> GenerationRecord {
         let ticket = worker.signals.register(id)
         defer { worker.signals.unregister(ticket) }
         let deadline = ContinuousClock.now + .seconds(seconds)
         guard var record = try await generations.get(id, scope: scope) else { throw AppError.notFound("No generation with that id.") }
-        while !record.status.isTerminal, ContinuousClock.now < deadline {
-            await ticket.signal.wait(timeout: min(.milliseconds(500), deadline - .now))
+        // A shutdown ends the wait with the state as it is (the generation goes on elsewhere).
+        while !record.status.isTerminal, ContinuousClock.now < deadline, !worker.signals.isClosed {
+            await ticket.signal.wait(timeout: min(worker.signals.fallbackPoll, deadline - .now))
             guard let next = try await generations.get(id, scope: scope) else { throw AppError.notFound("No generation with that id.") }
             record = next
         }

@@ -3,6 +3,7 @@ import EaselStore
 import Foundation
 import Gemini
 import Logging
+import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 
@@ -30,10 +31,23 @@ final class GenerationWorker: Service, Sendable {
     /// Wakes local waiters when a job changes.
     let signals: GenerationSignals
 
+    /// How long the dispatcher and inline calls waiting for a slot sleep when nothing wakes
+    /// them: database notifications (``GenerationEvents``) wake them when another instance
+    /// queues a job or frees a tenant's slot, so this is only the fallback.
+    let pollInterval: Duration
+    /// How often expired and unused images are purged.
+    let purgeInterval: Duration
+
     private struct State {
         var stops: [UUID: @Sendable () -> Void] = [:]
         var slotsInUse = 0
         var slotWaiters: [UUID: WakeSignal] = [:]
+        /// A graceful shutdown began: nothing new is claimed or started.
+        var draining = false
+        /// Jobs stopped because a graceful shutdown ran out of time: their leases are handed back.
+        var handingBack: Set<UUID> = []
+        /// The worker has stopped for good: ends are no longer retried.
+        var stopped = false
     }
 
     init(
@@ -44,6 +58,8 @@ final class GenerationWorker: Service, Sendable {
         concurrency: Int,
         lease: Duration = .seconds(60),
         cancelPoll: Duration = .seconds(1),
+        pollInterval: Duration = .seconds(2),
+        purgeInterval: Duration = .seconds(600),
         signals: GenerationSignals = GenerationSignals(),
         logger: Logger
     ) {
@@ -54,30 +70,96 @@ final class GenerationWorker: Service, Sendable {
         self.concurrency = max(1, concurrency)
         self.lease = lease
         self.cancelPoll = cancelPoll
+        self.pollInterval = pollInterval
+        self.purgeInterval = purgeInterval
         self.signals = signals
         self.logger = logger
         self.owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
     }
 
-    /// Tells an idle slot there is work.
-    func notify() { wake.signal() }
+    /// Tells an idle slot there is work, and the inline calls waiting for a slot to look again
+    /// (a tenant's slot may have freed on another instance).
+    func notify() {
+        wake.signal()
+        for waiter in state.withLock({ Array($0.slotWaiters.values) }) { waiter.signal() }
+    }
+
+    /// Whether a graceful shutdown has begun.
+    var isDraining: Bool { state.withLock { $0.draining } }
 
     /// The generations this process holds a lease on now.
     var heldIDs: [UUID] { state.withLock { Array($0.stops.keys) } }
 
     func run() async throws {
+        defer { state.withLock { $0.stopped = true } }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.housekeeping() }
                 // Apart from housekeeping, so a long purge never delays the renewal of leases.
                 group.addTask { await self.purgeLoop() }
                 await dispatch()
+                // A drain (``ShutdownDrain``) stops the dispatcher before the service group
+                // tells this service to stop; returning now would end the whole group, the
+                // database pool with it, while the calls in flight still need it.
+                if !Task.isShuttingDownGracefully { try? await gracefulShutdown() }
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            self.wake.close()
+            self.beginDraining()
         }
     }
+
+    /// Graceful shutdown, first step: stop claiming and starting, and tell whoever follows a
+    /// generation here (`?wait=`, event streams) so they answer now.
+    func beginDraining() {
+        let waiters = state.withLock { state in
+            state.draining = true
+            return Array(state.slotWaiters.values)
+        }
+        wake.close()
+        for waiter in waiters { waiter.signal() }
+        signals.close()
+    }
+
+    /// A graceful shutdown: stops claiming, lets the jobs and inline calls in flight finish
+    /// until `deadline`, then stops those still running. Their queued jobs' leases are handed
+    /// back (`queued` again, for another instance to take at once); their inline calls end
+    /// `failed` (`shutting_down`) and their callers are told to retry. Returns when nothing
+    /// runs here any more.
+    func drain(until deadline: ContinuousClock.Instant) async {
+        beginDraining()
+        let start = ContinuousClock.now
+        let running = heldIDs.count
+        logger.info("draining: stopped claiming", metadata: ["running": "\(running)"])
+        while !heldIDs.isEmpty, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let stopping = state.withLock { state -> [@Sendable () -> Void] in
+            state.handingBack = Set(state.stops.keys)
+            return Array(state.stops.values)
+        }
+        if !stopping.isEmpty {
+            logger.warning("draining: time is up; stopping the calls still running", metadata: ["calls": "\(stopping.count)"])
+            for stop in stopping { stop() }
+            // Each ends quickly once stopped (its end is stored or its lease handed back),
+            // unless the database is down.
+            var waited = 0
+            while !heldIDs.isEmpty, !state.withLock({ $0.stopped }) {
+                try? await Task.sleep(for: .milliseconds(50))
+                waited += 1
+                if waited == 20 {
+                    logger.warning("draining: calls still ending a second after they were stopped", metadata: ["generations": "\(heldIDs)"])
+                }
+            }
+        }
+        logger.info(
+            "drained",
+            metadata: ["finished": "\(running - stopping.count)", "handed_back": "\(stopping.count)", "seconds": "\(ContinuousClock.now - start)"]
+        )
+    }
+
+    /// Whether `id` was stopped by a graceful shutdown that ran out of time.
+    func isHandingBack(_ id: UUID) -> Bool { state.withLock { $0.handingBack.contains(id) } }
 
     /// One loop for all jobs of this process, so the database sees the same few queries a
     /// second however many run: stops jobs whose users canceled them, ends what dead instances
@@ -100,19 +182,25 @@ final class GenerationWorker: Service, Sendable {
                     lastRenewal = .now
                 }
             } catch {
-                logger.warning("generation housekeeping failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
+                // A cancelled task (the worker stopping) fails its queries; that is no news.
+                if !Task.isCancelled {
+                    logger.warning("generation housekeeping failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
+                }
             }
         }
     }
 
-    /// Every ten minutes, images past their tenant's retention and images nothing uses.
+    /// Every `purgeInterval`, images past their tenant's retention and images nothing uses.
     func purgeLoop() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(600))
+            try? await Task.sleep(for: purgeInterval)
             do {
                 while try await images.purgeImages() > 0, !Task.isCancelled {}
             } catch {
-                logger.warning("purging expired images failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
+                // A cancelled task (the worker stopping) fails its queries; that is no news.
+                if !Task.isCancelled {
+                    logger.warning("purging expired images failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
+                }
             }
         }
     }
@@ -129,7 +217,7 @@ final class GenerationWorker: Service, Sendable {
     /// Gives a slot back. `freed`: work ended in it, so the dispatcher and the inline calls
     /// waiting for a slot are woken; a slot taken only to look (a claim that found nothing, an
     /// inline call whose tenant is at its limit) goes back quietly, or the lookers would wake
-    /// each other in a loop. They poll every 500 ms in any case.
+    /// each other in a loop. They poll in any case.
     private func releaseSlot(freed: Bool) {
         let waiters = state.withLock { state in
             state.slotsInUse -= 1
@@ -145,17 +233,13 @@ final class GenerationWorker: Service, Sendable {
     /// shutdown it stops claiming and waits for the jobs in flight.
     func dispatch() async {
         await withDiscardingTaskGroup { group in
-            while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            while !Task.isCancelled, !Task.isShuttingDownGracefully, !isDraining {
                 guard takeSlot() else {
                     await idle()
                     continue
                 }
                 do {
-                    // Bounded, so an unreachable database cannot hold the loop (and shutdown) forever.
-                    let queue = self.queue
-                    let owner = self.owner
-                    let lease = self.lease
-                    if let job = try await withAbandoningTimeout(.seconds(10), operation: { try await queue.claim(owner: owner, lease: lease) }) {
+                    if let job = try await claimUnlessDraining() {
                         // Registered before the next claim, so the slot count is never behind.
                         let call = Task { try await self.execute(job) }
                         state.withLock { $0.stops[job.id] = { call.cancel() } }
@@ -176,9 +260,42 @@ final class GenerationWorker: Service, Sendable {
         }
     }
 
-    /// Waits for a wake-up (a job queued here, or a slot freed) or half a second.
+    /// The next job, claimed under this process's lease; nil when there is none or a drain
+    /// began first. Bounded to 10 s, so a database that does not answer (a pool reconnecting
+    /// after a restart) cannot hold the dispatcher, and a drain does not wait for it at all: a
+    /// claim still running then is left to finish on its own and its job handed back.
+    func claimUnlessDraining() async throws -> GenerationQueue.Job? {
+        let (queue, owner, lease) = (self.queue, self.owner, self.lease)
+        let claim = Task { try await withAbandoningTimeout(.seconds(10)) { try await queue.claim(owner: owner, lease: lease) } }
+        let outcome = await withTaskGroup(of: Result<GenerationQueue.Job?, any Error>?.self) { group in
+            group.addTask {
+                do { return .success(try await claim.value) } catch { return .failure(error) }
+            }
+            group.addTask {
+                while !Task.isCancelled, !self.isDraining { try? await Task.sleep(for: .milliseconds(100)) }
+                return nil
+            }
+            let first = await group.next()!
+            group.cancelAll()
+            return first
+        }
+        guard let outcome else {
+            // A drain began: whatever the claim finds goes back at once.
+            Task { [logger] in
+                if let job = try? await claim.value {
+                    _ = try? await queue.handBack([job.id], owner: owner)
+                    logger.info("a job claimed as a drain began was handed back", metadata: ["generation": "\(job.id)"])
+                }
+            }
+            return nil
+        }
+        return try outcome.get()
+    }
+
+    /// Waits for a wake-up (a job queued, here or on another instance; a slot freed) or the
+    /// poll interval.
     func idle() async {
-        await wake.wait(timeout: .milliseconds(500))
+        await wake.wait(timeout: pollInterval)
     }
 
     /// Runs `body` for a generation stored `queued` by a request that waits on it (an inline
@@ -213,6 +330,10 @@ final class GenerationWorker: Service, Sendable {
                 await endWaiting(id, tenantID: tenantID)
                 throw CancellationError()
             }
+            if isDraining {
+                await endWaiting(id, tenantID: tenantID, becauseShuttingDown: true)
+                throw WorkerShuttingDown()
+            }
             if !holdsSlot { holdsSlot = takeSlot() }
             if holdsSlot {
                 let start: GenerationQueue.InlineStart
@@ -246,19 +367,25 @@ final class GenerationWorker: Service, Sendable {
                     holdsSlot = false
                 }
             }
-            // Woken when a slot frees here; polled for slots that free on other instances.
-            await turn.wait(timeout: .milliseconds(500))
+            // Woken when a slot frees, here or (by a database notification) on another instance.
+            await turn.wait(timeout: pollInterval)
         }
     }
 
-    /// Ends an inline call that never started (`canceled`), from a task of its own.
-    func endWaiting(_ id: UUID, tenantID: UUID) async {
+    /// Ends an inline call that never started, from a task of its own: `canceled` (its caller
+    /// left, or a user canceled it), or `failed` (`shutting_down`) when this instance is stopping.
+    func endWaiting(_ id: UUID, tenantID: UUID, becauseShuttingDown: Bool = false) async {
         let queue = self.queue
         let owner = self.owner
         let logger = self.logger
         await Task {
             do {
-                try await queue.cancelWaiting(id, tenantID: tenantID, owner: owner)
+                if becauseShuttingDown {
+                    let (code, message) = WorkerShuttingDown.stored
+                    try await queue.failWaiting(id, tenantID: tenantID, owner: owner, code: code, message: message)
+                } else {
+                    try await queue.cancelWaiting(id, tenantID: tenantID, owner: owner)
+                }
             } catch {
                 logger.warning("ending a waiting call failed", metadata: ["generation": "\(id)", "error": "\(PostgresErrorMessage.describe(error))"])
             }
@@ -279,41 +406,106 @@ final class GenerationWorker: Service, Sendable {
             } onCancel: {
                 call.cancel()
             }
+        } catch is NotSent {
+            // Nothing went upstream (the database failed, or the job is no longer this
+            // instance's): give it back for the next claim, or let its lease run out.
+            if (try? await queue.handBack([job.id], owner: owner)) != nil { signals.signal(job.id) }
+            return
         } catch {
             if !(error is CancellationError) {
                 log.error("generation failed inside Easel", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
             }
-            var failed = GenerationQueue.Finish(status: .failed)
-            failed.errorCode = "internal_error"
-            failed.errorMessage = "Easel could not run this generation."
-            finish = failed
+            finish = .internalError(attempts: 0)
         }
-        do {
-            var final = finish
-            if try await queue.cancelRequested(among: [job.id]).contains(job.id) {
-                // The user gave up on it while it ran: whatever came back is not kept.
-                final = GenerationQueue.Finish(status: .canceled, attempts: finish.attempts)
-                final.upstreamHost = finish.upstreamHost
-                final.latencyMs = finish.latencyMs
+        if finish.status == .canceled, isHandingBack(job.id) {
+            // Stopped by a shutdown that ran out of time: another instance runs it from the start.
+            do {
+                try await queue.handBack([job.id], owner: owner)
+                signals.signal(job.id)
+            } catch {
+                log.warning(
+                    "handing back a generation failed; it is claimed again when its lease runs out",
+                    metadata: ["error": "\(PostgresErrorMessage.describe(error))"]
+                )
             }
-            if try await !queue.finish(job.id, tenantID: job.tenantID, owner: owner, final) {
-                log.warning("generation was taken over by another worker; result dropped")
-            }
-            signals.signal(job.id)
-        } catch {
-            log.error("storing a generation's result failed", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
+            return
         }
+        if await !storeEnd(job.id, tenantID: job.tenantID, finish) {
+            log.warning("generation was taken over by another worker, or the worker stopped; result dropped")
+        }
+    }
+
+    /// Stores how a job this process holds ended, from a task of its own (so a caller being
+    /// cancelled still records it). A user's cancel that came while it ran wins over the answer.
+    /// A database that fails (a restart, a dropped connection) is retried with backoff, the
+    /// job's lease renewed meanwhile, until the end is stored; a statement the server keeps
+    /// refusing is replaced by a plain `internal_error` end. Returns false when the row was
+    /// no longer this process's to end (another instance took it over, or a user's cancel of a
+    /// waiting call ended it), or when the worker stopped before it could be stored.
+    func storeEnd(_ id: UUID, tenantID: UUID, _ finish: GenerationQueue.Finish) async -> Bool {
+        let (queue, owner, logger, signals) = (self.queue, self.owner, self.logger, self.signals)
+        return await Task {
+            var finish = finish
+            var delay = Duration.milliseconds(100)
+            var refusals = 0
+            for attempt in 1... {
+                do {
+                    if finish.status != .canceled, try await queue.cancelRequested(among: [id]).contains(id) {
+                        finish = finish.canceledByUser()
+                    }
+                    // Abandoned, not awaited, past 10 s: a query the pool cannot serve (say,
+                    // while it reconnects after a restart) must not pin the job; if it commits
+                    // later, the retry finds the row ended and stores nothing twice.
+                    let attemptFinish = finish
+                    let stored = try await withAbandoningTimeout(.seconds(10)) {
+                        try await queue.finish(id, tenantID: tenantID, owner: owner, attemptFinish)
+                    }
+                    signals.signal(id)
+                    if attempt > 1 {
+                        logger.info("a generation's end was stored after retries", metadata: ["generation": "\(id)", "attempts": "\(attempt)"])
+                    }
+                    return stored
+                } catch {
+                    logger.warning(
+                        "storing a generation's end failed; retrying",
+                        metadata: ["generation": "\(id)", "attempt": "\(attempt)", "error": "\(PostgresErrorMessage.describe(error))"]
+                    )
+                    if let error = error as? PSQLError, error.code == .server {
+                        refusals += 1
+                        if refusals == 3 { finish = .internalError(attempts: finish.attempts) }
+                        if refusals == 6 { return false }
+                    }
+                }
+                if state.withLock({ $0.stopped }) { return false }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+            return false
+        }.value
     }
 
     func execute(_ job: GenerationQueue.Job) async throws -> GenerationQueue.Finish {
         // The model as the job's tenant may use it now (visibility can change while a job waits).
-        guard let model = try await models.usable(job.modelID, tenantID: job.tenantID), let route = try await models.route(job.modelID) else {
+        // A database that fails here fails before anything was sent: the job goes back.
+        let found: (ModelRecord?, ModelStore.Route?)
+        do {
+            found = (try await models.usable(job.modelID, tenantID: job.tenantID), try await models.route(job.modelID))
+        } catch {
+            logger.warning(
+                "loading a generation's model failed; handing it back",
+                metadata: ["generation": "\(job.id)", "error": "\(PostgresErrorMessage.describe(error))"]
+            )
+            throw NotSent()
+        }
+        guard let model = found.0, let route = found.1 else {
             var missing = GenerationQueue.Finish(status: .failed)
             missing.errorCode = "model_missing"
             missing.errorMessage = "The model of this generation no longer exists or is no longer available to this tenant."
             return missing
         }
         let request = GenerationRequestBuilder.build(model: model, options: job.options, inputs: job.inputs, history: job.history)
+        // From here on the job is never sent again by another instance, should this one die.
+        guard (try? await queue.markSent(job.id, owner: owner)) == true else { throw NotSent() }
         let started = ContinuousClock.now
         // Text still unseen 200 ms after it arrived is written for the console; an answer that
         // completes sooner costs no extra write.
@@ -336,5 +528,33 @@ final class GenerationWorker: Service, Sendable {
         }
         flusher.cancel()
         return GenerationOutcomeMapper.finish(outcome, host: host, started: started, options: job.options, apiModel: model.apiModel)
+    }
+}
+
+/// A job whose call was not sent upstream: it can be handed back and run from the start.
+struct NotSent: Error {}
+
+/// An inline call refused because its instance is shutting down; the caller should retry
+/// (another instance, or this one once restarted, takes it).
+struct WorkerShuttingDown: Error {
+    static let stored = ("shutting_down", "The Easel instance answering this call was shutting down; retry the call.")
+}
+
+extension GenerationQueue.Finish {
+    /// Easel itself failed to run or store the generation.
+    static func internalError(attempts: Int) -> Self {
+        var failed = Self(status: .failed, attempts: attempts)
+        failed.errorCode = "internal_error"
+        failed.errorMessage = "Easel could not run this generation."
+        return failed
+    }
+
+    /// The end stored when a user canceled the generation while it ran: what came back is not
+    /// kept, but the attempts, route and time are.
+    func canceledByUser() -> Self {
+        var canceled = Self(status: .canceled, attempts: attempts)
+        canceled.upstreamHost = upstreamHost
+        canceled.latencyMs = latencyMs
+        return canceled
     }
 }

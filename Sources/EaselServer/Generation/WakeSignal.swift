@@ -11,13 +11,13 @@ final class WakeSignal: Sendable {
     private struct State {
         var pending = false
         var closed = false
-        var waiter: (token: UUID, continuation: CheckedContinuation<Void, Never>, timer: Task<Void, Never>?)?
+        var waiter: (token: UUID, continuation: CheckedContinuation<Bool, Never>, timer: Task<Void, Never>?)?
     }
 
     private let state = Mutex(State())
 
     func signal() {
-        let waiter = state.withLock { state -> (CheckedContinuation<Void, Never>, Task<Void, Never>?)? in
+        let waiter = state.withLock { state -> (CheckedContinuation<Bool, Never>, Task<Void, Never>?)? in
             guard let waiter = state.waiter else {
                 state.pending = true
                 return nil
@@ -26,7 +26,7 @@ final class WakeSignal: Sendable {
             return (waiter.continuation, waiter.timer)
         }
         waiter?.1?.cancel()
-        waiter?.0.resume()
+        waiter?.0.resume(returning: true)
     }
 
     func close() {
@@ -34,10 +34,13 @@ final class WakeSignal: Sendable {
         signal()
     }
 
-    func wait(timeout: Duration) async {
+    /// Waits for a signal; true when a signal (or `close()`) ended the wait, false when the
+    /// timeout or the task's cancellation did.
+    @discardableResult
+    func wait(timeout: Duration) async -> Bool {
         let token = UUID()
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
                 // Registered first, so neither a signal nor the timer can come before it.
                 let registered = state.withLock { state -> Bool in
                     if state.pending || state.closed {
@@ -48,7 +51,7 @@ final class WakeSignal: Sendable {
                     return true
                 }
                 guard registered else {
-                    continuation.resume()
+                    continuation.resume(returning: true)
                     return
                 }
                 // Cancelled before it began waiting: the cancellation handler has already run.
@@ -72,14 +75,14 @@ final class WakeSignal: Sendable {
         }
     }
 
-    /// Ends the wait of `token`, if it is still the one waiting.
+    /// Ends the wait of `token` unsignalled (its timeout or cancellation), if it is still the one waiting.
     private func end(_ token: UUID) {
-        let waiter = state.withLock { state -> (CheckedContinuation<Void, Never>, Task<Void, Never>?)? in
+        let waiter = state.withLock { state -> (CheckedContinuation<Bool, Never>, Task<Void, Never>?)? in
             guard let waiter = state.waiter, waiter.token == token else { return nil }
             state.waiter = nil
             return (waiter.continuation, waiter.timer)
         }
         waiter?.1?.cancel()
-        waiter?.0.resume()
+        waiter?.0.resume(returning: false)
     }
 }

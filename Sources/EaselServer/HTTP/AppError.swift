@@ -42,6 +42,14 @@ public struct AppError: Error, Sendable, CustomStringConvertible {
     public static func unavailable(_ message: String, code: String = "unavailable") -> AppError {
         AppError(.serviceUnavailable, code: code, message: message)
     }
+
+    /// The database could not be reached for a moment (a restart, a dropped connection).
+    static let databaseUnavailable = AppError(
+        .serviceUnavailable,
+        code: "database_unavailable",
+        message: "The database is unavailable for a moment; retry the request.",
+        headers: [.retryAfter: "1"]
+    )
 }
 
 /// The JSON error body of every failed request.

@@ -54,6 +54,9 @@ struct ErrorMiddleware: RouterMiddleware {
                 code: "invalid_value",
                 message: "A value in the request is out of range or not allowed\(PostgresErrorMessage.constraint(error).map { " (\($0))" } ?? "")."
             )
+        case let error where PostgresErrorMessage.isUnavailable(error):
+            context.logger.warning("the database is unavailable", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
+            return AppError.databaseUnavailable
         case is NIOTooManyBytesError:
             return AppError(.contentTooLarge, code: "payload_too_large", message: "The request body is too large.")
         case let error as any HTTPResponseError:

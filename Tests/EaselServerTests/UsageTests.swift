@@ -468,10 +468,12 @@ extension QuotaTests {
                 .post,
                 "/api/v1/generations",
                 as: key,
-                json: #"{"modelId":"\#(model)","prompt":"[sim:latency=2000] one"}"#
+                json: #"{"modelId":"\#(model)","prompt":"[sim:hold=full-queue] one"}"#
             )
             #expect(running.status == .accepted)
-            try await Task.sleep(for: .milliseconds(300))
+            // Held upstream until the end of the test, so it runs for as long as the checks take.
+            let runningID = try #require(running.json["id"]?.stringValue)
+            _ = try await studio.poll(runningID, as: key) { $0["status"] == .string("running") }
             let waiting = try await studio.client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"two"}"#)
             #expect(waiting.status == .accepted && waiting.json["status"] == .string("queued"), "\(waiting.text)")
             let refused = try await studio.client.call(.post, "/api/v1/generations", as: key, json: #"{"modelId":"\#(model)","prompt":"three"}"#)
@@ -505,7 +507,7 @@ extension QuotaTests {
                             .post,
                             "/api/v1/generations",
                             as: .key(studio.world.globexMemberKey),
-                            json: #"{"modelId":"\#(model)","prompt":"[sim:latency=1500] burst \#(index)"}"#
+                            json: #"{"modelId":"\#(model)","prompt":"[sim:hold=burst] burst \#(index)"}"#
                         )
                         return (response.status, response.errorCode)
                     }
@@ -521,6 +523,8 @@ extension QuotaTests {
                 json: #"{"limits":{"maxQueuedGenerations":-1}}"#
             )
             #expect(bad.status == .badRequest && bad.json["error"]?["field"] == .string("limits.maxQueuedGenerations"))
+            try await studio.release("full-queue")
+            try await studio.release("burst")
         }
     }
 

@@ -142,14 +142,17 @@ final class GenerationWorker: Service, Sendable {
             logger.warning("draining: time is up; stopping the calls still running", metadata: ["calls": "\(stopping.count)"])
             for stop in stopping { stop() }
             // Each ends quickly once stopped (its end is stored or its lease handed back),
-            // unless the database is down.
-            var waited = 0
-            while !heldIDs.isEmpty, !state.withLock({ $0.stopped }) {
+            // unless the database is down or hangs. Those are left after 2 s: their leases run
+            // out, and another instance ends them (sent: `instance_lost`) or runs them (not sent).
+            let stopDeadline = ContinuousClock.now + .seconds(2)
+            while !heldIDs.isEmpty, !state.withLock({ $0.stopped }), ContinuousClock.now < stopDeadline {
                 try? await Task.sleep(for: .milliseconds(50))
-                waited += 1
-                if waited == 20 {
-                    logger.warning("draining: calls still ending a second after they were stopped", metadata: ["generations": "\(heldIDs)"])
-                }
+            }
+            if !heldIDs.isEmpty {
+                logger.warning(
+                    "draining: calls still ending 2 s after they were stopped; their leases will run out",
+                    metadata: ["generations": "\(heldIDs)"]
+                )
             }
         }
         logger.info(
@@ -171,16 +174,18 @@ final class GenerationWorker: Service, Sendable {
             try? await Task.sleep(for: cancelPoll)
             do {
                 let ids = heldIDs
-                if !ids.isEmpty {
-                    for id in try await queue.cancelRequested(among: ids) {
-                        state.withLock { $0.stops[id] }?()
-                    }
+                let (queue, owner, lease) = (self.queue, self.owner, self.lease)
+                let renew = ContinuousClock.now - lastRenewal >= lease / 3
+                // Bounded, so a query the pool never answers cannot stop the renewals for good.
+                let (canceled, orphans) = try await withAbandoningTimeout(.seconds(10)) {
+                    let canceled = ids.isEmpty ? [] : try await queue.cancelRequested(among: ids)
+                    let orphans = try await queue.endOrphans()
+                    if renew, !ids.isEmpty { try await queue.renew(ids, owner: owner, lease: lease) }
+                    return (canceled, orphans)
                 }
-                for id in try await queue.endOrphans() { signals.signal(id) }
-                if ContinuousClock.now - lastRenewal >= lease / 3 {
-                    if !ids.isEmpty { try await queue.renew(ids, owner: owner, lease: lease) }
-                    lastRenewal = .now
-                }
+                for id in canceled { state.withLock { $0.stops[id] }?() }
+                for id in orphans { signals.signal(id) }
+                if renew { lastRenewal = .now }
             } catch {
                 // A cancelled task (the worker stopping) fails its queries; that is no news.
                 if !Task.isCancelled {
@@ -338,7 +343,10 @@ final class GenerationWorker: Service, Sendable {
             if holdsSlot {
                 let start: GenerationQueue.InlineStart
                 do {
-                    start = try await queue.startInline(id, tenantID: tenantID, owner: owner, lease: lease)
+                    let (queue, owner, lease) = (self.queue, self.owner, self.lease)
+                    start = try await withAbandoningTimeout(.seconds(10)) {
+                        try await queue.startInline(id, tenantID: tenantID, owner: owner, lease: lease)
+                    }
                 } catch {
                     await endWaiting(id, tenantID: tenantID)
                     throw error
@@ -380,11 +388,13 @@ final class GenerationWorker: Service, Sendable {
         let logger = self.logger
         await Task {
             do {
-                if becauseShuttingDown {
-                    let (code, message) = WorkerShuttingDown.stored
-                    try await queue.failWaiting(id, tenantID: tenantID, owner: owner, code: code, message: message)
-                } else {
-                    try await queue.cancelWaiting(id, tenantID: tenantID, owner: owner)
+                try await withAbandoningTimeout(.seconds(5)) {
+                    if becauseShuttingDown {
+                        let (code, message) = WorkerShuttingDown.stored
+                        try await queue.failWaiting(id, tenantID: tenantID, owner: owner, code: code, message: message)
+                    } else {
+                        try await queue.cancelWaiting(id, tenantID: tenantID, owner: owner)
+                    }
                 }
             } catch {
                 logger.warning("ending a waiting call failed", metadata: ["generation": "\(id)", "error": "\(PostgresErrorMessage.describe(error))"])
@@ -409,7 +419,10 @@ final class GenerationWorker: Service, Sendable {
         } catch is NotSent {
             // Nothing went upstream (the database failed, or the job is no longer this
             // instance's): give it back for the next claim, or let its lease run out.
-            if (try? await queue.handBack([job.id], owner: owner)) != nil { signals.signal(job.id) }
+            let (queue, owner, id) = (self.queue, self.owner, job.id)
+            if (try? await withAbandoningTimeout(.seconds(5), operation: { try await queue.handBack([id], owner: owner) })) != nil {
+                signals.signal(job.id)
+            }
             return
         } catch {
             if !(error is CancellationError) {
@@ -420,7 +433,8 @@ final class GenerationWorker: Service, Sendable {
         if finish.status == .canceled, isHandingBack(job.id) {
             // Stopped by a shutdown that ran out of time: another instance runs it from the start.
             do {
-                try await queue.handBack([job.id], owner: owner)
+                let (queue, owner, id) = (self.queue, self.owner, job.id)
+                _ = try await withAbandoningTimeout(.seconds(5)) { try await queue.handBack([id], owner: owner) }
                 signals.signal(job.id)
             } catch {
                 log.warning(
@@ -450,16 +464,18 @@ final class GenerationWorker: Service, Sendable {
             var refusals = 0
             for attempt in 1... {
                 do {
-                    if finish.status != .canceled, try await queue.cancelRequested(among: [id]).contains(id) {
-                        finish = finish.canceledByUser()
-                    }
-                    // Abandoned, not awaited, past 10 s: a query the pool cannot serve (say,
-                    // while it reconnects after a restart) must not pin the job; if it commits
-                    // later, the retry finds the row ended and stores nothing twice.
+                    // Abandoned, not awaited, past 10 s: a query the pool cannot serve (some are
+                    // never answered when issued as PostgreSQL shuts down) must not pin the job;
+                    // if it commits later, the retry finds the row ended and stores nothing twice.
                     let attemptFinish = finish
-                    let stored = try await withAbandoningTimeout(.seconds(10)) {
-                        try await queue.finish(id, tenantID: tenantID, owner: owner, attemptFinish)
+                    let (stored, ended) = try await withAbandoningTimeout(.seconds(10)) {
+                        var ended = attemptFinish
+                        if ended.status != .canceled, try await queue.cancelRequested(among: [id]).contains(id) {
+                            ended = ended.canceledByUser()
+                        }
+                        return (try await queue.finish(id, tenantID: tenantID, owner: owner, ended), ended)
                     }
+                    finish = ended
                     signals.signal(id)
                     if attempt > 1 {
                         logger.info("a generation's end was stored after retries", metadata: ["generation": "\(id)", "attempts": "\(attempt)"])
@@ -487,9 +503,13 @@ final class GenerationWorker: Service, Sendable {
     func execute(_ job: GenerationQueue.Job) async throws -> GenerationQueue.Finish {
         // The model as the job's tenant may use it now (visibility can change while a job waits).
         // A database that fails here fails before anything was sent: the job goes back.
+        // Bounded: a query the pool cannot serve must not pin the job (it is handed back).
         let found: (ModelRecord?, ModelStore.Route?)
         do {
-            found = (try await models.usable(job.modelID, tenantID: job.tenantID), try await models.route(job.modelID))
+            let (models, modelID, tenantID) = (self.models, job.modelID, job.tenantID)
+            found = try await withAbandoningTimeout(.seconds(10)) {
+                (try await models.usable(modelID, tenantID: tenantID), try await models.route(modelID))
+            }
         } catch {
             logger.warning(
                 "loading a generation's model failed; handing it back",
@@ -505,7 +525,10 @@ final class GenerationWorker: Service, Sendable {
         }
         let request = GenerationRequestBuilder.build(model: model, options: job.options, inputs: job.inputs, history: job.history)
         // From here on the job is never sent again by another instance, should this one die.
-        guard (try? await queue.markSent(job.id, owner: owner)) == true else { throw NotSent() }
+        let (queue, owner, id) = (self.queue, self.owner, job.id)
+        guard (try? await withAbandoningTimeout(.seconds(10), operation: { try await queue.markSent(id, owner: owner) })) == true else {
+            throw NotSent()
+        }
         let started = ContinuousClock.now
         // Text still unseen 200 ms after it arrived is written for the console; an answer that
         // completes sooner costs no extra write.

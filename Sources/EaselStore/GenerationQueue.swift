@@ -105,7 +105,7 @@ public struct GenerationQueue: Sendable {
                     """
                     UPDATE generations SET status = 'running', lease_owner = \(owner), claims = claims + 1,
                         lease_expires_at = now() + make_interval(secs => \(Double(lease.components.seconds))),
-                        started_at = COALESCE(started_at, now())
+                        started_at = COALESCE(started_at, clock_timestamp())
                     WHERE id = \(id)
                     RETURNING id, tenant_id, model_id, request::text, parent_generation_id
                     """,
@@ -271,7 +271,9 @@ public struct GenerationQueue: Sendable {
             guard try await Self.underLimitSerialized(id, tenantID: tenantID, on: connection, logger: logger) else { return .tenantAtLimit }
             try await connection.query(
                 """
-                UPDATE generations SET status = 'running', started_at = now(),
+                -- The time of the start itself, not of the transaction's beginning: the count above
+                -- may have waited for another call of the tenant to end.
+                UPDATE generations SET status = 'running', started_at = clock_timestamp(),
                     lease_expires_at = now() + make_interval(secs => \(Double(lease.components.seconds)))
                 WHERE id = \(id)
                 """,

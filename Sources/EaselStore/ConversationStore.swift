@@ -15,13 +15,23 @@ public struct ConversationStore: Sendable {
 
     public static let maxTitleLength = 200
 
-    /// A title from a prompt: its first line, cut at a word near 80 characters.
+    /// A title from a prompt: its first line, cut at a word near 80 characters. Characters are
+    /// counted as PostgreSQL counts them (code points), so a line of combining marks, which is
+    /// one visible character of hundreds of code points, is cut too (mid-character if need be).
     public static func title(from prompt: String) -> String {
         let line = prompt.split(whereSeparator: \.isNewline).first.map(String.init)?.trimmingWhitespace() ?? ""
         guard !line.isEmpty else { return "Untitled" }
-        guard line.count > 80 else { return line }
-        let cut = line.prefix(80)
-        let atWord = cut.lastIndex(of: " ").map { cut[..<$0] } ?? cut
+        guard line.unicodeScalars.count > 80 else { return line }
+        var cut = ""
+        var scalars = 0
+        for character in line {
+            let size = character.unicodeScalars.count
+            if scalars + size > 80 { break }
+            cut.append(character)
+            scalars += size
+        }
+        if cut.isEmpty { cut = String(String.UnicodeScalarView(line.unicodeScalars.prefix(80))) }
+        let atWord = cut.lastIndex(of: " ").map { cut[..<$0] } ?? cut[...]
         return String(atWord).trimmingWhitespace() + "…"
     }
 

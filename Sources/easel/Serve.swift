@@ -21,7 +21,7 @@ struct Serve: AsyncParsableCommand {
             let grace = configuration.shutdownGracePeriod
             let drain = ShutdownDrain(
                 budget: max(grace * 0.5, grace - .seconds(5)),
-                exitDeadline: grace - .milliseconds(500),
+                exitDeadline: max(grace * 0.9, grace - .seconds(1)),
                 logger: logger
             )
             let app = try await buildApplication(configuration: configuration, logger: logger, drain: drain)

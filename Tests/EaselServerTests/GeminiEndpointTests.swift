@@ -73,6 +73,11 @@ import Testing
                 ("/v1beta/models/gemini-2.5-flash-image:generateContent", key, #"{"contents": "#, 400, "INVALID_ARGUMENT"),
                 ("/v1beta/models/gemini-2.5-flash-image:generateContent", key, #"{"contents":[]}"#, 400, "INVALID_ARGUMENT"),
                 ("/v1beta/models/gemini-2.5-flash-image:embedContent", key, #"{"contents":[{"parts":[{"text":"x"}]}]}"#, 404, "NOT_FOUND"),
+                // PostgreSQL cannot store a NUL; it used to reach the database and come back a 500.
+                (
+                    "/v1beta/models/gemini-2.5-flash-image:generateContent", key, #"{"contents":[{"parts":[{"text":"a\u0000b"}]}]}"#, 400,
+                    "INVALID_ARGUMENT"
+                ),
                 // Google's own refusal comes back as Google sent it.
                 (
                     "/v1beta/models/gemini-2.5-flash-image:generateContent", key, #"{"contents":[{"parts":[{"text":"[sim:status=400] x"}]}]}"#, 400,

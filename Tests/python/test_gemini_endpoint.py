@@ -149,3 +149,29 @@ def test_count_tokens_is_passed_through_and_not_recorded(easel, sdk, member_key)
     counted = sdk.models.count_tokens(model=NANO_BANANA_2, contents=f"how many tokens is this {tag}")
     assert counted.total_tokens > 0
     assert history(easel, member_key, q=tag) == []
+
+
+@pytest.mark.parametrize("path", ["/v1beta/models/gemini-3.1-flash-image:generateContent", "/api/v1/generations"])
+def test_a_body_cut_short_is_a_400_not_a_500(easel, member_key, path):
+    """A client that declares more body than it sends and then closes its side: the request is
+    not valid HTTP, and Easel says so (it used to answer 500 and log an unexpected error)."""
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(easel.url)
+    body = b'{"contents":[{"parts":[{"text":"cut'
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {url.hostname}\r\nContent-Type: application/json\r\n"
+        f"x-goog-api-key: {member_key}\r\nAuthorization: Bearer {member_key}\r\nContent-Length: {len(body) + 100}\r\n\r\n"
+    ).encode()
+    with socket.create_connection((url.hostname, url.port), timeout=30) as connection:
+        connection.sendall(head + body)
+        connection.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    status_line = answer.split(b"\r\n", 1)[0].decode()
+    # Either a 400 naming the problem, or the connection closed unanswered; never a 500.
+    assert not status_line or " 400 " in status_line, answer[:300]
+    if status_line:
+        assert b"malformed_request" in answer or b"INVALID_ARGUMENT" in answer, answer[:300]

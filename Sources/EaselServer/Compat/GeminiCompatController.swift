@@ -221,6 +221,10 @@ struct GeminiCompatController {
         let body: GenerateContentRequest
         do {
             let buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
+            // PostgreSQL text cannot hold NUL: refused here, as the JSON API refuses it.
+            if Request.containsEscapedNUL(buffer) {
+                throw GoogleError(400, "INVALID_ARGUMENT", "Invalid JSON payload received. Strings must not contain the NUL character (\\u0000).")
+            }
             body = try JSONDecoder().decode(GenerateContentRequest.self, from: buffer)
         } catch is NIOTooManyBytesError {
             throw GoogleError(413, "INVALID_ARGUMENT", "Request payload size exceeds the limit: \(Self.maxBodyBytes) bytes.")

@@ -2,6 +2,7 @@ import EaselCore
 import EaselStore
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// Turns every failure on the Gemini-compatible routes into Google's error shape, so SDKs raise
 /// their usual exceptions.
@@ -30,6 +31,8 @@ struct GoogleErrorMiddleware: RouterMiddleware {
         } catch let error as HTTPError {
             let code = Int(error.status.code)
             return GoogleError(code, GoogleError.status(for: code), error.body ?? error.status.reasonPhrase).response
+        } catch is HTTPParserError {
+            return Self.google(.malformedRequest).response
         } catch let error where PostgresErrorMessage.isUnavailable(error) {
             logger.warning("the database is unavailable", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
             return Self.google(.databaseUnavailable).response

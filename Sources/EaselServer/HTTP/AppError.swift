@@ -43,6 +43,13 @@ public struct AppError: Error, Sendable, CustomStringConvertible {
         AppError(.serviceUnavailable, code: code, message: message)
     }
 
+    /// The request is not valid HTTP: most often a body that ended before its declared length.
+    static let malformedRequest = AppError(
+        .badRequest,
+        code: "malformed_request",
+        message: "The request could not be read as HTTP (for example, its body ended before its declared length)."
+    )
+
     /// The database could not be reached for a moment (a restart, a dropped connection).
     static let databaseUnavailable = AppError(
         .serviceUnavailable,

@@ -3,6 +3,7 @@ import EaselStore
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import PostgresNIO
 
 /// Turns every thrown error into the JSON error shape.
@@ -54,6 +55,8 @@ struct ErrorMiddleware: RouterMiddleware {
                 code: "invalid_value",
                 message: "A value in the request is out of range or not allowed\(PostgresErrorMessage.constraint(error).map { " (\($0))" } ?? "")."
             )
+        case is HTTPParserError:
+            return .malformedRequest
         case let error where PostgresErrorMessage.isUnavailable(error):
             context.logger.warning("the database is unavailable", metadata: ["error": "\(PostgresErrorMessage.describe(error))"])
             return AppError.databaseUnavailable

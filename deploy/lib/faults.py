@@ -27,10 +27,15 @@ import urllib.parse
 import uuid
 
 # What each kind of generation asks of the simulator, and the ends it may have. Every kind may
-# also end as an instance fault explains: `instance_lost` (its instance died after the call went
-# upstream; never sent again), `client_gone` (an inline call whose instance died),
-# `shutting_down` (an inline call its instance stopped during a shutdown), `reclaim_limit`.
-INFRASTRUCTURE = {("failed", "instance_lost"), ("failed", "client_gone"), ("failed", "shutting_down"), ("failed", "reclaim_limit")}
+# also end as an instance or database fault explains: `instance_lost` (its instance died after the
+# call went upstream; never sent again), `client_gone` (an inline call whose instance died),
+# `shutting_down` (an inline call its instance stopped during a shutdown), `not_started` (an
+# inline call the database could not start), `reclaim_limit`.
+INFRASTRUCTURE = {
+    ("failed", "instance_lost"), ("failed", "client_gone"), ("failed", "shutting_down"), ("failed", "reclaim_limit"),
+    # An inline call whose start the database refused (it was restarting): nothing went upstream.
+    ("failed", "not_started"),
+}
 KINDS = [
     # name, weight, directive, expected (status, error_code) ends
     ("plain", 55, "", {("succeeded", None)}),

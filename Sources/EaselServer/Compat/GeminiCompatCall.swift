@@ -103,9 +103,9 @@ struct GeminiCompatCall: Sendable {
     /// (so the next call of the tenant starts once this one is stored, as queued jobs do).
     /// Throws Google's error when the call did not run to its end here: `CANCELLED` when the
     /// caller left or a user canceled it while it waited (the row is `canceled`); `UNAVAILABLE`
-    /// when Easel could not start it (the database failed), or when this instance is shutting
-    /// down, before the call started or when the shutdown ran out of time while it ran (the row
-    /// is `failed`, `shutting_down`).
+    /// when Easel could not start it (the database failed; `failed`, `not_started`), or when this
+    /// instance is shutting down, before the call started or when the shutdown ran out of time
+    /// while it ran (`failed`, `shutting_down`).
     func run(
         streamed: Bool,
         onChunk: @escaping @Sendable (GenerateContentResponse) async throws -> Void

@@ -167,13 +167,14 @@ struct GeminiCompatController {
             instruction.parts = [.text(model.systemInstruction)] + clientParts
             body.systemInstruction = instruction
         }
-        // The row is stored: from here on, a failure before the call starts ends it `canceled`.
+        // The row is stored: from here on, a failure before the call starts ends it `failed`
+        // (`not_started`).
         let route: ModelStore.Route
         do {
             guard let found = try await models.route(model.id) else { throw GoogleError(404, "NOT_FOUND", "models/\(model.name) is gone.") }
             route = found
         } catch {
-            await service.worker.endWaiting(accepted.id, tenantID: accepted.tenantID)
+            await service.worker.endWaiting(accepted.id, tenantID: accepted.tenantID, as: .couldNotStart)
             throw error
         }
         let call = GeminiCompatCall(

@@ -332,11 +332,11 @@ final class GenerationWorker: Service, Sendable {
             if Task.isCancelled {
                 // The caller went away while it waited: nothing was sent upstream. Stored from a
                 // task of its own, since this one is cancelled (its queries would be refused).
-                await endWaiting(id, tenantID: tenantID)
+                await endWaiting(id, tenantID: tenantID, as: .canceled)
                 throw CancellationError()
             }
             if isDraining {
-                await endWaiting(id, tenantID: tenantID, becauseShuttingDown: true)
+                await endWaiting(id, tenantID: tenantID, as: .shuttingDown)
                 throw WorkerShuttingDown()
             }
             if !holdsSlot { holdsSlot = takeSlot() }
@@ -348,11 +348,19 @@ final class GenerationWorker: Service, Sendable {
                         try await queue.startInline(id, tenantID: tenantID, owner: owner, lease: lease)
                     }
                 } catch {
-                    await endWaiting(id, tenantID: tenantID)
+                    await endWaiting(id, tenantID: tenantID, as: .couldNotStart)
                     throw error
                 }
                 switch start {
                 case .started:
+                    if isDraining {
+                        // Started just as a shutdown began (after the drain looked at what runs
+                        // here): it does not go upstream; the caller is told to retry.
+                        var failed = GenerationQueue.Finish(status: .failed)
+                        (failed.errorCode, failed.errorMessage) = WorkerShuttingDown.stored
+                        _ = await storeEnd(id, tenantID: tenantID, failed)
+                        throw WorkerShuttingDown()
+                    }
                     signals.signal(id)
                     let task = Task { await body() }
                     state.withLock { state in
@@ -380,17 +388,33 @@ final class GenerationWorker: Service, Sendable {
         }
     }
 
-    /// Ends an inline call that never started, from a task of its own: `canceled` (its caller
-    /// left, or a user canceled it), or `failed` (`shutting_down`) when this instance is stopping.
-    func endWaiting(_ id: UUID, tenantID: UUID, becauseShuttingDown: Bool = false) async {
+    /// Why an inline call ended before it started.
+    enum WaitEnd: Sendable {
+        /// Its caller left, or a user canceled it: `canceled`.
+        case canceled
+        /// This instance is shutting down: `failed`, `shutting_down`.
+        case shuttingDown
+        /// Easel could not start it (the database failed): `failed`, `not_started`.
+        case couldNotStart
+
+        var failure: (code: String, message: String)? {
+            switch self {
+            case .canceled: return nil
+            case .shuttingDown: return WorkerShuttingDown.stored
+            case .couldNotStart: return ("not_started", "Easel could not start this call (its database did not answer); retry the call.")
+            }
+        }
+    }
+
+    /// Ends an inline call that never started, from a task of its own; nothing was sent upstream.
+    func endWaiting(_ id: UUID, tenantID: UUID, as end: WaitEnd) async {
         let queue = self.queue
         let owner = self.owner
         let logger = self.logger
         await Task {
             do {
                 try await withAbandoningTimeout(.seconds(5)) {
-                    if becauseShuttingDown {
-                        let (code, message) = WorkerShuttingDown.stored
+                    if let (code, message) = end.failure {
                         try await queue.failWaiting(id, tenantID: tenantID, owner: owner, code: code, message: message)
                     } else {
                         try await queue.cancelWaiting(id, tenantID: tenantID, owner: owner)

@@ -286,11 +286,8 @@ final class GenerationWorker: Service, Sendable {
         }
         guard let outcome else {
             // A drain began: whatever the claim finds goes back at once.
-            Task { [logger] in
-                if let job = try? await claim.value {
-                    _ = try? await queue.handBack([job.id], owner: owner)
-                    logger.info("a job claimed as a drain began was handed back", metadata: ["generation": "\(job.id)"])
-                }
+            Task {
+                if let job = try? await claim.value { await self.handBack(job.id, log: self.logger) }
             }
             return nil
         }
@@ -442,11 +439,8 @@ final class GenerationWorker: Service, Sendable {
             }
         } catch is NotSent {
             // Nothing went upstream (the database failed, or the job is no longer this
-            // instance's): give it back for the next claim, or let its lease run out.
-            let (queue, owner, id) = (self.queue, self.owner, job.id)
-            if (try? await withAbandoningTimeout(.seconds(5), operation: { try await queue.handBack([id], owner: owner) })) != nil {
-                signals.signal(job.id)
-            }
+            // instance's): give it back for the next claim.
+            await handBack(job.id, log: log)
             return
         } catch {
             if !(error is CancellationError) {
@@ -456,20 +450,26 @@ final class GenerationWorker: Service, Sendable {
         }
         if finish.status == .canceled, isHandingBack(job.id) {
             // Stopped by a shutdown that ran out of time: another instance runs it from the start.
-            do {
-                let (queue, owner, id) = (self.queue, self.owner, job.id)
-                _ = try await withAbandoningTimeout(.seconds(5)) { try await queue.handBack([id], owner: owner) }
-                signals.signal(job.id)
-            } catch {
-                log.warning(
-                    "handing back a generation failed; it is claimed again when its lease runs out",
-                    metadata: ["error": "\(PostgresErrorMessage.describe(error))"]
-                )
-            }
+            await handBack(job.id, log: log)
             return
         }
         if await !storeEnd(job.id, tenantID: job.tenantID, finish) {
             log.warning("generation was taken over by another worker, or the worker stopped; result dropped")
+        }
+    }
+
+    /// Gives a job with no answer back to the queue (bounded: a database that does not answer
+    /// leaves it to its lease, which runs out, and it is claimed again).
+    func handBack(_ id: UUID, log: Logger) async {
+        let (queue, owner) = (self.queue, self.owner)
+        do {
+            _ = try await withAbandoningTimeout(.seconds(5)) { try await queue.handBack([id], owner: owner) }
+            signals.signal(id)
+        } catch {
+            log.warning(
+                "handing back a generation failed; it is claimed again when its lease runs out",
+                metadata: ["error": "\(PostgresErrorMessage.describe(error))"]
+            )
         }
     }
 

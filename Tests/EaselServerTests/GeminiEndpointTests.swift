@@ -135,11 +135,13 @@ import Testing
         }
     }
 
-    /// `countTokens` goes to the config's route as sent, and is not a generation.
-    @Test func countTokensIsPassedThroughAndStoresNothing() async throws {
+    /// `countTokens` goes to the config's route with the config's system instruction in front,
+    /// so it counts what the real call's `promptTokenCount` says, and is not a generation.
+    @Test func countTokensCountsWhatTheCallSendsAndStoresNothing() async throws {
         try await withStudioEnvironment { studio in
-            let body =
-                #"{"contents":[{"parts":[{"text":"count these words please"},{"inline_data":{"mime_type":"image/png","data":"\#(GenerationTests.tinyPNG)"}}]}]}"#
+            let contents =
+                #"[{"parts":[{"text":"count these words please"},{"inline_data":{"mime_type":"image/png","data":"\#(GenerationTests.tinyPNG)"}}]}]"#
+            let body = #"{"contents":\#(contents)}"#
             let response = try await post(
                 studio,
                 "/v1beta/models/gemini-3-pro-image-preview:countTokens",
@@ -147,15 +149,41 @@ import Testing
                 json: body
             )
             #expect(response.status == .ok, "\(response.text)")
-            #expect(response.json["totalTokens"] == .number(6 + 258), "\(response.text)")
             let sent = try #require(try await studio.upstreamRequests().last)
             // The shut-down preview id is counted by its successor, as it is called.
             #expect(sent["method"] == .string("countTokens") && sent["model"] == .string("gemini-3-pro-image"))
-            #expect(sent["body"]?["contents"]?[0]?["parts"]?[0]?["text"] == .string("count these words please"))
-            let stored = try await studio.db.query("SELECT count(*)::int FROM generations", logger: TestDatabase.logger).collect().first!.decode(
-                Int.self
+            let wrapped = try #require(sent["body"]?["generateContentRequest"], "\(sent)")
+            #expect(wrapped["model"] == .string("models/gemini-3-pro-image"))
+            #expect(wrapped["contents"]?[0]?["parts"]?[0]?["text"] == .string("count these words please"))
+            #expect(wrapped["systemInstruction"]?["parts"]?[0]?["text"] == .string("Always draw in watercolour."))
+            // The real call with the same contents is billed for as many prompt tokens.
+            let call = try await post(
+                studio,
+                "/v1beta/models/gemini-3-pro-image-preview:generateContent",
+                key: studio.world.acmeMemberKey,
+                json: #"{"contents":\#(contents)}"#
             )
-            #expect(stored == 0)
+            #expect(call.status == .ok, "\(call.text)")
+            let billed = try #require(call.json["usageMetadata"]?["promptTokenCount"])
+            #expect(response.json["totalTokens"] == billed, "\(response.text) against \(billed)")
+            // A client's own generateContentRequest keeps its instruction, after the config's.
+            let own = try await post(
+                studio,
+                "/v1beta/models/gemini-3-pro-image-preview:countTokens",
+                key: studio.world.acmeMemberKey,
+                json:
+                    #"{"generateContentRequest":{"model":"models/gemini-3-pro-image","contents":\#(contents),"systemInstruction":{"parts":[{"text":"Mine."}]}}}"#
+            )
+            #expect(own.status == .ok, "\(own.text)")
+            let ownSent = try #require(try await studio.upstreamRequests().last?["body"]?["generateContentRequest"])
+            #expect(
+                ownSent["systemInstruction"]?["parts"]?.arrayValue.compactMap { $0["text"]?.stringValue } == [
+                    "Always draw in watercolour.", "Mine.",
+                ]
+            )
+            let generations = try await studio.db.query("SELECT count(*)::int FROM generations", logger: TestDatabase.logger).collect().first!
+                .decode(Int.self)
+            #expect(generations == 1, "only the generateContent call is a generation")
             let unknown = try await post(studio, "/v1beta/models/nope:countTokens", key: studio.world.acmeMemberKey, json: body)
             #expect(unknown.status == .notFound && unknown.json["error"]?["status"] == .string("NOT_FOUND"))
         }

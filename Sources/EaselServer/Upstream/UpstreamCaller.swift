@@ -118,7 +118,8 @@ struct UpstreamCaller: Sendable {
     }
 
     /// Counts tokens for `model` through its route, the same endpoint and address check as a
-    /// generation; nothing is stored.
+    /// generation, with the config's system instruction in front as the real call has it;
+    /// nothing is stored.
     func countTokens(
         _ model: ModelRecord,
         route: ModelStore.Route,
@@ -134,7 +135,7 @@ struct UpstreamCaller: Sendable {
         do {
             let answer = try await gemini.countTokens(
                 model: upstreamModel,
-                body: body,
+                body: CountTokensBody.withInstruction(model.systemInstruction, model: upstreamModel, body: body),
                 endpoint: endpoint,
                 options: .init(timeout: .seconds(30))
             )

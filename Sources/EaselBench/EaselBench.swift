@@ -136,13 +136,13 @@ struct EaselBench {
 
             // Warm both paths (connection pool, simulator caches) before measuring.
             for _ in 0..<3 {
-                _ = try await client.generateContent(model: "gemini-2.5-flash-image", request: request, endpoint: endpoint)
+                _ = try await client.generateContent(model: "gemini-3.1-flash-image", request: request, endpoint: endpoint)
             }
             let viaClient = try await medianAsync(iterations) {
-                _ = try await client.generateContent(model: "gemini-2.5-flash-image", request: request, endpoint: endpoint)
+                _ = try await client.generateContent(model: "gemini-3.1-flash-image", request: request, endpoint: endpoint)
             }
             let raw = try await medianAsync(iterations) {
-                var http = HTTPClientRequest(url: "\(endpoint.baseURL)/v1beta/models/gemini-2.5-flash-image:generateContent")
+                var http = HTTPClientRequest(url: "\(endpoint.baseURL)/v1beta/models/gemini-3.1-flash-image:generateContent")
                 http.method = .POST
                 http.headers.add(name: "x-goog-api-key", value: "bench")
                 http.headers.add(name: "Content-Type", value: "application/json")

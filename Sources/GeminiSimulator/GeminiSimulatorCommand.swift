@@ -26,6 +26,9 @@ struct GeminiSimulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("latency-ms"), help: "Delay every answer by this many milliseconds.")
     var latencyMilliseconds: Int = 0
 
+    @Option(name: .customLong("served-on"), help: "Serve the model list of this day (YYYY-MM-DD, UTC) instead of today's.")
+    var servedOn: String?
+
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -36,7 +39,8 @@ struct GeminiSimulatorCommand: AsyncParsableCommand {
             host: host,
             port: port,
             apiKey: key,
-            latency: .milliseconds(latencyMilliseconds)
+            latency: .milliseconds(latencyMilliseconds),
+            servedOn: servedOn
         )
         let app = buildSimulator(configuration: configuration) { port in
             FileHandle.standardOutput.write(Data("\(port)\n".utf8))

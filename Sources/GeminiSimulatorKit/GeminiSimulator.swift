@@ -39,9 +39,9 @@ struct GeminiSimulator: Sendable {
 
     func listModels(_ request: Request, _ context: SimulatorRequestContext) async throws -> Response {
         if let failure = authenticate(request) { return failure.response() }
-        let models: [JSONValue] = ImageModelFamily.all.map { family in
+        let models: [JSONValue] = ServedModels.served(on: configuration.day).map { id, family in
             .object([
-                "name": .string("models/\(family.id)"),
+                "name": .string("models/\(id)"),
                 "displayName": .string(family.displayName),
                 "supportedGenerationMethods": .array([.string("generateContent"), .string("streamGenerateContent"), .string("countTokens")]),
             ])
@@ -85,7 +85,7 @@ struct GeminiSimulator: Sendable {
             throw Failure(status: 404, message: "Method \(method) is not found for models/\(model).")
         }
         if let failure = authenticate(request) { throw failure }
-        guard let family = ImageModelFamily.family(ofModel: model) else {
+        guard let family = ImageModelFamily.family(ofModel: model), ServedModels.isServed(model, on: configuration.day) else {
             throw Failure(
                 status: 404,
                 message:
@@ -172,7 +172,9 @@ struct GeminiSimulator: Sendable {
         }
         let counted = parsed.generateContentRequest ?? GenerateContentRequest(contents: parsed.contents ?? [])
         guard !counted.contents.isEmpty else { throw Failure(status: 400, message: "* CountTokensRequest.contents: contents is not specified\n") }
-        guard let family = ImageModelFamily.family(ofModel: model) else { throw Failure(status: 404, message: "models/\(model) is not found.") }
+        guard let family = ImageModelFamily.family(ofModel: model), ServedModels.isServed(model, on: configuration.day) else {
+            throw Failure(status: 404, message: "models/\(model) is not found.")
+        }
         let factory = ResponseFactory(family: family, model: model, request: counted, prompt: "", directives: Directives(parsing: ""))
         let details: [JSONValue] = [("TEXT", factory.textTokens), ("IMAGE", factory.inputImageCount * 258)].filter { $0.1 > 0 }.map {
             .object(["modality": .string($0.0), "tokenCount": .number(Double($0.1))])

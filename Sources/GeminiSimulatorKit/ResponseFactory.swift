@@ -65,16 +65,40 @@ struct ResponseFactory {
         }
 
         let signs = family.requiresThoughtSignatures
-        var thoughts: [Part] = []
+        let imagesWanted = (directives.noImage || directives.textOnly || !wantsImage) ? 0 : directives.imageCount
+        let imageConfig = directives.ignoreImageConfig ? nil : config?.imageConfig
+        let size = family.dimensions(aspectRatio: imageConfig?.aspectRatio, imageSize: imageConfig?.imageSize) ?? (1024, 1024)
+        func image(seed: UInt64) -> Part {
+            let bytes = SimulatedImage.pattern(
+                width: size.width,
+                height: size.height,
+                seed: seed,
+                noiseBits: directives.noiseBits,
+                mimeType: family.outputMimeType
+            )
+            return Part.image(bytes, mimeType: family.outputMimeType)
+        }
+        // Thoughts, each its own chunk, as they stream before the answer.
+        var thoughts: [[Part]] = []
         var thoughtTokens = 0
         if signs {
             let level = config?.thinkingConfig?.thinkingLevel?.lowercased()
             thoughtTokens = level == "minimal" ? 64 : 412
             if config?.thinkingConfig?.includeThoughts == true {
-                thoughts.append(Part(text: "Composing the scene: \(promptExcerpt).", thought: true))
+                thoughts.append([Part(text: "Composing the scene: \(promptExcerpt).", thought: true)])
+                // Gemini 3 Pro Image draws up to two interim images while it thinks, the last of
+                // them the final image; they are thoughts, so they carry no signature (Google's
+                // image-generation guide, "Thinking process" and "Thought signatures").
+                if family.id == ImageModelFamily.pro3.id, imagesWanted > 0 {
+                    for draft in [image(seed: seed(-1)), image(seed: seed(0))] {
+                        var part = draft
+                        part.thought = true
+                        thoughts.append([part])
+                    }
+                    thoughtTokens += 2 * family.outputTokensPerImage(imageSize: config?.imageConfig?.imageSize)
+                }
             }
         }
-        let imagesWanted = (directives.noImage || directives.textOnly || !wantsImage) ? 0 : directives.imageCount
         var answerText: String?
         if wantsText || imagesWanted == 0 {
             answerText =
@@ -93,33 +117,24 @@ struct ResponseFactory {
             case .last: pieces[pieces.count - 1].thoughtSignature = signature()
             case .empty: pieces.append(Part(text: "", thoughtSignature: signature()))
             }
-            leadingChunks = [thoughts] + pieces.map { [$0] }
+            leadingChunks = thoughts + pieces.map { [$0] }
         } else {
-            leadingChunks = [thoughts + (answerText.map { [Part(text: $0)] } ?? [])]
+            leadingChunks = thoughts + [answerText.map { [Part(text: $0)] } ?? []]
         }
 
         var imageChunks: [[Part]] = []
         var imageTokens = 0
-        let imageConfig = directives.ignoreImageConfig ? nil : config?.imageConfig
-        let size = family.dimensions(aspectRatio: imageConfig?.aspectRatio, imageSize: imageConfig?.imageSize) ?? (1024, 1024)
         for index in 0..<imagesWanted {
             var parts: [Part] = []
             if index > 0, wantsText { parts.append(Part(text: "\n\nVariation \(index + 1):\n\n")) }
-            let bytes = SimulatedImage.pattern(
-                width: size.width,
-                height: size.height,
-                seed: seed(index),
-                noiseBits: directives.noiseBits,
-                mimeType: family.outputMimeType
-            )
-            var image = Part.image(bytes, mimeType: family.outputMimeType)
-            image.thoughtSignature = signs ? signature() : nil
-            parts.append(image)
+            var answer = image(seed: seed(index))
+            answer.thoughtSignature = signs ? signature() : nil
+            parts.append(answer)
             imageChunks.append(parts)
             imageTokens += family.outputTokensPerImage(imageSize: config?.imageConfig?.imageSize)
         }
 
-        let textTokensOut = (thoughts.compactMap(\.text) + [answerText].compactMap { $0 }).reduce(0) { $0 + max(1, $1.count / 4) }
+        let textTokensOut = (thoughts.joined().compactMap(\.text) + [answerText].compactMap { $0 }).reduce(0) { $0 + max(1, $1.count / 4) }
         usage.candidatesTokenCount = imageTokens + textTokensOut
         usage.candidatesTokensDetails = [
             ModalityTokenCount(modality: .text, tokenCount: textTokensOut),

@@ -9,6 +9,32 @@ import Testing
 /// Google's catalog applied to configs: shut-down `-preview` ids are called by their generally
 /// available successor, other retired ids are refused, and admins are told.
 @Suite struct ModelCatalogAppliedTests {
+    /// Against today's Google, a 2.5 config (shut down on 2026-10-02, no successor config) ends
+    /// failed with what happened, not Google's bare "not found"; a preview config still runs.
+    @Test func aCallToAShutDownIdSaysTheModelWasShutDown() async throws {
+        try await withStudioEnvironment(simulatorServedOn: nil) { studio in
+            let key = Caller.key(studio.world.acmeMemberKey)
+            let retired = try #require(studio.models["gemini-2.5-flash-image"])
+            let failed = try await studio.client.call(
+                .post,
+                "/api/v1/generations?wait=30",
+                as: key,
+                json: #"{"modelId":"\#(retired)","prompt":"a lighthouse"}"#
+            )
+            #expect(failed.json["status"] == .string("failed"), "\(failed.text)")
+            #expect(failed.json["error"]?["code"] == .string("model_shut_down"), "\(failed.text)")
+            #expect(failed.json["error"]?["message"]?.stringValue?.contains("shut gemini-2.5-flash-image down on 2026-10-02") == true)
+            let preview = try #require(studio.models["gemini-3.1-flash-image-preview"])
+            let served = try await studio.client.call(
+                .post,
+                "/api/v1/generations?wait=30",
+                as: key,
+                json: #"{"modelId":"\#(preview)","prompt":"a lighthouse"}"#
+            )
+            #expect(served.json["status"] == .string("succeeded"), "\(served.text)")
+        }
+    }
+
     @Test func aShutDownPreviewIdIsCalledByItsSuccessorAndAdminsAreTold() async throws {
         try await withStudioEnvironment { studio in
             let root = try await studio.client.login(studio.world.root.email)

@@ -339,11 +339,15 @@ import Testing
 }
 
 /// Runs the Gemini simulator in-process on a free port (key `sim-key`).
-func withInProcessSimulator(_ body: @Sendable (String) async throws -> Void) async throws {
+/// A simulator serving Google's model list of `servedOn` (nil: today's).
+func withInProcessSimulator(
+    servedOn: String? = SimulatorConfiguration.lastDayOfAllFamilies,
+    _ body: @Sendable (String) async throws -> Void
+) async throws {
     var logger = Logger(label: "simulator")
     logger.logLevel = .critical
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let app = buildSimulator(configuration: SimulatorConfiguration(apiKey: "sim-key"), logger: logger) { continuation.yield($0) }
+    let app = buildSimulator(configuration: SimulatorConfiguration(apiKey: "sim-key", servedOn: servedOn), logger: logger) { continuation.yield($0) }
     let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
     try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Gemini
 import GeminiSimulatorKit
@@ -26,10 +27,39 @@ import Testing
         }
     }
 
+    /// Google answers an id it no longer serves with 404 NOT_FOUND, and lists only what it serves.
+    @Test func aShutDownModelIsGooglesNotFound() async throws {
+        try await withSimulator(servedOn: "2026-12-03") { endpoint, _ in
+            for retired in ["gemini-2.5-flash-image", "gemini-3-pro-image-preview", "gemini-3.1-flash-image-preview"] {
+                let error = await #expect(throws: GeminiError.self) {
+                    try await client.generateContent(model: retired, request: imageRequest("x"), endpoint: endpoint, options: .init(retry: fastRetry))
+                }
+                guard case .api(let code, let status, _) = error?.kind else {
+                    Issue.record("\(retired): \(String(describing: error))")
+                    continue
+                }
+                #expect(code == 404 && status == "NOT_FOUND", "\(retired)")
+                #expect(error?.attempts.count == 1, "a 404 is not retried")
+            }
+            let served = try await client.generateContent(model: "gemini-3-pro-image", request: imageRequest("x"), endpoint: endpoint)
+            #expect(served.response.finalImages.count == 1)
+            var list = HTTPClientRequest(url: endpoint.baseURL + "/v1beta/models")
+            list.headers.add(name: "x-goog-api-key", value: endpoint.apiKey ?? "")
+            let body = try await sharedHTTPClient.execute(list, timeout: .seconds(10)).body.collect(upTo: 1 << 20)
+            let names = try JSONDecoder().decode(JSONValue.self, from: body)["models"]?.arrayValue.compactMap { $0["name"]?.stringValue }
+            #expect(names == ["models/gemini-3-pro-image", "models/gemini-3.1-flash-image", "models/gemini-3.1-flash-lite-image"])
+        }
+        // The day before its shutdown, 2.5 is still served.
+        try await withSimulator(servedOn: "2026-10-01") { endpoint, _ in
+            let result = try await client.generateContent(model: "gemini-2.5-flash-image", request: imageRequest("x"), endpoint: endpoint)
+            #expect(result.response.finalImages.count == 1)
+        }
+    }
+
     @Test(arguments: [
-        ("gemini-3.1-flash-image-preview", "21:9", "512", 792, 168),
-        ("gemini-3.1-flash-image-preview", "1:8", "1K", 384, 3072),
-        ("gemini-3-pro-image-preview", "4:5", "2K", 1856, 2304),
+        ("gemini-3.1-flash-image", "21:9", "512", 792, 168),
+        ("gemini-3.1-flash-image", "1:8", "1K", 384, 3072),
+        ("gemini-3-pro-image", "4:5", "2K", 1856, 2304),
     ])
     func gemini3SizesFollowGooglesTable(model: String, ratio: String, size: String, width: Int, height: Int) async throws {
         try await withSimulator { endpoint, _ in
@@ -58,12 +88,12 @@ import Testing
                 tools: [Tool(googleSearch: GoogleSearch(searchTypes: SearchTypes(webSearch: true, imageSearch: true)))],
                 safetySettings: [SafetySetting(category: "HARM_CATEGORY_HARASSMENT", threshold: "BLOCK_NONE")]
             )
-            let result = try await client.generateContent(model: "gemini-3.1-flash-image-preview", request: request, endpoint: endpoint)
+            let result = try await client.generateContent(model: "gemini-3.1-flash-image", request: request, endpoint: endpoint)
             #expect(result.response.thoughtText.isEmpty == false)  // includeThoughts honoured
 
             let recorded = try #require(state.requests.last)
             #expect(recorded.apiKeyHeader == "test-key")
-            #expect(recorded.model == "gemini-3.1-flash-image-preview" && recorded.method == "generateContent")
+            #expect(recorded.model == "gemini-3.1-flash-image" && recorded.method == "generateContent")
             let body = recorded.body
             #expect(body["systemInstruction"]?["parts"] != nil)
             #expect(body["generationConfig"]?["imageConfig"]?["aspectRatio"] == .string("3:2"))
@@ -76,7 +106,7 @@ import Testing
 
     @Test func multiTurnEditingReplaysThoughtSignatures() async throws {
         try await withSimulator { endpoint, _ in
-            let model = "gemini-3-pro-image-preview"
+            let model = "gemini-3-pro-image"
             let first = try await client.generateContent(model: model, request: imageRequest("a red car"), endpoint: endpoint)
             let modelTurn = try #require(first.response.candidates.first?.content)
             let followUp = GenerateContentRequest(contents: [.user(.text("a red car")), modelTurn, .user(.text("make it a convertible"))])
@@ -248,8 +278,8 @@ import Testing
                 (wrongKey, "gemini-2.5-flash-image", imageRequest("x"), 403, "API key not valid"),
                 (endpoint, "gemini-1.0-pro", imageRequest("x"), 404, "models/gemini-1.0-pro is not found"),
                 (endpoint, "gemini-2.5-flash-image", imageRequest("x", aspectRatio: "7:3"), 400, "Unsupported aspect ratio: 7:3"),
-                (endpoint, "gemini-3-pro-image-preview", imageRequest("x", imageSize: "1k"), 400, "Unsupported image size: 1k"),
-                (endpoint, "gemini-3-pro-image-preview", imageRequest("x", imageSize: "512"), 400, "Unsupported image size: 512"),
+                (endpoint, "gemini-3-pro-image", imageRequest("x", imageSize: "1k"), 400, "Unsupported image size: 1k"),
+                (endpoint, "gemini-3-pro-image", imageRequest("x", imageSize: "512"), 400, "Unsupported image size: 512"),
                 (endpoint, "gemini-2.5-flash-image", GenerateContentRequest(contents: []), 400, "contents is not specified"),
             ]
             for (target, model, request, status, message) in cases {
@@ -288,7 +318,7 @@ import Testing
         try await withSimulator { endpoint, _ in
             var request = imageRequest("weather in Lisbon")
             request.tools = [Tool(googleSearch: GoogleSearch(searchTypes: SearchTypes(webSearch: true, imageSearch: true)))]
-            let result = try await client.generateContent(model: "gemini-3.1-flash-image-preview", request: request, endpoint: endpoint)
+            let result = try await client.generateContent(model: "gemini-3.1-flash-image", request: request, endpoint: endpoint)
             let grounding = try #require(result.response.candidates.first?.groundingMetadata)
             #expect(grounding.webSearchQueries == ["weather in Lisbon"])
             #expect(grounding.imageSearchQueries?.isEmpty == false)
@@ -300,7 +330,7 @@ import Testing
     @Test func aLargeImageDecodesWithItsRealSize() async throws {
         try await withSimulator { endpoint, _ in
             let result = try await client.generateContent(
-                model: "gemini-3-pro-image-preview",
+                model: "gemini-3-pro-image",
                 request: imageRequest("[sim:noise] big", aspectRatio: "16:9", imageSize: "2K"),
                 endpoint: endpoint
             )

@@ -8,7 +8,7 @@ import Testing
         try await withSimulator { endpoint, state in
             let token = UUID().uuidString
             let stream = try await client.streamGenerateContent(
-                model: "gemini-3.1-flash-image-preview",
+                model: "gemini-3.1-flash-image",
                 request: imageRequest("a kite [sim:hold=\(token)]"),
                 endpoint: endpoint
             )
@@ -34,7 +34,7 @@ import Testing
     /// Collects every chunk of a stream.
     func chunks(
         _ prompt: String,
-        model: String = "gemini-3.1-flash-image-preview",
+        model: String = "gemini-3.1-flash-image",
         imageSize: String? = "512",
         endpoint: GeminiEndpoint
     ) async throws -> [GenerateContentResponse] {
@@ -51,7 +51,7 @@ import Testing
 
     @Test func aStreamedGemini3AnswerReplaysOnlyWithTheSignatureOfALaterChunk() async throws {
         try await withSimulator { endpoint, _ in
-            let model = "gemini-3.1-flash-image-preview"
+            let model = "gemini-3.1-flash-image"
             let chunks = try await chunks("a red car", model: model, endpoint: endpoint)
             // As Google streams it: the text in several chunks, its signature on a later one.
             let firstText = try #require(chunks.firstIndex { !$0.text.isEmpty })

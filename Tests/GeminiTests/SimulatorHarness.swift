@@ -7,16 +7,18 @@ import Logging
 import ServiceLifecycle
 
 /// Runs a simulator on a free loopback port for the duration of `body`. Each test gets its own,
-/// so faults never leak between tests running in parallel.
+/// so faults never leak between tests running in parallel. It serves Google's model list of
+/// `servedOn` (nil: today's).
 func withSimulator<T: Sendable>(
     apiKey: String? = "test-key",
+    servedOn: String? = SimulatorConfiguration.lastDayOfAllFamilies,
     _ body: @Sendable (_ endpoint: GeminiEndpoint, _ state: SimulatorState) async throws -> T
 ) async throws -> T {
     let state = SimulatorState()
     var logger = Logger(label: "simulator")
     logger.logLevel = .critical
     let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let app = buildSimulator(configuration: SimulatorConfiguration(apiKey: apiKey), state: state, logger: logger) { port in
+    let app = buildSimulator(configuration: SimulatorConfiguration(apiKey: apiKey, servedOn: servedOn), state: state, logger: logger) { port in
         portContinuation.yield(port)
     }
     return try await withThrowingTaskGroup(of: T?.self) { group in

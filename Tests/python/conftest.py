@@ -14,6 +14,7 @@ from google import genai
 from google.genai import types
 
 SIMULATOR_KEY = "sdk-test-key"
+LAST_DAY_OF_ALL_FAMILIES = "2026-10-01"
 
 
 @pytest.fixture(scope="session")
@@ -21,8 +22,12 @@ def simulator():
     binary = os.environ.get("GEMINI_SIMULATOR_BIN")
     if not binary:
         pytest.fail("GEMINI_SIMULATOR_BIN is not set: run the suites through deploy/test.sh")
+    # As of the last day Google served every family (2.5 Flash Image until 2026-10-02), so the
+    # 2.5 family stays under test; test_simulator_sdk checks today's list on its own simulator.
     process = subprocess.Popen(
-        [binary, "--port", "0", "--key", SIMULATOR_KEY], stdout=subprocess.PIPE, text=True
+        [binary, "--port", "0", "--key", SIMULATOR_KEY, "--served-on", LAST_DAY_OF_ALL_FAMILIES],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         port = int(process.stdout.readline().strip())

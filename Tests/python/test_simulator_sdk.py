@@ -1,7 +1,11 @@
 """Google's official Python SDK (google-genai) against the Gemini simulator, unchanged but for
 its base URL: what works against Google must work here, errors included."""
 
+import os
+import subprocess
+
 import pytest
+from conftest import SIMULATOR_KEY
 from google import genai
 from google.genai import errors, types
 from images import image_size
@@ -22,7 +26,7 @@ def test_text_to_image(client):
 
 def test_aspect_ratio_and_size(client):
     response = client.models.generate_content(
-        model="gemini-3-pro-image-preview",
+        model="gemini-3-pro-image",
         contents="A wide mountain landscape",
         config=types.GenerateContentConfig(
             response_modalities=["IMAGE"],
@@ -49,7 +53,7 @@ def test_image_edit_with_an_input_image(client, recorded):
 
 
 def test_chat_multi_turn_replays_thought_signatures(client, recorded):
-    chat = client.chats.create(model="gemini-3-pro-image-preview")
+    chat = client.chats.create(model="gemini-3-pro-image")
     first = chat.send_message("Create a red vintage car")
     assert images(first)[0].data
     second = chat.send_message("Make it a convertible")
@@ -63,7 +67,7 @@ def test_chat_multi_turn_replays_thought_signatures(client, recorded):
 
 def test_streaming(client):
     chunks = list(
-        client.models.generate_content_stream(model="gemini-3.1-flash-image-preview", contents="[sim:images=2] two kites")
+        client.models.generate_content_stream(model="gemini-3.1-flash-image", contents="[sim:images=2] two kites")
     )
     assert len(chunks) >= 3
     assert chunks[-1].candidates[0].finish_reason == types.FinishReason.STOP
@@ -106,3 +110,25 @@ def test_safety_block_is_a_response(client):
     response = client.models.generate_content(model="gemini-2.5-flash-image", contents="[sim:block-prompt]")
     assert response.prompt_feedback.block_reason == types.BlockedReason.SAFETY
     assert not response.candidates
+
+
+def test_todays_simulator_refuses_the_ids_google_shut_down():
+    """Started without --served-on, the simulator serves today's list: the ids Google shut down
+    are its 404, as they are Google's, and the SDK's model list holds only the served ones."""
+    process = subprocess.Popen(
+        [os.environ["GEMINI_SIMULATOR_BIN"], "--port", "0", "--key", SIMULATOR_KEY], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        port = int(process.stdout.readline().strip())
+        today = genai.Client(api_key=SIMULATOR_KEY, http_options=types.HttpOptions(base_url=f"http://127.0.0.1:{port}"))
+        for retired in ["gemini-2.5-flash-image", "gemini-3-pro-image-preview", "gemini-3.1-flash-image-preview"]:
+            with pytest.raises(errors.ClientError) as raised:
+                today.models.generate_content(model=retired, contents="x")
+            assert raised.value.code == 404 and raised.value.status == "NOT_FOUND", retired
+        listed = {model.name for model in today.models.list()}
+        assert listed == {"models/gemini-3-pro-image", "models/gemini-3.1-flash-image", "models/gemini-3.1-flash-lite-image"}
+        answer = today.models.generate_content(model="gemini-3.1-flash-image", contents="a kite")
+        assert images(answer)[0].mime_type == "image/jpeg"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

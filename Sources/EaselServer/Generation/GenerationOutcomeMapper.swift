@@ -18,7 +18,16 @@ enum GenerationOutcomeMapper {
         case .answered(let response, let attempts):
             return finish(response, attempts: attempts, host: host, latency: .now - started, options: options, apiModel: apiModel)
         case .failed(let error):
-            return failure(error.attempts, kind: error.kind, message: error.message, host: host, started: started)
+            var failed = failure(error.attempts, kind: error.kind, message: error.message, host: host, started: started)
+            // Google's 404 for an id it shut down says only "not found": say what happened.
+            if case .api(404, _, _) = error.kind, let notice = ModelCatalog.notice(for: apiModel, on: ModelLifecycle.today()),
+                ModelCatalog.isShutDown(apiModel, on: ModelLifecycle.today()),
+                ModelCatalog.callableID(for: apiModel, on: ModelLifecycle.today()) == apiModel
+            {
+                failed.errorCode = "model_shut_down"
+                failed.errorMessage = notice
+            }
+            return failed
         case .refused(let refusal):
             var failed = GenerationQueue.Finish(status: .failed)
             failed.upstreamHost = host

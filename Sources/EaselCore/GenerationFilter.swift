@@ -9,13 +9,24 @@ public struct GenerationFilter: Sendable, Equatable {
     public var to: Date?
     /// Words the prompt contains (case-insensitive).
     public var text: String?
+    /// The variations of one request.
+    public var batchID: UUID?
 
-    public init(modelID: UUID? = nil, status: GenerationStatus? = nil, userID: UUID? = nil, from: Date? = nil, to: Date? = nil, text: String? = nil) {
+    public init(
+        modelID: UUID? = nil,
+        status: GenerationStatus? = nil,
+        userID: UUID? = nil,
+        from: Date? = nil,
+        to: Date? = nil,
+        text: String? = nil,
+        batchID: UUID? = nil
+    ) {
         self.modelID = modelID
         self.status = status
         self.userID = userID
         self.from = from
         self.to = to
         self.text = text
+        self.batchID = batchID
     }
 }

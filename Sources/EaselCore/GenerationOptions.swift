@@ -9,9 +9,17 @@ public struct GenerationOptions: Codable, Sendable, Equatable {
     /// `TEXT` and/or `IMAGE`; nil asks for both.
     public var responseModalities: [String]?
     public var thinkingLevel: String?
+    /// Grounding with Google Search's web search.
     public var grounding: Bool
+    /// Grounding with Google Search's image search (alone, or with `grounding` as well).
+    public var imageSearch: Bool
+    /// Gemini's service tier, `standard`, `flex` or `priority`; nil for the default (standard).
+    public var serviceTier: String?
     /// Ids of the stored input images, in order.
     public var inputImageIds: [UUID]
+
+    /// The service tiers Gemini offers (`serviceTier` of a request), each priced apart.
+    public static let serviceTiers = ["standard", "flex", "priority"]
 
     public init(
         prompt: String,
@@ -20,6 +28,8 @@ public struct GenerationOptions: Codable, Sendable, Equatable {
         responseModalities: [String]? = nil,
         thinkingLevel: String? = nil,
         grounding: Bool = false,
+        imageSearch: Bool = false,
+        serviceTier: String? = nil,
         inputImageIds: [UUID] = []
     ) {
         self.prompt = prompt
@@ -28,7 +38,23 @@ public struct GenerationOptions: Codable, Sendable, Equatable {
         self.responseModalities = responseModalities
         self.thinkingLevel = thinkingLevel
         self.grounding = grounding
+        self.imageSearch = imageSearch
+        self.serviceTier = serviceTier
         self.inputImageIds = inputImageIds
+    }
+
+    /// Requests stored before a field existed read it as its default.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        prompt = try container.decode(String.self, forKey: .prompt)
+        aspectRatio = try container.decodeIfPresent(String.self, forKey: .aspectRatio)
+        imageSize = try container.decodeIfPresent(String.self, forKey: .imageSize)
+        responseModalities = try container.decodeIfPresent([String].self, forKey: .responseModalities)
+        thinkingLevel = try container.decodeIfPresent(String.self, forKey: .thinkingLevel)
+        grounding = try container.decodeIfPresent(Bool.self, forKey: .grounding) ?? false
+        imageSearch = try container.decodeIfPresent(Bool.self, forKey: .imageSearch) ?? false
+        serviceTier = try container.decodeIfPresent(String.self, forKey: .serviceTier)
+        inputImageIds = try container.decodeIfPresent([UUID].self, forKey: .inputImageIds) ?? []
     }
 
     /// Checks the options against what a model allows; field names as the API spells them.
@@ -69,6 +95,12 @@ public struct GenerationOptions: Codable, Sendable, Equatable {
         }
         if grounding, !capabilities.groundingAllowed {
             throw ValidationError(field: "grounding", message: "Google Search grounding is not available for this model")
+        }
+        if imageSearch, !capabilities.imageSearchAllowed {
+            throw ValidationError(field: "imageSearch", message: "grounding with Google image search is not available for this model")
+        }
+        if let tier = serviceTier, !Self.serviceTiers.contains(tier) {
+            throw ValidationError(field: "serviceTier", message: "'\(tier)' is not a service tier; use \(Self.serviceTiers.joined(separator: ", "))")
         }
     }
 }

@@ -8,7 +8,10 @@ public struct ModelCapabilities: Codable, Sendable, Equatable {
     /// Empty when the model has one fixed size.
     public var imageSizes: [String]
     public var thinkingLevels: [String]
+    /// Grounding with Google Search (web search).
     public var groundingAllowed: Bool
+    /// Google Search's image search as a grounding source (Gemini 3.1 Flash Image).
+    public var imageSearchAllowed: Bool
     public var defaultAspectRatio: String?
     public var defaultImageSize: String?
 
@@ -18,6 +21,7 @@ public struct ModelCapabilities: Codable, Sendable, Equatable {
         imageSizes: [String],
         thinkingLevels: [String],
         groundingAllowed: Bool,
+        imageSearchAllowed: Bool = false,
         defaultAspectRatio: String? = nil,
         defaultImageSize: String? = nil
     ) {
@@ -26,8 +30,23 @@ public struct ModelCapabilities: Codable, Sendable, Equatable {
         self.imageSizes = imageSizes
         self.thinkingLevels = thinkingLevels
         self.groundingAllowed = groundingAllowed
+        self.imageSearchAllowed = imageSearchAllowed
         self.defaultAspectRatio = defaultAspectRatio
         self.defaultImageSize = defaultImageSize
+    }
+
+    /// Configs stored before a field existed read it as off (an unreadable config would fall
+    /// back to `unknownModel`).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        maxInputImages = try container.decode(Int.self, forKey: .maxInputImages)
+        aspectRatios = try container.decode([String].self, forKey: .aspectRatios)
+        imageSizes = try container.decode([String].self, forKey: .imageSizes)
+        thinkingLevels = try container.decode([String].self, forKey: .thinkingLevels)
+        groundingAllowed = try container.decode(Bool.self, forKey: .groundingAllowed)
+        imageSearchAllowed = try container.decodeIfPresent(Bool.self, forKey: .imageSearchAllowed) ?? false
+        defaultAspectRatio = try container.decodeIfPresent(String.self, forKey: .defaultAspectRatio)
+        defaultImageSize = try container.decodeIfPresent(String.self, forKey: .defaultImageSize)
     }
 
     /// A cautious default for a model of no known family: text-to-image and one input image.
@@ -65,6 +84,9 @@ public struct ModelCapabilities: Codable, Sendable, Equatable {
                 field: "capabilities.thinkingLevels",
                 message: "has '\(level)'; levels are \(Self.knownThinkingLevels.joined(separator: ", "))"
             )
+        }
+        if imageSearchAllowed, !groundingAllowed {
+            throw ValidationError(field: "capabilities.imageSearchAllowed", message: "needs groundingAllowed: image search is a kind of grounding")
         }
         if let ratio = defaultAspectRatio, !aspectRatios.contains(ratio) {
             throw ValidationError(field: "capabilities.defaultAspectRatio", message: "must be one of the allowed aspect ratios")

@@ -11,6 +11,7 @@ extension ModelCapabilities {
             imageSizes: family.imageSizes,
             thinkingLevels: family.thinkingLevels,
             groundingAllowed: family.supportsGrounding,
+            imageSearchAllowed: family.supportsImageSearch,
             defaultAspectRatio: "1:1",
             defaultImageSize: family.defaultImageSize
         )

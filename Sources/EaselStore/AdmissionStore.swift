@@ -25,6 +25,8 @@ public struct AdmissionStore: Sendable {
         public var tenantName: String
         /// When the month's quotas reset; for `inFlight`, when to try again.
         public var resetsAt: Date
+        /// How many images the refused request asked for (its variations).
+        public var requested = 1
     }
 
     /// How long a request refused for the tenant's generations in flight is told to wait.
@@ -34,7 +36,8 @@ public struct AdmissionStore: Sendable {
     /// more queued generations than the tenant may have. Under a per-tenant advisory lock held
     /// to the end of the enqueue transaction, so concurrent requests are counted one after
     /// another; queued and running generations count as one image each until they end.
-    static func check(tenantID: UUID, userID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+    /// `count` is how many generations the request adds (its variations).
+    static func check(tenantID: UUID, userID: UUID, count: Int = 1, on connection: PostgresConnection, logger: Logger) async throws {
         let limits = try await connection.query(
             """
             SELECT t.name, t.monthly_image_quota, t.monthly_token_budget, t.max_concurrent_generations, t.max_queued_generations,
@@ -60,7 +63,7 @@ public struct AdmissionStore: Sendable {
             ).collect().first!.decode((Int, Int).self)
             // The queued ones take the free slots first; this one would wait behind the rest.
             let freeSlots = concurrency.map { max(0, $0 - running) } ?? 0
-            if queued >= queueBound + freeSlots {
+            if queued + count - 1 >= queueBound + freeSlots {
                 throw QuotaRefusal(
                     limit: .inFlight,
                     used: running + queued,
@@ -75,14 +78,15 @@ public struct AdmissionStore: Sendable {
             try await connection.query(Self.monthlyUsageQuery(tenantID: tenantID, userID: userID), logger: logger)
         )
         let (images, tokens, userImages, resets) = (month.images, month.tokens, month.userImages, month.resetsAt)
-        if let quota, images >= quota {
-            throw QuotaRefusal(limit: .images, used: images, allowed: quota, tenantName: name, resetsAt: resets)
+        // Every image of the request must fit (a token budget is only known after the calls).
+        if let quota, images + count > quota {
+            throw QuotaRefusal(limit: .images, used: images, allowed: quota, tenantName: name, resetsAt: resets, requested: count)
         }
         if let budget, tokens >= budget {
             throw QuotaRefusal(limit: .tokens, used: tokens, allowed: budget, tenantName: name, resetsAt: resets)
         }
-        if let userLimit, userImages >= userLimit {
-            throw QuotaRefusal(limit: .userImages, used: userImages, allowed: userLimit, tenantName: name, resetsAt: resets)
+        if let userLimit, userImages + count > userLimit {
+            throw QuotaRefusal(limit: .userImages, used: userImages, allowed: userLimit, tenantName: name, resetsAt: resets, requested: count)
         }
     }
 

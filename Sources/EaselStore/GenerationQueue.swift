@@ -424,7 +424,7 @@ public struct GenerationQueue: Sendable {
                     grounding = \(finish.groundingJSON)::jsonb, partial_text = NULL, lease_owner = NULL, lease_expires_at = NULL,
                     finished_at = now(), image_tokens = \(finish.imageTokens), prompt_image_tokens = \(finish.promptImageTokens),
                     cost_micros = generation_cost_micros(
-                        (SELECT api_model FROM models WHERE models.id = generations.model_id), (created_at AT TIME ZONE 'UTC')::date,
+                        (SELECT api_model FROM models WHERE models.id = generations.model_id), service_tier, (created_at AT TIME ZONE 'UTC')::date,
                         \(finish.promptTokens)::int, \(finish.outputTokens)::int, \(finish.imageTokens)::int, \(finish.thoughtTokens)::int)
                 WHERE id = \(id) AND tenant_id = \(tenantID) AND status = 'running' AND lease_owner = \(owner)
                 RETURNING id

@@ -49,4 +49,7 @@ public struct GenerationRecord: Sendable {
     public var promptImageTokens: Int?
     /// Estimated cost in micro-dollars at the prices of its day; nil when unpriced.
     public var costMicros: Int?
+    /// The batch of variations it belongs to, and its place there (from 0); nil for a single one.
+    public var batchID: UUID?
+    public var batchIndex: Int?
 }

@@ -41,6 +41,9 @@ public struct GenerationStore: Sendable {
         /// waiter's lease, started only by it (`GenerationQueue.startInline`), never by another
         /// instance.
         public var inlineUnder: (owner: String, lease: Duration)?
+        /// How many variations to make (1 to `maxVariations`): that many generations of the same
+        /// request, one batch.
+        public var count = 1
 
         public init(
             tenantID: UUID,
@@ -78,12 +81,23 @@ public struct GenerationStore: Sendable {
         case quotaExceeded(AdmissionStore.QuotaRefusal)
     }
 
+    /// The most variations one request may ask for.
+    public static let maxVariations = 4
+
     /// Stores the inputs and a `queued` generation in one transaction: from here on, the request
     /// always reaches a terminal state. A request outside any conversation starts one.
     public func enqueue(_ new: NewGeneration) async throws -> UUID {
-        try await Transaction.run(client, logger: logger) { connection in
+        try await enqueueBatch(new)[0]
+    }
+
+    /// Stores the inputs once and `new.count` `queued` generations of them, one batch, in one
+    /// transaction; admitted only if the quotas have room for all of them. Returns their ids in
+    /// batch order.
+    public func enqueueBatch(_ new: NewGeneration) async throws -> [UUID] {
+        precondition((1...Self.maxVariations).contains(new.count), "a batch holds 1 to \(Self.maxVariations) generations")
+        return try await Transaction.run(client, logger: logger) { connection in
             do {
-                try await AdmissionStore.check(tenantID: new.tenantID, userID: new.userID, on: connection, logger: logger)
+                try await AdmissionStore.check(tenantID: new.tenantID, userID: new.userID, count: new.count, on: connection, logger: logger)
             } catch let refusal as AdmissionStore.QuotaRefusal {
                 throw EnqueueError.quotaExceeded(refusal)
             }
@@ -152,29 +166,37 @@ public struct GenerationStore: Sendable {
 
             let request = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
             let leaseSeconds = new.inlineUnder.map { Double($0.lease.components.seconds) }
-            let rows = try await connection.query(
-                """
-                INSERT INTO generations (tenant_id, user_id, api_key_id, model_id, conversation_id, parent_generation_id, source,
-                                         request, prompt, aspect_ratio, image_size, inline, lease_owner, lease_expires_at)
-                VALUES (\(new.tenantID), \(new.userID), \(new.apiKeyID), \(new.modelID), \(conversationID), \(parentID), \(new.source),
-                        \(request)::jsonb, \(options.prompt), \(options.aspectRatio), \(options.imageSize),
-                        \(new.inlineUnder != nil), \(new.inlineUnder?.owner)::text,
-                        CASE WHEN \(leaseSeconds)::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => \(leaseSeconds)::float8) END)
-                RETURNING id
-                """,
-                logger: logger
-            )
-            let id = try await rows.collect().first!.decode(UUID.self)
-            for (position, imageID) in options.inputImageIds.enumerated() {
-                try await connection.query(
+            let batchID: UUID? = new.count > 1 ? UUID() : nil
+            var ids: [UUID] = []
+            for index in 0..<new.count {
+                // Timed when inserted, so the variations of a batch list in their order.
+                let rows = try await connection.query(
                     """
-                    INSERT INTO generation_images (tenant_id, generation_id, image_id, role, position)
-                    VALUES (\(new.tenantID), \(id), \(imageID), 'input', \(position))
+                    INSERT INTO generations (tenant_id, user_id, api_key_id, model_id, conversation_id, parent_generation_id, source,
+                                             request, prompt, aspect_ratio, image_size, service_tier, inline, lease_owner, lease_expires_at,
+                                             batch_id, batch_index, created_at)
+                    VALUES (\(new.tenantID), \(new.userID), \(new.apiKeyID), \(new.modelID), \(conversationID), \(parentID), \(new.source),
+                            \(request)::jsonb, \(options.prompt), \(options.aspectRatio), \(options.imageSize), \(options.serviceTier),
+                            \(new.inlineUnder != nil), \(new.inlineUnder?.owner)::text,
+                            CASE WHEN \(leaseSeconds)::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => \(leaseSeconds)::float8) END,
+                            \(batchID), \(batchID == nil ? nil : index)::smallint, clock_timestamp())
+                    RETURNING id
                     """,
                     logger: logger
                 )
+                let id = try await rows.collect().first!.decode(UUID.self)
+                for (position, imageID) in options.inputImageIds.enumerated() {
+                    try await connection.query(
+                        """
+                        INSERT INTO generation_images (tenant_id, generation_id, image_id, role, position)
+                        VALUES (\(new.tenantID), \(id), \(imageID), 'input', \(position))
+                        """,
+                        logger: logger
+                    )
+                }
+                ids.append(id)
             }
-            return id
+            return ids
         }
     }
 
@@ -213,7 +235,7 @@ public struct GenerationStore: Sendable {
                   FROM generation_images gi JOIN images i ON i.id = gi.image_id
                   WHERE gi.generation_id = g.id AND gi.role = 'output'), '[]'),
         g.conversation_id, g.parent_generation_id, m.name, u.email, g.grounding::text, g.partial_text, g.image_tokens, g.cost_micros,
-        g.prompt_image_tokens
+        g.prompt_image_tokens, g.batch_id, g.batch_index
         """
     static let tables = "generations g JOIN models m ON m.id = g.model_id JOIN users u ON u.id = g.user_id"
 
@@ -230,13 +252,13 @@ public struct GenerationStore: Sendable {
             id, tenantID, userID, modelID, source, status, requestJSON, responseText, finishReason, blockReason, errorCode, errorMessage,
             promptTokens, outputTokens, thoughtTokens, totalTokens, imageCount, attempts, upstreamHost, latencyMs, modelVersion, honored,
             createdAt, startedAt, finishedAt, outputsJSON, conversationID, parentID, modelName, userEmail, groundingJSON, partialText,
-            imageTokens, costMicros, promptImageTokens
+            imageTokens, costMicros, promptImageTokens, batchID, batchIndex
         ) = try row.decode(
             (
                 UUID, UUID, UUID, UUID, String, String, String, String?, String?, String?, String?, String?,
                 Int?, Int?, Int?, Int?, Int, Int, String?, Int?, String?, Bool?,
                 Date, Date?, Date?, String, UUID?, UUID?, String, String, String?, String?,
-                Int?, Int?, Int?
+                Int?, Int?, Int?, UUID?, Int16?
             ).self
         )
         let options = (try? JSONDecoder().decode(GenerationOptions.self, from: Data(requestJSON.utf8))) ?? GenerationOptions(prompt: "")
@@ -276,7 +298,9 @@ public struct GenerationStore: Sendable {
             partialText: partialText,
             imageTokens: imageTokens,
             promptImageTokens: promptImageTokens,
-            costMicros: costMicros
+            costMicros: costMicros,
+            batchID: batchID,
+            batchIndex: batchIndex.map(Int.init)
         )
     }
 
@@ -313,6 +337,7 @@ public struct GenerationStore: Sendable {
               AND (\(filter.from)::timestamptz IS NULL OR g.created_at >= \(filter.from))
               AND (\(filter.to)::timestamptz IS NULL OR g.created_at < \(filter.to))
               AND (\(filter.text)::text IS NULL OR strpos(lower(g.prompt), lower(\(filter.text))) > 0)
+              AND (\(filter.batchID)::uuid IS NULL OR g.batch_id = \(filter.batchID))
               AND (\(beforeMicros)::bigint IS NULL
                    OR (g.created_at, g.id) < (timestamptz 'epoch' + \(beforeMicros)::bigint * interval '1 microsecond', \(beforeID)))
             ORDER BY g.created_at DESC, g.id DESC LIMIT \(limit + 1)

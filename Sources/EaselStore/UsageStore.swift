@@ -163,24 +163,24 @@ extension UsageStore {
     public func prices() async throws -> [PriceRecord] {
         let rows = try await client.query(
             """
-            SELECT id, api_model, kind, usd_per_million_tokens::float8, to_char(effective_from, 'YYYY-MM-DD') FROM model_prices
-            ORDER BY api_model, kind, effective_from DESC
+            SELECT id, api_model, kind, service_tier, usd_per_million_tokens::float8, to_char(effective_from, 'YYYY-MM-DD') FROM model_prices
+            ORDER BY api_model, array_position(ARRAY['standard', 'flex', 'priority'], service_tier), kind, effective_from DESC
             """,
             logger: logger
         )
         var result: [PriceRecord] = []
-        for try await (id, model, kind, usd, from) in rows.decode((UUID, String, String, Double, String).self) {
-            result.append(PriceRecord(id: id, apiModel: model, kind: kind, usdPerMillionTokens: usd, effectiveFrom: from))
+        for try await (id, model, kind, tier, usd, from) in rows.decode((UUID, String, String, String, Double, String).self) {
+            result.append(PriceRecord(id: id, apiModel: model, kind: kind, serviceTier: tier, usdPerMillionTokens: usd, effectiveFrom: from))
         }
         return result
     }
 
     /// What `inputTokens` and `imageTokens` output image tokens of `apiModel` cost at today's
-    /// prices (UTC); nil when it has no price for one of them.
-    public func costMicros(apiModel: String, inputTokens: Int, imageTokens: Int) async throws -> Int? {
+    /// prices (UTC) of `serviceTier` (nil: standard); nil when it has no price for one of them.
+    public func costMicros(apiModel: String, serviceTier: String? = nil, inputTokens: Int, imageTokens: Int) async throws -> Int? {
         let rows = try await client.query(
             """
-            SELECT generation_cost_micros(\(apiModel), (now() AT TIME ZONE 'UTC')::date, \(inputTokens)::int, \(imageTokens)::int,
+            SELECT generation_cost_micros(\(apiModel), \(serviceTier)::text, (now() AT TIME ZONE 'UTC')::date, \(inputTokens)::int, \(imageTokens)::int,
                                           \(imageTokens)::int, 0)
             """,
             logger: logger
@@ -195,6 +195,7 @@ extension UsageStore {
     public func setPrice(
         apiModel: String,
         kind: String,
+        serviceTier: String = "standard",
         usdPerMillionTokens: Double,
         effectiveFrom: String,
         audit: AuditEntry
@@ -203,29 +204,30 @@ extension UsageStore {
             let before = try await connection.query(
                 """
                 SELECT usd_per_million_tokens::float8 FROM model_prices
-                WHERE api_model = \(apiModel) AND kind = \(kind) AND effective_from = \(effectiveFrom)::date FOR UPDATE
+                WHERE api_model = \(apiModel) AND kind = \(kind) AND service_tier = \(serviceTier) AND effective_from = \(effectiveFrom)::date
+                FOR UPDATE
                 """,
                 logger: logger
             ).collect().first?.decode(Double.self)
             let rows = try await connection.query(
                 """
-                INSERT INTO model_prices (api_model, kind, usd_per_million_tokens, effective_from)
-                VALUES (\(apiModel), \(kind), \(usdPerMillionTokens)::numeric(12, 4), \(effectiveFrom)::date)
-                ON CONFLICT (api_model, kind, effective_from) DO UPDATE SET usd_per_million_tokens = EXCLUDED.usd_per_million_tokens
-                RETURNING id, api_model, kind, usd_per_million_tokens::float8, to_char(effective_from, 'YYYY-MM-DD')
+                INSERT INTO model_prices (api_model, kind, service_tier, usd_per_million_tokens, effective_from)
+                VALUES (\(apiModel), \(kind), \(serviceTier), \(usdPerMillionTokens)::numeric(12, 4), \(effectiveFrom)::date)
+                ON CONFLICT (api_model, kind, service_tier, effective_from) DO UPDATE SET usd_per_million_tokens = EXCLUDED.usd_per_million_tokens
+                RETURNING id, api_model, kind, service_tier, usd_per_million_tokens::float8, to_char(effective_from, 'YYYY-MM-DD')
                 """,
                 logger: logger
             )
-            let (id, model, k, usd, from) = try await rows.collect().first!.decode((UUID, String, String, Double, String).self)
+            let (id, model, k, tier, usd, from) = try await rows.collect().first!.decode((UUID, String, String, String, Double, String).self)
             var audit = audit
             audit.targetType = "price"
-            audit.targetID = "\(model)/\(k)/\(from)"
+            audit.targetID = tier == "standard" ? "\(model)/\(k)/\(from)" : "\(model)/\(k)/\(tier)/\(from)"
             audit.detailsJSON = AuditDetails.change(
                 before: before.map { ["usdPerMillionTokens": String($0)] } ?? [:],
                 after: ["usdPerMillionTokens": String(usd)]
             )
             try await audit.insert(on: connection, logger: logger)
-            return PriceRecord(id: id, apiModel: model, kind: k, usdPerMillionTokens: usd, effectiveFrom: from)
+            return PriceRecord(id: id, apiModel: model, kind: k, serviceTier: tier, usdPerMillionTokens: usd, effectiveFrom: from)
         }
     }
 }

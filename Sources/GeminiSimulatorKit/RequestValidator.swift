@@ -50,6 +50,15 @@ struct RequestValidator {
             }
         }
 
+        // google-genai's `ServiceTier` enum (3.6.1): unspecified, standard, flex, priority; the
+        // SDKs send them in lower case, and Google's enum parsing ignores case.
+        if let tier = request.serviceTier, !["unspecified", "standard", "flex", "priority"].contains(tier.lowercased()) {
+            throw Failure(
+                status: 400,
+                message:
+                    "Invalid value at 'service_tier' (type.googleapis.com/google.ai.generativelanguage.v1beta.ServiceTier), \"\(tier)\""
+            )
+        }
         let config = request.generationConfig
         for modality in config?.responseModalities ?? [] where modality.rawValue.uppercased() != "TEXT" && modality.rawValue.uppercased() != "IMAGE" {
             throw Failure(

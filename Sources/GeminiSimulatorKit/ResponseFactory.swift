@@ -194,15 +194,24 @@ struct ResponseFactory {
     func grounding() -> GroundingMetadata? {
         guard let search = request.tools?.compactMap(\.googleSearch).first else { return nil }
         let imageSearch = search.searchTypes?.imageSearch != nil
+        // Web search unless searchTypes names only image search.
+        let webSearch = search.searchTypes == nil || search.searchTypes?.webSearch != nil || !imageSearch
         return GroundingMetadata(
-            webSearchQueries: [promptExcerpt],
+            webSearchQueries: webSearch ? [promptExcerpt] : nil,
             imageSearchQueries: imageSearch ? [promptExcerpt + " photo"] : nil,
             searchEntryPoint: SearchEntryPoint(renderedContent: "<div class=\"sim-search\">Search: \(promptExcerpt)</div>"),
-            groundingChunks: [
-                GroundingChunk(web: GroundingSource(uri: "https://example.com/source-1", title: "example.com"))
-            ]
+            groundingChunks: (webSearch ? [GroundingChunk(web: GroundingSource(uri: "https://example.com/source-1", title: "example.com"))] : [])
                 + (imageSearch
-                    ? [GroundingChunk(image: GroundingSource(uri: "https://example.com/page", imageUri: "https://example.com/image.jpg"))] : [])
+                    ? [
+                        GroundingChunk(
+                            image: GroundingSource(
+                                title: "A page with a photo",
+                                sourceUri: "https://example.com/gallery/page",
+                                imageUri: "https://images.example.com/photo.jpg",
+                                domain: "example.com"
+                            )
+                        )
+                    ] : [])
         )
     }
 

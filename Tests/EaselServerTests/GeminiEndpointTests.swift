@@ -109,6 +109,35 @@ import Testing
         }
     }
 
+    /// Gemini 3 Pro Image with `includeThoughts` sends its interim images as thoughts: the client
+    /// gets them as sent, and the generation stores only the final image.
+    @Test func interimThoughtImagesReachTheClientButAreNotStored() async throws {
+        try await withStudioEnvironment { studio in
+            let response = try await post(
+                studio,
+                "/v1beta/models/gemini-3-pro-image-preview:generateContent",
+                key: studio.world.acmeMemberKey,
+                json: #"{"contents":[{"parts":[{"text":"a lighthouse at dusk"}]}],"generationConfig":{"thinkingConfig":{"includeThoughts":true}}}"#
+            )
+            #expect(response.status == .ok, "\(response.text)")
+            let answer = try JSONDecoder().decode(GenerateContentResponse.self, from: Data(response.text.utf8))
+            let thoughtImages = answer.images.filter(\.isThought)
+            #expect(thoughtImages.count == 2 && answer.finalImages.count == 1, "\(answer.images.map(\.isThought))")
+            #expect(thoughtImages.allSatisfy { $0.thoughtSignature == nil } && answer.finalImages[0].thoughtSignature != nil)
+            let final = try #require(answer.finalImages.first)
+            let stored = try await studio.db.query(
+                """
+                SELECT g.image_count, i.data FROM generations g
+                JOIN generation_images gi ON gi.generation_id = g.id AND gi.role = 'output' JOIN images i ON i.id = gi.image_id
+                """,
+                logger: TestDatabase.logger
+            ).collect()
+            #expect(stored.count == 1)
+            let (count, bytes) = try #require(stored.first).decode((Int, ByteBuffer).self)
+            #expect(count == 1 && Data(buffer: bytes) == final.data, "the stored image is not the final one")
+        }
+    }
+
     @Test func streamingPassesChunksAndTheKeyMayBeAQueryParameter() async throws {
         try await withStudioEnvironment { studio in
             let response = try await post(

@@ -4,6 +4,7 @@ import EaselStore
 import EaselTestSupport
 import Foundation
 import Gemini
+import GeminiSimulatorKit
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
@@ -370,9 +371,10 @@ struct Studio: Sendable {
 func withStudioEnvironment(
     configure: @escaping @Sendable (inout AppConfiguration) -> Void = { _ in },
     drain: ShutdownDrain? = nil,
+    simulatorServedOn: String? = SimulatorConfiguration.lastDayOfAllFamilies,
     _ body: @Sendable (Studio) async throws -> Void
 ) async throws {
-    try await withInProcessSimulator { simulatorURL in
+    try await withInProcessSimulator(servedOn: simulatorServedOn) { simulatorURL in
         try await withWorld(
             configure: {
                 $0.geminiBaseURL = simulatorURL

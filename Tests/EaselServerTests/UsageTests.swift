@@ -181,7 +181,7 @@ import Testing
         try await withStudioEnvironment { studio in
             // 2.5 Flash Image: 10 prompt tokens at $0.30/M and 1290 image tokens at $30/M.
             let cost = try await studio.db.query(
-                "SELECT generation_cost_micros('gemini-2.5-flash-image', '2026-01-01', 10, 1290, 1290, 0)",
+                "SELECT generation_cost_micros('gemini-2.5-flash-image', 'standard', '2026-01-01', 10, 1290, 1290, 0)",
                 logger: TestDatabase.logger
             ).collect().first!.decode(Int.self)
             #expect(cost == 38703)
@@ -195,8 +195,8 @@ import Testing
             #expect(raised.status == .created, "\(raised.text)")
             let (before, after) = try await studio.db.query(
                 """
-                SELECT generation_cost_micros('gemini-2.5-flash-image', '2026-05-31', 10, 1290, 1290, 0),
-                       generation_cost_micros('gemini-2.5-flash-image', '2026-06-01', 10, 1290, 1290, 0)
+                SELECT generation_cost_micros('gemini-2.5-flash-image', 'standard', '2026-05-31', 10, 1290, 1290, 0),
+                       generation_cost_micros('gemini-2.5-flash-image', 'standard', '2026-06-01', 10, 1290, 1290, 0)
                 """,
                 logger: TestDatabase.logger
             ).collect().first!.decode((Int, Int).self)

@@ -36,10 +36,53 @@ import Testing
             #expect(try await lifecycle(proGA) == (nil, nil))
             // The generally available ids are priced as their previews were.
             let priced = try await client.query(
-                "SELECT count(*)::int FROM model_prices WHERE api_model IN ('gemini-3-pro-image', 'gemini-3.1-flash-image')",
+                """
+                SELECT count(*)::int FROM model_prices
+                WHERE api_model IN ('gemini-3-pro-image', 'gemini-3.1-flash-image') AND service_tier = 'standard'
+                """,
                 logger: logger
             ).collect().first!.decode(Int.self)
             #expect(priced == 8)
+        }
+    }
+
+    /// Migration 0016 prices the service tiers (flex at half, priority unpriced) and gives
+    /// existing 3.1 Flash Image configs image search.
+    @Test func serviceTiersArePricedApartAndFlashConfigsGetImageSearch() async throws {
+        try await TestDatabase.with(migrated: false) { _, client in
+            let all = try Migration.load(from: TestDatabase.migrationsDirectory)
+            try await Migrator(client: client, migrations: all.filter { $0.version < 16 }, logger: logger).migrate()
+            func insert(_ apiModel: String) async throws -> UUID {
+                try await client.query(
+                    """
+                    INSERT INTO models (name, api_model, capabilities)
+                    VALUES (\(apiModel), \(apiModel), '{"maxInputImages":14,"aspectRatios":["1:1"],"imageSizes":[],"thinkingLevels":[],"groundingAllowed":true}'::jsonb)
+                    RETURNING id
+                    """,
+                    logger: logger
+                ).collect().first!.decode(UUID.self)
+            }
+            let flash = try await insert("gemini-3.1-flash-image")
+            let pro = try await insert("gemini-3-pro-image")
+            try await Migrator(client: client, migrations: all, logger: logger).migrate()
+            func imageSearch(_ id: UUID) async throws -> Bool? {
+                try await client.query("SELECT (capabilities->>'imageSearchAllowed')::boolean FROM models WHERE id = \(id)", logger: logger)
+                    .collect().first!.decode(Bool?.self)
+            }
+            #expect(try await imageSearch(flash) == true)
+            #expect(try await imageSearch(pro) == nil)
+            let (standard, flex, priority) = try await client.query(
+                """
+                SELECT generation_cost_micros('gemini-3.1-flash-image', 'standard', '2026-12-01', 10, 1120, 1120, 0),
+                       generation_cost_micros('gemini-3.1-flash-image', 'flex', '2026-12-01', 10, 1120, 1120, 0),
+                       generation_cost_micros('gemini-3.1-flash-image', 'priority', '2026-12-01', 10, 1120, 1120, 0)
+                """,
+                logger: logger
+            ).collect().first!.decode((Int?, Int?, Int?).self)
+            // 10 input tokens at $0.50 and 1120 image tokens at $60 per million: 67,205 micro-dollars.
+            #expect(standard == 67_205)
+            #expect(flex == 33_603, "flex is half the standard price (rounded)")
+            #expect(priority == nil, "priority has no price until an admin adds one")
         }
     }
 }

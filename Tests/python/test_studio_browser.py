@@ -82,3 +82,44 @@ def test_the_studio_fits_a_phone(browser, easel):
     wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "#gallery li")))
     assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(browser, "studio-phone")
+
+
+def test_variations_show_side_by_side_and_image_sources_link_to_their_pages(browser, easel):
+    browser.set_window_size(1440, 900)
+    open_studio(browser, easel)
+    Select(browser.find_element(By.ID, "model")).select_by_visible_text("Nano Banana 2")
+    Select(browser.find_element(By.ID, "image-size")).select_by_value("512")
+    # Three variations at the flex tier: three images at half the standard price each.
+    Select(browser.find_element(By.ID, "count")).select_by_value("3")
+    Select(browser.find_element(By.ID, "service-tier")).select_by_value("flex")
+    wait(browser, EC.text_to_be_present_in_element((By.ID, "estimate"), "for these 3 images"))
+    assert "≈ $0.067 for these 3 images" in browser.find_element(By.ID, "estimate").text
+    # Nano Banana 2 grounds on images too.
+    browser.find_element(By.ID, "grounding").click()
+    assert browser.find_element(By.ID, "image-search-field").is_displayed()
+    browser.find_element(By.ID, "image-search").click()
+    browser.find_element(By.ID, "prompt").send_keys("a Timareta butterfly on a flower")
+    browser.find_element(By.ID, "generate").click()
+
+    batch = wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "#timeline .batch")), timeout=30)
+    wait(browser, lambda b: len(batch.find_elements(By.CSS_SELECTOR, ".turn-succeeded .result img")) == 3, timeout=30)
+    titles = [element.text for element in batch.find_elements(By.CSS_SELECTOR, ".batch-grid .turn-prompt")]
+    assert titles == ["Variation 1", "Variation 2", "Variation 3"]
+    # Side by side: the three cards share one row at desktop width.
+    tops = {round(card.rect["y"]) for card in batch.find_elements(By.CSS_SELECTOR, ".batch-grid > .turn")}
+    assert len(tops) == 1, tops
+    assert "flex" in batch.text and "grounded with images" in batch.text
+    # Each image source is a link to the page that holds it, not to the image file.
+    links = [a.get_attribute("href") for a in batch.find_elements(By.CSS_SELECTOR, ".sources a")]
+    assert "https://example.com/gallery/page" in links
+    assert not any(link.endswith(".jpg") for link in links)
+    assert "null" not in batch.text and "undefined" not in batch.text
+    screenshot(browser, "studio-variations")
+
+    # Continuing from one variation branches from it.
+    batch.find_elements(By.XPATH, ".//button[text()='Continue editing']")[1].click()
+    assert "Continuing from" in browser.find_element(By.ID, "continuing").text
+    browser.set_window_size(390, 844)
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    browser.execute_script("arguments[0].scrollIntoView()", batch)
+    screenshot(browser, "studio-variations-phone")

@@ -25,7 +25,7 @@ function showFieldErrors(error) {
   return true;
 }
 
-function formFor({ modelId, prompt, aspectRatio, imageSize, modalities, thinkingLevel, grounding, attachments, parentId, conversationId, fromStart }) {
+function formFor({ modelId, prompt, aspectRatio, imageSize, modalities, thinkingLevel, grounding, imageSearch, serviceTier, count, attachments, parentId, conversationId, fromStart }) {
   const data = new FormData();
   data.append("modelId", modelId);
   data.append("prompt", prompt);
@@ -34,6 +34,9 @@ function formFor({ modelId, prompt, aspectRatio, imageSize, modalities, thinking
   if (modalities) data.append("responseModalities", modalities);
   if (thinkingLevel) data.append("thinkingLevel", thinkingLevel);
   data.append("grounding", grounding ? "true" : "false");
+  if (imageSearch) data.append("imageSearch", "true");
+  if (serviceTier) data.append("serviceTier", serviceTier);
+  if (count > 1) data.append("count", String(count));
   if (parentId) data.append("parentId", parentId);
   else if (conversationId) {
     data.append("conversationId", conversationId);
@@ -46,12 +49,15 @@ function formFor({ modelId, prompt, aspectRatio, imageSize, modalities, thinking
   return data;
 }
 
-// Sends one generation and shows it in the timeline; a new conversation when it started one.
+// Sends one request and shows its generations (one, or its variations) in the timeline; a
+// new conversation when it started one.
 export async function submit(request) {
   composerMessage.clear();
   showFieldErrors(null);
   try {
-    const generation = await apiForm("POST", "/api/v1/generations", formFor(request));
+    const answer = await apiForm("POST", "/api/v1/generations", formFor(request));
+    const generations = answer.items ?? [answer];
+    const generation = generations[0];
     if (state.conversation?.id !== generation.conversationId) {
       // A new conversation (the first turn, or after the old one was deleted elsewhere).
       resetConversation();
@@ -60,8 +66,10 @@ export async function submit(request) {
       renderConversationHeader();
       history.replaceState(null, "", `/studio.html?conversation=${generation.conversationId}`);
     }
-    upsertCard(generation);
-    follow(generation.id);
+    for (const item of generations) {
+      upsertCard(item);
+      follow(item.id);
+    }
     return generation;
   } catch (error) {
     if (!(error instanceof ApiError) || !showFieldErrors(error)) composerMessage.show("error", errorText(error));
@@ -90,6 +98,9 @@ export function initComposer() {
         modalities: $("modalities").value,
         thinkingLevel: $("thinking-field").hidden ? "" : $("thinking").value,
         grounding: $("grounding").checked,
+        imageSearch: $("image-search").checked,
+        serviceTier: $("service-tier").value,
+        count: Number($("count").value),
         attachments: state.attachments,
         parentId: state.parent?.id,
         conversationId: state.conversation?.id,

@@ -15,6 +15,7 @@ export function resetConversation() {
   for (const source of state.streams.values()) source.close();
   state.streams.clear();
   state.cards.clear();
+  state.batches.clear();
   state.conversation = null;
   setParent(null);
   $("timeline").replaceChildren(h("li", { class: "empty-state" }, h("strong", {}, "Nothing here yet."), h("span", { class: "muted" }, "Pick a model, describe an image and press Generate. Each result can be edited further in conversation.")));

@@ -28,9 +28,14 @@ export async function refreshEstimate() {
       inputImages: String(Math.min(state.attachments.length, model.capabilities.maxInputImages)),
     });
     if (!sizeSelect.disabled && sizeSelect.value) params.set("imageSize", sizeSelect.value);
+    if ($("service-tier").value) params.set("serviceTier", $("service-tier").value);
+    // Each variation is a call of its own, prompt and inputs included.
+    const count = Number($("count").value) || 1;
     const estimate = await api("GET", `/api/v1/prices/estimate?${params}`);
     if (estimate.costUsd != null) {
-      parts.push(`≈ $${estimate.costUsd.toFixed(3)} for this image`);
+      parts.push(`≈ $${(estimate.costUsd * count).toFixed(3)} for ${count === 1 ? "this image" : `these ${count} images`}`);
+    } else if (estimate.serviceTier !== "standard") {
+      parts.push(`No ${estimate.serviceTier} price set for this model`);
     }
   } catch {
     // An estimate is a courtesy; the form works without it.
@@ -48,6 +53,6 @@ export async function refreshUsage() {
 
 export function initEstimate(me) {
   usage = me.usage;
-  $("image-size").addEventListener("change", refreshEstimate);
+  for (const id of ["image-size", "service-tier", "count"]) $(id).addEventListener("change", refreshEstimate);
   $("prompt").addEventListener("input", scheduleEstimate);
 }

@@ -66,6 +66,8 @@ export function applyCapabilities() {
   fillSelect($("thinking"), caps.thinkingLevels, null);
   $("grounding-field").hidden = !caps.groundingAllowed;
   if (!caps.groundingAllowed) $("grounding").checked = false;
+  $("image-search-field").hidden = !caps.imageSearchAllowed;
+  if (!caps.imageSearchAllowed) $("image-search").checked = false;
   $("attach-limit").textContent =
     caps.maxInputImages === 0 ? "This model takes no input images." : `Up to ${caps.maxInputImages} images, 15 MB each.`;
   renderAttachments();

@@ -15,5 +15,6 @@ export const state = {
   parent: null, // the turn to continue from, when the user picked one
   attachments: [], // {kind: "file", file, url} | {kind: "image", id, url}
   cards: new Map(), // generation id → {element, generation, seenAt}
+  batches: new Map(), // batch id → {element, grid}: the variations of one request, side by side
   streams: new Map(), // generation id → EventSource
 };

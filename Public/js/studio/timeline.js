@@ -30,14 +30,45 @@ function elapsedText(card) {
   return `${((Date.now() - card.seenAt) / 1000).toFixed(1)} s`;
 }
 
+function metaText(g) {
+  const tier = g.serviceTier && g.serviceTier !== "standard" ? g.serviceTier : null;
+  const grounded = g.imageSearch ? "grounded with images" : g.grounding ? "grounded" : null;
+  return [g.modelName, g.aspectRatio, g.imageSize, grounded, tier].filter(Boolean).join(" · ");
+}
+
+// The timeline item of a generation's turn: its own card, or the batch of its variations.
+function turnElement(g) {
+  if (!g.batchId) return h("li", { class: "turn" });
+  let batch = state.batches.get(g.batchId);
+  if (!batch) {
+    const grid = h("div", { class: "batch-grid" });
+    const element = h(
+      "li",
+      { class: "batch", "data-batch": g.batchId },
+      h("div", { class: "turn-head" }, h("p", { class: "turn-prompt" }, g.prompt || h("span", { class: "muted" }, "(images only)")), h("span", { class: "badge" }, "Variations")),
+      h("p", { class: "muted small" }, metaText(g)),
+      g.inputImages.length ? h("div", { class: "inputs" }, g.inputImages.map((url) => h("img", { src: `${url}/preview`, alt: "Input image", loading: "lazy" }))) : null,
+      grid,
+    );
+    batch = { element, grid };
+    state.batches.set(g.batchId, batch);
+    $("timeline").append(element);
+  }
+  const card = h("div", { class: "turn", "data-index": String(g.batchIndex) });
+  // In batch order, whatever order they are shown in.
+  const after = [...batch.grid.children].find((other) => Number(other.dataset.index) > g.batchIndex);
+  batch.grid.insertBefore(card, after ?? null);
+  return card;
+}
+
 export function upsertCard(generation) {
   let card = state.cards.get(generation.id);
   if (!card) {
-    card = { element: h("li", { class: "turn" }), generation, seenAt: Date.now() };
-    state.cards.set(generation.id, card);
     const timeline = $("timeline");
     timeline.querySelector(".empty-state")?.remove();
-    timeline.append(card.element);
+    card = { element: turnElement(generation), generation, seenAt: Date.now() };
+    state.cards.set(generation.id, card);
+    if (!generation.batchId) timeline.append(card.element);
     card.element.scrollIntoView({ block: "nearest", behavior: "smooth" });
   }
   card.generation = generation;
@@ -47,10 +78,12 @@ export function upsertCard(generation) {
 
 function renderCard(card) {
   const g = card.generation;
+  const inBatch = Boolean(g.batchId);
   const parentCard = g.parentId ? state.cards.get(g.parentId) : null;
-  const previous = card.element.previousElementSibling;
-  const isBranch = parentCard && previous && parentCard.element !== previous;
-  const meta = [g.modelName, g.aspectRatio, g.imageSize, g.grounding ? "grounded" : null].filter(Boolean).join(" · ");
+  const item = inBatch ? state.batches.get(g.batchId).element : card.element;
+  const previous = item.previousElementSibling;
+  const parentItem = parentCard?.generation.batchId ? state.batches.get(parentCard.generation.batchId)?.element : parentCard?.element;
+  const isBranch = parentCard && previous && parentItem !== previous;
 
   const body = [];
   if (g.text) body.push(h("p", { class: "turn-text" }, g.text));
@@ -89,13 +122,23 @@ function renderCard(card) {
     body.push(h("p", { class: "alert alert-info small" }, "The returned image does not have the requested aspect ratio or size: the route may have ignored the image settings."));
   }
   if (g.groundingSources?.sources?.length) {
+    const searched = [...g.groundingSources.webSearchQueries, ...g.groundingSources.imageSearchQueries.map((query) => `${query} (images)`)];
+    // An image source links to the page that holds it (Google's display rules), in one click.
+    const sourceItem = (source) =>
+      h(
+        "li",
+        {},
+        source.kind === "image" ? h("span", { class: "muted small" }, "Image on ") : null,
+        h("a", { href: source.uri, target: "_blank", rel: "noopener noreferrer" }, source.title || source.domain || source.uri),
+        source.kind === "image" && source.domain && source.title ? h("span", { class: "muted small" }, ` · ${source.domain}`) : null,
+      );
     body.push(
       h(
         "div",
         { class: "sources" },
         h("span", { class: "muted small" }, "Sources"),
-        h("ul", {}, g.groundingSources.sources.map((source) => h("li", {}, h("a", { href: source.uri, target: "_blank", rel: "noopener noreferrer" }, source.title || source.uri)))),
-        g.groundingSources.webSearchQueries.length ? h("p", { class: "muted small" }, `Searched for: ${g.groundingSources.webSearchQueries.join(", ")}`) : null,
+        h("ul", {}, g.groundingSources.sources.map(sourceItem)),
+        searched.length ? h("p", { class: "muted small" }, `Searched for: ${searched.join(", ")}`) : null,
         g.groundingSources.searchEntryPointHtml
           ? h("iframe", { class: "search-entry", src: `/api/v1/generations/${g.id}/search-entry-point`, title: "Google Search suggestions", sandbox: "allow-popups allow-popups-to-escape-sandbox", loading: "lazy" })
           : null,
@@ -115,19 +158,26 @@ function renderCard(card) {
     actions.push(rerunControl(g));
   }
 
+  const branchNote = isBranch ? h("p", { class: "branch-note small muted" }, `Branch from “${parentCard.generation.prompt.slice(0, 60)}”`) : null;
+  if (inBatch) {
+    // The batch shows the prompt, settings and inputs once, above its variations.
+    const batch = state.batches.get(g.batchId).element;
+    batch.querySelector(".branch-note")?.remove();
+    if (branchNote) batch.prepend(branchNote);
+  }
   card.element.className = `turn turn-${g.status}`;
   card.element.dataset.id = g.id;
   card.element.replaceChildren(
     ...[
-    isBranch ? h("p", { class: "branch-note small muted" }, `Branch from “${parentCard.generation.prompt.slice(0, 60)}”`) : null,
+    inBatch ? null : branchNote,
     h(
       "div",
       { class: "turn-head" },
-      h("p", { class: "turn-prompt" }, g.prompt || h("span", { class: "muted" }, "(images only)")),
+      inBatch ? h("p", { class: "turn-prompt" }, `Variation ${g.batchIndex + 1}`) : h("p", { class: "turn-prompt" }, g.prompt || h("span", { class: "muted" }, "(images only)")),
       h("span", { class: `badge badge-${g.status}` }, statusLabels[g.status] ?? g.status, " ", h("span", { class: "elapsed" }, elapsedText(card))),
     ),
-    h("p", { class: "muted small" }, meta),
-    g.inputImages.length ? h("div", { class: "inputs" }, g.inputImages.map((url) => h("img", { src: `${url}/preview`, alt: "Input image", loading: "lazy" }))) : null,
+    inBatch ? null : h("p", { class: "muted small" }, metaText(g)),
+    !inBatch && g.inputImages.length ? h("div", { class: "inputs" }, g.inputImages.map((url) => h("img", { src: `${url}/preview`, alt: "Input image", loading: "lazy" }))) : null,
     ...body,
     actions.length ? h("div", { class: "row turn-actions" }, actions) : null,
     ].filter(Boolean),

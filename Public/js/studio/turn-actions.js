@@ -20,6 +20,8 @@ export function rerunControl(g) {
         modalities: g.responseModalities?.join(","),
         thinkingLevel: g.thinkingLevel,
         grounding: g.grounding,
+        imageSearch: g.imageSearch,
+        serviceTier: g.serviceTier,
         attachments: g.inputImageIds.map((id) => ({ kind: "image", id })),
         parentId: g.parentId,
         conversationId: g.conversationId,
@@ -41,6 +43,8 @@ export function reuseSettings(g) {
   $("modalities").value = g.responseModalities?.join(",") === "IMAGE" ? "IMAGE" : "TEXT,IMAGE";
   if (!$("thinking-field").hidden) $("thinking").value = g.thinkingLevel ?? "";
   $("grounding").checked = Boolean(g.grounding) && !$("grounding-field").hidden;
+  $("image-search").checked = Boolean(g.imageSearch) && !$("image-search-field").hidden;
+  $("service-tier").value = g.serviceTier && g.serviceTier !== "standard" ? g.serviceTier : "";
   state.attachments = g.inputImageIds.map((id, index) => ({ kind: "image", id, url: `/api/v1/images/${id}/preview`, name: `Input ${index + 1}` }));
   renderAttachments();
   $("prompt").focus();

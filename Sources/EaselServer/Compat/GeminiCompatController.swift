@@ -253,6 +253,7 @@ struct GeminiCompatController {
         let lastUser = request.contents.last { $0.role == nil || $0.role == "user" }
         let prompt = lastUser?.parts.compactMap(\.text).joined(separator: "\n") ?? ""
         let config = request.generationConfig
+        let searches = request.tools?.compactMap(\.googleSearch) ?? []
         return GenerationOptions(
             prompt: String(prompt.prefix(32_000)),
             aspectRatio: config?.imageConfig?.aspectRatio,
@@ -260,7 +261,10 @@ struct GeminiCompatController {
             responseModalities: config?.responseModalities?.map { $0.rawValue.uppercased() },
             // Google's SDKs send the level in upper case; capabilities list it in lower case.
             thinkingLevel: config?.thinkingConfig?.thinkingLevel?.lowercased(),
-            grounding: request.tools?.contains { $0.googleSearch != nil } ?? false
+            grounding: searches.contains { $0.searchTypes?.imageSearch == nil || $0.searchTypes?.webSearch != nil },
+            imageSearch: searches.contains { $0.searchTypes?.imageSearch != nil },
+            // Google's enum is case-insensitive, and `unspecified` is the default.
+            serviceTier: request.serviceTier.map { $0.lowercased() }.flatMap { $0 == "unspecified" ? nil : $0 }
         )
     }
 

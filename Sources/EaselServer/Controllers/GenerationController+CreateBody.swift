@@ -17,6 +17,12 @@ extension GenerationController {
         var responseModalities: [String]?
         var thinkingLevel: String?
         var grounding: Bool?
+        /// Ground with Google's image search (models that offer it).
+        var imageSearch: Bool?
+        /// `standard` (the default), `flex` (half price, slower, may be refused) or `priority`.
+        var serviceTier: String?
+        /// How many images to make, each its own call (1 to 4).
+        var count: Int?
         /// Continue this conversation from its latest succeeded turn.
         var conversationId: UUID?
         /// Continue from this generation (a branch when it is not the latest turn).
@@ -59,11 +65,21 @@ extension GenerationController {
         body.thinkingLevel = form.text("thinkingLevel")
         let modalities = form.texts("responseModalities").flatMap { $0.split(separator: ",").map { String($0).trimmingWhitespace() } }
         body.responseModalities = modalities.isEmpty ? nil : modalities
-        if let grounding = form.text("grounding")?.lowercased() {
-            guard ["true", "false", "on", "off", "1", "0"].contains(grounding) else {
-                throw AppError.validation(ValidationError(field: "grounding", message: "must be true or false"))
+        func flag(_ name: String) throws -> Bool? {
+            guard let value = form.text(name)?.lowercased() else { return nil }
+            guard ["true", "false", "on", "off", "1", "0"].contains(value) else {
+                throw AppError.validation(ValidationError(field: name, message: "must be true or false"))
             }
-            body.grounding = ["true", "on", "1"].contains(grounding)
+            return ["true", "on", "1"].contains(value)
+        }
+        body.grounding = try flag("grounding")
+        body.imageSearch = try flag("imageSearch")
+        body.serviceTier = form.text("serviceTier")
+        if let count = form.text("count") {
+            guard let number = Int(count.trimmingWhitespace()) else {
+                throw AppError.validation(ValidationError(field: "count", message: "must be a whole number from 1 to 4"))
+            }
+            body.count = number
         }
         body.conversationId = try form.text("conversationId").map { try uuid("conversationId", $0) }
         body.parentId = try form.text("parentId").map { try uuid("parentId", $0) }

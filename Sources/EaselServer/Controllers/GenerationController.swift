@@ -24,7 +24,26 @@ struct GenerationController {
             .get(":id/search-entry-point", use: searchEntryPoint)
     }
 
-    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<GenerationView> {
+    /// What a create request answers: the generation, or with `count` above 1 its variations.
+    enum Created: ResponseEncodable {
+        case one(GenerationView)
+        case batch(BatchView)
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .one(let view): try view.encode(to: encoder)
+            case .batch(let view): try view.encode(to: encoder)
+            }
+        }
+    }
+
+    /// The variations of one request, in batch order.
+    struct BatchView: Encodable, Sendable {
+        var batchId: UUID
+        var items: [GenerationView]
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<Created> {
         let principal = try context.requirePrincipal()
         let wait = try Self.waitSeconds(request)
         let accepted = try await service.submit(by: principal) {
@@ -37,20 +56,38 @@ struct GenerationController {
                     imageSize: body.imageSize,
                     responseModalities: body.responseModalities?.map { $0.uppercased() },
                     thinkingLevel: body.thinkingLevel?.lowercased(),
-                    grounding: body.grounding ?? false
+                    grounding: body.grounding ?? false,
+                    imageSearch: body.imageSearch ?? false,
+                    serviceTier: body.serviceTier?.lowercased()
                 ),
                 images: (body.images ?? []).enumerated().map { ($1, "images[\($0)]") },
                 reusedImageIDs: body.inputImageIds ?? [],
                 conversationID: body.conversationId,
                 parentID: body.parentId,
-                fromStart: body.fromStart ?? false
+                fromStart: body.fromStart ?? false,
+                count: body.count ?? 1
             )
         }
-        let record = try await service.record(accepted.id, scope: Policy.generationScope(for: principal), waitingUpTo: wait)
+        let scope = Policy.generationScope(for: principal)
+        // One wait for the whole batch: each variation gets what is left of it.
+        let deadline = ContinuousClock.now + .seconds(wait)
+        var records: [GenerationRecord] = []
+        for id in accepted.ids {
+            let left = max(0, Int((deadline - .now).components.seconds))
+            records.append(try await service.record(id, scope: scope, waitingUpTo: left))
+        }
+        let allEnded = records.allSatisfy(\.status.isTerminal)
+        guard accepted.ids.count > 1, let batchID = records[0].batchID else {
+            return EditedResponse(
+                status: allEnded ? .ok : .accepted,
+                headers: [.location: "/api/v1/generations/\(accepted.id.uuidString.lowercased())"],
+                response: .one(GenerationView(records[0]))
+            )
+        }
         return EditedResponse(
-            status: record.status.isTerminal ? .ok : .accepted,
-            headers: [.location: "/api/v1/generations/\(accepted.id.uuidString.lowercased())"],
-            response: GenerationView(record)
+            status: allEnded ? .ok : .accepted,
+            headers: [.location: "/api/v1/generations?batchId=\(batchID.uuidString.lowercased())"],
+            response: .batch(BatchView(batchId: batchID, items: records.map(GenerationView.init)))
         )
     }
 
@@ -171,7 +208,8 @@ struct GenerationController {
             modelID: try request.uuidQuery("modelId"),
             userID: try request.uuidQuery("userId"),
             from: try request.dateQuery("from"),
-            to: try request.dateQuery("to")
+            to: try request.dateQuery("to"),
+            batchID: try request.uuidQuery("batchId")
         )
         if let status = request.query("status") {
             guard let parsed = GenerationStatus(rawValue: status) else {

@@ -151,11 +151,14 @@ struct UsageController {
         var id: UUID
         var apiModel: String
         var kind: String
+        var serviceTier: String
         var usdPerMillionTokens: Double
         var effectiveFrom: String
 
         init(_ r: PriceRecord) {
-            (id, apiModel, kind, usdPerMillionTokens, effectiveFrom) = (r.id, r.apiModel, r.kind, r.usdPerMillionTokens, r.effectiveFrom)
+            (id, apiModel, kind, serviceTier, usdPerMillionTokens, effectiveFrom) = (
+                r.id, r.apiModel, r.kind, r.serviceTier, r.usdPerMillionTokens, r.effectiveFrom
+            )
         }
     }
 
@@ -170,6 +173,7 @@ struct UsageController {
     struct EstimateView: ResponseEncodable {
         var modelId: UUID
         var imageSize: String?
+        var serviceTier: String
         var images: Int
         var inputImages: Int
         /// Estimated input tokens: the prompt (about four characters a token) and the input images.
@@ -202,6 +206,12 @@ struct UsageController {
             }
             return number
         }
+        let tier = request.query("serviceTier")?.lowercased() ?? "standard"
+        guard GenerationOptions.serviceTiers.contains(tier) else {
+            throw AppError.validation(
+                ValidationError(field: "serviceTier", message: "must be one of \(GenerationOptions.serviceTiers.joined(separator: ", "))")
+            )
+        }
         let images = try count("images", default: 1, in: 1...8)
         let inputImages = try count("inputImages", default: 0, in: 0...max(0, model.capabilities.maxInputImages))
         let promptChars = try count("promptChars", default: 0, in: 0...1_000_000)
@@ -209,10 +219,13 @@ struct UsageController {
         let imageTokens = images * (family?.outputTokensPerImage(imageSize: size ?? model.capabilities.defaultImageSize) ?? 0)
         let inputTokens = (promptChars + 3) / 4 + inputImages * (family?.inputTokensPerImage ?? 0)
         // A model of no known family has no token table to estimate from.
-        let micros = family == nil ? nil : try await usage.costMicros(apiModel: model.apiModel, inputTokens: inputTokens, imageTokens: imageTokens)
+        let micros =
+            family == nil
+            ? nil : try await usage.costMicros(apiModel: model.apiModel, serviceTier: tier, inputTokens: inputTokens, imageTokens: imageTokens)
         return EstimateView(
             modelId: model.id,
             imageSize: size,
+            serviceTier: tier,
             images: images,
             inputImages: inputImages,
             inputTokens: inputTokens,
@@ -224,6 +237,8 @@ struct UsageController {
     struct PriceBody: Decodable {
         var apiModel: String
         var kind: String
+        /// Default `standard`.
+        var serviceTier: String?
         var usdPerMillionTokens: Double
         var effectiveFrom: String
     }
@@ -238,6 +253,12 @@ struct UsageController {
         guard UsageStore.priceKinds.contains(body.kind) else {
             throw AppError.validation(ValidationError(field: "kind", message: "must be one of \(UsageStore.priceKinds.joined(separator: ", "))"))
         }
+        let tier = body.serviceTier ?? "standard"
+        guard GenerationOptions.serviceTiers.contains(tier) else {
+            throw AppError.validation(
+                ValidationError(field: "serviceTier", message: "must be one of \(GenerationOptions.serviceTiers.joined(separator: ", "))")
+            )
+        }
         guard body.usdPerMillionTokens.isFinite, (0...100_000).contains(body.usdPerMillionTokens) else {
             throw AppError.validation(ValidationError(field: "usdPerMillionTokens", message: "must be from 0 to 100000"))
         }
@@ -247,6 +268,7 @@ struct UsageController {
         let record = try await usage.setPrice(
             apiModel: body.apiModel,
             kind: body.kind,
+            serviceTier: tier,
             usdPerMillionTokens: body.usdPerMillionTokens,
             effectiveFrom: body.effectiveFrom,
             audit: context.audit("price.set")

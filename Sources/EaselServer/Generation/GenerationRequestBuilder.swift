@@ -49,9 +49,13 @@ enum GenerationRequestBuilder {
         if !model.systemInstruction.isEmpty {
             request.systemInstruction = Content(parts: [.text(model.systemInstruction)])
         }
-        if options.grounding {
+        if options.imageSearch {
+            // Image search, with web search too when grounding asked for it.
+            request.tools = [Tool(googleSearch: GoogleSearch(searchTypes: SearchTypes(webSearch: options.grounding, imageSearch: true)))]
+        } else if options.grounding {
             request.tools = [Tool(googleSearch: GoogleSearch())]
         }
+        request.serviceTier = options.serviceTier
         return request
     }
 

@@ -39,11 +39,16 @@ struct GenerationService: Sendable {
         var inline = false
         /// Whether a request needs a prompt or an image (the compatible routes leave it to Google).
         var requirePrompt = true
+        /// How many variations: that many generations of the request, run side by side.
+        var count = 1
     }
 
     /// A stored request, and the model it will run on (a retired model's successor, say).
     struct Accepted: Sendable {
-        var id: UUID
+        /// The first of `ids`.
+        var id: UUID { ids[0] }
+        /// Every generation stored, in batch order (one unless variations were asked for).
+        var ids: [UUID]
         var tenantID: UUID
         var model: ModelRecord
         var options: GenerationOptions
@@ -66,6 +71,9 @@ struct GenerationService: Sendable {
         switch draft.model {
         case .id(let id): model = try await resolveModel(id, tenantID: tenantID)
         case .config(let config): model = try await resolve(config, tenantID: tenantID)
+        }
+        guard (1...GenerationStore.maxVariations).contains(draft.count), draft.count == 1 || !draft.inline else {
+            throw AppError.validation(ValidationError(field: "count", message: "must be a whole number from 1 to \(GenerationStore.maxVariations)"))
         }
         let uploads = try draft.images.map { try $0.image.decoded(field: $0.field) }
         try draft.options.validate(
@@ -91,14 +99,15 @@ struct GenerationService: Sendable {
         )
         new.inConversation = draft.inConversation
         if draft.inline { new.inlineUnder = (worker.owner, worker.lease) }
-        let id: UUID
+        new.count = draft.count
+        let ids: [UUID]
         do {
-            id = try await generations.enqueue(new)
+            ids = try await generations.enqueueBatch(new)
         } catch let error as GenerationStore.EnqueueError {
             throw Self.appError(error)
         }
         if !draft.inline { worker.notify() }
-        return Accepted(id: id, tenantID: tenantID, model: model, options: draft.options)
+        return Accepted(ids: ids, tenantID: tenantID, model: model, options: draft.options)
     }
 
     /// The model a request names, as the caller's tenant may use it today: unknown and disabled

@@ -6,6 +6,11 @@ import Foundation
 enum QuotaMessage {
     static func text(_ refusal: AdmissionStore.QuotaRefusal) -> String {
         let resets = refusal.resetsAt.formatted(.iso8601)
+        if refusal.requested > 1, refusal.used < refusal.allowed, refusal.limit == .images || refusal.limit == .userImages {
+            let whose = refusal.limit == .images ? "\(refusal.tenantName) has" : "You have"
+            return
+                "\(whose) \(refusal.allowed - refusal.used) of \(refusal.allowed) monthly images left; \(refusal.requested) variations do not fit. Ask for fewer; the quota resets at \(resets)."
+        }
         switch refusal.limit {
         case .images:
             return

@@ -28,6 +28,9 @@ struct GenerationView: ResponseEncodable {
     var userEmail: String
     @NullEncoded var conversationId: UUID?
     @NullEncoded var parentId: UUID?
+    /// The variations of one request share a batch; `batchIndex` is the place in it, from 0.
+    @NullEncoded var batchId: UUID?
+    @NullEncoded var batchIndex: Int?
     var source: String
     var prompt: String
     @NullEncoded var aspectRatio: String?
@@ -35,6 +38,8 @@ struct GenerationView: ResponseEncodable {
     @NullEncoded var responseModalities: [String]?
     @NullEncoded var thinkingLevel: String?
     var grounding: Bool
+    var imageSearch: Bool
+    @NullEncoded var serviceTier: String?
     var inputImageIds: [UUID]
     var inputImages: [String]
     /// The answer's text; while it runs, the text streamed so far.
@@ -65,6 +70,8 @@ struct GenerationView: ResponseEncodable {
         userEmail = record.userEmail
         conversationId = record.conversationID
         parentId = record.parentID
+        batchId = record.batchID
+        batchIndex = record.batchIndex
         source = record.source
         prompt = record.options.prompt
         aspectRatio = record.options.aspectRatio
@@ -72,6 +79,8 @@ struct GenerationView: ResponseEncodable {
         responseModalities = record.options.responseModalities
         thinkingLevel = record.options.thinkingLevel
         grounding = record.options.grounding
+        imageSearch = record.options.imageSearch
+        serviceTier = record.options.serviceTier
         inputImageIds = record.options.inputImageIds
         inputImages = record.options.inputImageIds.map { "/api/v1/images/\($0.uuidString.lowercased())" }
         text = record.responseText ?? record.partialText
@@ -122,11 +131,14 @@ struct GenerationView: ResponseEncodable {
     /// Grounding as the console shows it: the searches, the sources as links, and Google's
     /// search entry point (HTML that Google's display rules require to be shown as sent).
     struct GroundingView: Encodable, Sendable {
+        /// A web page, or (kind `image`) an image with `uri` the page that contains it, which
+        /// Google's display rules require as the image's one-click link.
         struct Source: Encodable, Sendable {
             var kind: String
             @NullEncoded var title: String?
             var uri: String
             @NullEncoded var imageUri: String?
+            @NullEncoded var domain: String?
         }
 
         var webSearchQueries: [String]
@@ -140,8 +152,8 @@ struct GenerationView: ResponseEncodable {
             imageSearchQueries = metadata.imageSearchQueries ?? []
             sources = (metadata.groundingChunks ?? []).compactMap { chunk in
                 if let web = chunk.web, let uri = web.uri { return Source(kind: "web", title: web.title, uri: uri) }
-                if let image = chunk.image, let uri = image.uri {
-                    return Source(kind: "image", title: image.title, uri: uri, imageUri: image.imageUri)
+                if let image = chunk.image, let uri = image.pageURI {
+                    return Source(kind: "image", title: image.title, uri: uri, imageUri: image.imageUri, domain: image.domain)
                 }
                 return nil
             }

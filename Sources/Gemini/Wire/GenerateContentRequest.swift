@@ -7,6 +7,8 @@ public struct GenerateContentRequest: Codable, Sendable, Hashable {
     public var generationConfig: GenerationConfig?
     public var tools: [Tool]?
     public var safetySettings: [SafetySetting]?
+    /// `standard`, `flex` or `priority` (Google's `ServiceTier`); nil for the default.
+    public var serviceTier: String?
     public var unknownFields: [String: JSONValue] = [:]
 
     public init(
@@ -14,13 +16,15 @@ public struct GenerateContentRequest: Codable, Sendable, Hashable {
         systemInstruction: Content? = nil,
         generationConfig: GenerationConfig? = nil,
         tools: [Tool]? = nil,
-        safetySettings: [SafetySetting]? = nil
+        safetySettings: [SafetySetting]? = nil,
+        serviceTier: String? = nil
     ) {
         self.contents = contents
         self.systemInstruction = systemInstruction
         self.generationConfig = generationConfig
         self.tools = tools
         self.safetySettings = safetySettings
+        self.serviceTier = serviceTier
     }
 
     public init(from decoder: any Decoder) throws {
@@ -30,6 +34,7 @@ public struct GenerateContentRequest: Codable, Sendable, Hashable {
         generationConfig = try reader.read("generationConfig")
         tools = try reader.read("tools")
         safetySettings = try reader.read("safetySettings")
+        serviceTier = try reader.read("serviceTier")
         unknownFields = try reader.unknownFields()
     }
 
@@ -40,6 +45,7 @@ public struct GenerateContentRequest: Codable, Sendable, Hashable {
         try writer.write(generationConfig, "generationConfig")
         try writer.write(tools, "tools")
         try writer.write(safetySettings, "safetySettings")
+        try writer.write(serviceTier, "serviceTier")
         try writer.write(unknown: unknownFields)
     }
 }

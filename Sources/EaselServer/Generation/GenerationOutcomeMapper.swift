@@ -20,9 +20,9 @@ enum GenerationOutcomeMapper {
         case .failed(let error):
             var failed = failure(error.attempts, kind: error.kind, message: error.message, host: host, started: started)
             // Google's 404 for an id it shut down says only "not found": say what happened.
-            if case .api(404, _, _) = error.kind, let notice = ModelCatalog.notice(for: apiModel, on: ModelLifecycle.today()),
-                ModelCatalog.isShutDown(apiModel, on: ModelLifecycle.today()),
-                ModelCatalog.callableID(for: apiModel, on: ModelLifecycle.today()) == apiModel
+            let today = ModelLifecycle.today()
+            if case .api(404, _, _) = error.kind, ModelCatalog.isShutDown(apiModel, on: today),
+                ModelCatalog.callableID(for: apiModel, on: today) == apiModel, let notice = ModelCatalog.notice(for: apiModel, on: today)
             {
                 failed.errorCode = "model_shut_down"
                 failed.errorMessage = notice

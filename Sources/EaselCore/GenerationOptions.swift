@@ -21,6 +21,13 @@ public struct GenerationOptions: Codable, Sendable, Equatable {
     /// The service tiers Gemini offers (`serviceTier` of a request), each priced apart.
     public static let serviceTiers = ["standard", "flex", "priority"]
 
+    /// Refuses a tier Gemini does not offer, naming the field `serviceTier`.
+    public static func checkServiceTier(_ tier: String) throws(ValidationError) {
+        guard serviceTiers.contains(tier) else {
+            throw ValidationError(field: "serviceTier", message: "'\(tier)' is not a service tier; use \(serviceTiers.joined(separator: ", "))")
+        }
+    }
+
     public init(
         prompt: String,
         aspectRatio: String? = nil,
@@ -99,8 +106,6 @@ public struct GenerationOptions: Codable, Sendable, Equatable {
         if imageSearch, !capabilities.imageSearchAllowed {
             throw ValidationError(field: "imageSearch", message: "grounding with Google image search is not available for this model")
         }
-        if let tier = serviceTier, !Self.serviceTiers.contains(tier) {
-            throw ValidationError(field: "serviceTier", message: "'\(tier)' is not a service tier; use \(Self.serviceTiers.joined(separator: ", "))")
-        }
+        if let tier = serviceTier { try Self.checkServiceTier(tier) }
     }
 }

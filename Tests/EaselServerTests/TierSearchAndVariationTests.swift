@@ -52,6 +52,8 @@ import Testing
             let standardEstimate = try #require(try await estimate("standard"))
             let flexEstimate = try #require(try await estimate("flex"))
             #expect(abs(flexEstimate - standardEstimate / 2) < 0.000_002)
+            let badEstimate = try await studio.client.call(.get, "/api/v1/prices/estimate?modelId=\(flash)&serviceTier=turbo", as: member)
+            #expect(badEstimate.status == .badRequest && badEstimate.json["error"]?["field"] == .string("serviceTier"), "\(badEstimate.text)")
         }
     }
 

@@ -207,11 +207,7 @@ struct UsageController {
             return number
         }
         let tier = request.query("serviceTier")?.lowercased() ?? "standard"
-        guard GenerationOptions.serviceTiers.contains(tier) else {
-            throw AppError.validation(
-                ValidationError(field: "serviceTier", message: "must be one of \(GenerationOptions.serviceTiers.joined(separator: ", "))")
-            )
-        }
+        do { try GenerationOptions.checkServiceTier(tier) } catch { throw AppError.validation(error) }
         let images = try count("images", default: 1, in: 1...8)
         let inputImages = try count("inputImages", default: 0, in: 0...max(0, model.capabilities.maxInputImages))
         let promptChars = try count("promptChars", default: 0, in: 0...1_000_000)
@@ -254,11 +250,7 @@ struct UsageController {
             throw AppError.validation(ValidationError(field: "kind", message: "must be one of \(UsageStore.priceKinds.joined(separator: ", "))"))
         }
         let tier = body.serviceTier ?? "standard"
-        guard GenerationOptions.serviceTiers.contains(tier) else {
-            throw AppError.validation(
-                ValidationError(field: "serviceTier", message: "must be one of \(GenerationOptions.serviceTiers.joined(separator: ", "))")
-            )
-        }
+        do { try GenerationOptions.checkServiceTier(tier) } catch { throw AppError.validation(error) }
         guard body.usdPerMillionTokens.isFinite, (0...100_000).contains(body.usdPerMillionTokens) else {
             throw AppError.validation(ValidationError(field: "usdPerMillionTokens", message: "must be from 0 to 100000"))
         }

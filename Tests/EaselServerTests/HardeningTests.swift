@@ -90,8 +90,44 @@ import Testing
         #expect(try reason("192.0.0.8") != nil)
         #expect(try reason("100.64.1.1") != nil)
         #expect(try reason("fd00::1") != nil)
+        // Forms a probe found accepted.
+        #expect(try reason("::ffff:0:7f00:1") != nil)  // IPv4-translated 127.0.0.1
+        #expect(try reason("::ffff:0:a9fe:a9fe") != nil)
+        #expect(try reason("fec0::1") != nil)  // site-local
+        #expect(try reason("64:ff9b:1::a00:1") != nil)  // local-use NAT64
+        #expect(try reason("2001:0:4136:e378:8000:63bf:3fff:fdd2") != nil)  // Teredo
+        #expect(try reason("2001:2::1") != nil)  // benchmarking
+        #expect(try reason("2001:db8::1") != nil)
+        #expect(try reason("3fff::1") != nil)
+        #expect(try reason("100::1") != nil)  // discard-only, outside global unicast
+        #expect(try reason("192.0.2.10") != nil)
+        #expect(try reason("198.51.100.7") != nil)
+        #expect(try reason("203.0.113.9") != nil)
+        // Public ones stay allowed, the embedded forms of a public IPv4 address too.
         #expect(try reason("8.8.8.8") == nil)
         #expect(try reason("2001:4860:4860::8888") == nil)
+        #expect(try reason("2a00:1450:4001:81c::200a") == nil)
+        #expect(try reason("::ffff:8.8.8.8") == nil)
+        #expect(try reason("64:ff9b::808:808") == nil)
+    }
+
+    @Test func loopbackSpelledWithATrailingDotOrAsANameIsRefusedWithoutALookup() async throws {
+        let resolver = FakeHostResolver()
+        // Were these looked up, a resolver answering publicly would let them through.
+        for name in ["127.0.0.1.", "localhost.", "api.localhost", "LOCALHOST", "[::1]"] {
+            resolver.set(name, to: ["8.8.8.8"])
+            resolver.set(String(name.dropLast()), to: ["8.8.8.8"])
+        }
+        let guardian = UpstreamAddressGuard(resolver: resolver)
+        for host in ["127.0.0.1.", "localhost.", "api.localhost", "LOCALHOST", "[::1]", "[::ffff:0:7f00:1]"] {
+            await #expect(throws: UpstreamAddressGuard.Refusal.self, "\(host)") {
+                try await guardian.check(host: host, port: 443)
+            }
+        }
+        // A public name with the root dot is looked up without it and allowed.
+        resolver.set("relay.example.com", to: ["8.8.8.8"])
+        try await guardian.check(host: "relay.example.com.", port: 443)
+        await #expect(throws: UpstreamAddressGuard.Refusal.self) { try await guardian.check(host: "..", port: 443) }
     }
 
     @Test func thePlatformKeyNeverGoesToAnAlternateBaseURL() async throws {

@@ -60,6 +60,9 @@ struct ImageController {
         return Self.cached(request, data: ByteBuffer(data: made.data), mimeType: made.mimeType, etag: source.sha256 + "-preview")
     }
 
+    /// The types served for a browser to show; every other stored type is served as a download.
+    static let inlineTypes: Set<String> = ["image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"]
+
     /// Image bytes with a strong ETag and immutable caching (an id's bytes never change).
     static func cached(_ request: Request, data: ByteBuffer, mimeType: String, etag tag: String) -> Response {
         let etag = "\"\(tag)\""
@@ -67,7 +70,14 @@ struct ImageController {
         if request.headers[.ifNoneMatch]?.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) == true {
             return Response(status: .notModified, headers: headers)
         }
-        headers[.contentType] = mimeType
+        if Self.inlineTypes.contains(mimeType) {
+            headers[.contentType] = mimeType
+        } else {
+            // A row stored before output images were judged by their bytes may carry any type the
+            // upstream declared (an SVG runs script on this origin): such bytes are only downloaded.
+            headers[.contentType] = "application/octet-stream"
+            headers[.contentDisposition] = "attachment"
+        }
         headers[.contentLength] = "\(data.readableBytes)"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: data))
     }

@@ -99,8 +99,15 @@ enum GenerationOutcomeMapper {
         }
         switch response.outcome {
         case .images:
-            finish.outputs = response.finalImages.map {
-                ImageData(data: $0.data, mimeType: $0.mimeType, width: $0.width, height: $0.height, thoughtSignature: $0.thoughtSignature)
+            // Stored images are served from Easel's own origin, so they are judged by their bytes,
+            // never by the type the upstream declared (see `storable`).
+            do throws(BadImage) {
+                finish.outputs = try Self.storable(response.finalImages)
+            } catch {
+                finish.status = .failed
+                finish.errorCode = "upstream_bad_image"
+                finish.errorMessage = error.message
+                break
             }
             finish.answer = answerParts(response)
             if let first = response.finalImages.first, let width = first.width, let height = first.height {
@@ -125,6 +132,32 @@ enum GenerationOutcomeMapper {
             finish.errorMessage = "The model answered without an image\(reason.map { " (finish reason \($0))" } ?? "")."
         }
         return finish
+    }
+
+    struct BadImage: Error {
+        var message: String
+    }
+
+    /// The answer's images as stored: only what Gemini returns (PNG, JPEG, WebP) is kept, under
+    /// the type its bytes show. Anything else (an SVG, HTML, a HEIC no browser shows) fails the
+    /// generation rather than being stored and served.
+    static func storable(_ images: [GeneratedImage]) throws(BadImage) -> [ImageData] {
+        try images.map { (image) throws(BadImage) in
+            guard let info = ImageInfo.read(image.data), [.png, .jpeg, .webp].contains(info.format) else {
+                let bytes = ImageInfo.read(image.data).map { $0.format.rawValue.uppercased() } ?? "no image format Easel reads"
+                throw BadImage(
+                    message:
+                        "The upstream returned an image declared \(image.mimeType.prefix(64)) whose bytes are \(bytes); only PNG, JPEG and WebP are accepted."
+                )
+            }
+            return ImageData(
+                data: image.data,
+                mimeType: info.format.mimeType,
+                width: info.width,
+                height: info.height,
+                thoughtSignature: image.thoughtSignature
+            )
+        }
     }
 
     /// Whether the image has what was asked: the aspect ratio (within rounding), and for a

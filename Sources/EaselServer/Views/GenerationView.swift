@@ -150,14 +150,24 @@ struct GenerationView: ResponseEncodable {
             guard let json, let metadata = try? JSONDecoder().decode(GroundingMetadata.self, from: Data(json.utf8)) else { return nil }
             webSearchQueries = metadata.webSearchQueries ?? []
             imageSearchQueries = metadata.imageSearchQueries ?? []
+            // Links go into `href` and `src`: only https ones are kept (no `javascript:`, no
+            // `data:`, no plain http), whatever the upstream sent.
             sources = (metadata.groundingChunks ?? []).compactMap { chunk in
-                if let web = chunk.web, let uri = web.uri { return Source(kind: "web", title: web.title, uri: uri) }
-                if let image = chunk.image, let uri = image.pageURI {
-                    return Source(kind: "image", title: image.title, uri: uri, imageUri: image.imageUri, domain: image.domain)
+                if let web = chunk.web, let uri = Self.httpsLink(web.uri) { return Source(kind: "web", title: web.title, uri: uri) }
+                if let image = chunk.image, let uri = Self.httpsLink(image.pageURI) {
+                    return Source(kind: "image", title: image.title, uri: uri, imageUri: Self.httpsLink(image.imageUri), domain: image.domain)
                 }
                 return nil
             }
             searchEntryPointHtml = metadata.searchEntryPoint?.renderedContent
+        }
+
+        /// `link` when it is an absolute https URL with a host, else nil.
+        static func httpsLink(_ link: String?) -> String? {
+            guard let link, let components = URLComponents(string: link), components.scheme?.lowercased() == "https",
+                let host = components.host, !host.isEmpty
+            else { return nil }
+            return link
         }
     }
 }

@@ -19,12 +19,12 @@ async function checkReady() {
     if (response.ok && body) {
       show("ok", "Ready");
       databaseCell.textContent = "reachable";
-      const versions = body.appliedMigrations.map((v) => String(v).padStart(4, "0"));
-      schemaCell.textContent = `current (${versions.join(", ")})`;
+      schemaCell.textContent = "current";
     } else {
-      show("error", "Not ready");
-      databaseCell.textContent = body?.error?.message ?? `HTTP ${response.status}`;
-      schemaCell.textContent = "unknown";
+      const code = body?.error?.code;
+      show("error", code === "draining" ? "Shutting down" : "Not ready");
+      databaseCell.textContent = code === "database_unavailable" ? "unreachable" : code ? "reachable" : `HTTP ${response.status}`;
+      schemaCell.textContent = { migrations_pending: "migrations pending", schema_mismatch: "does not match this build" }[code] ?? "unknown";
     }
   } catch (error) {
     show("error", "Server unreachable");

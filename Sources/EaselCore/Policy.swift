@@ -85,6 +85,12 @@ public enum Policy {
         return tenantID
     }
 
+    /// Whether `principal` sees which upstream host served a generation: admins do, members do
+    /// not (a relay's address is the tenant's or the platform's configuration, not the user's).
+    public static func seesUpstreamRoutes(_ principal: Principal) -> Bool {
+        principal.role != .member
+    }
+
     /// Which generations `principal` sees: their own (members), their tenant's (owners and
     /// admins), all of them (platform admins).
     public static func generationScope(for principal: Principal) -> GenerationScope {

@@ -124,7 +124,6 @@ public struct AppConfiguration: Sendable {
         )
         configuration.geminiBaseURL = try reader.httpURL("GEMINI_BASE_URL", default: configuration.geminiBaseURL)
         configuration.geminiAPIKey = reader.optional("GEMINI_API_KEY")
-        configuration.cookieSecure = try reader.boolean("EASEL_COOKIE_SECURE", default: configuration.cookieSecure)
         configuration.bcryptCost = try reader.integer("EASEL_BCRYPT_COST", default: configuration.bcryptCost, in: 4...31)
         configuration.logLevel = try reader.logLevel("EASEL_LOG_LEVEL", default: configuration.logLevel)
         let grace = try reader.integer("EASEL_SHUTDOWN_GRACE_SECONDS", default: 30, in: 1...3600)
@@ -136,6 +135,11 @@ public struct AppConfiguration: Sendable {
         configuration.publicURL = try reader.httpURL(
             "EASEL_PUBLIC_URL",
             default: "http://\(configuration.host):\(configuration.port)"
+        )
+        // A site served over https gets Secure cookies unless the operator says otherwise.
+        configuration.cookieSecure = try reader.boolean(
+            "EASEL_COOKIE_SECURE",
+            default: configuration.publicURL.lowercased().hasPrefix("https://")
         )
         configuration.trustForwardedFor = try reader.boolean("EASEL_TRUST_FORWARDED_FOR", default: false)
         configuration.allowPrivateUpstreams = try reader.boolean("EASEL_ALLOW_PRIVATE_UPSTREAMS", default: false)

@@ -39,6 +39,7 @@ public func buildApplication(
         AccessLogMiddleware()
         SecurityHeadersMiddleware()
         ErrorMiddleware()
+        PathGuardMiddleware()
         FileMiddleware<AppRequestContext, LocalFileSystem>(
             configuration.publicDirectory,
             searchForIndexHtml: true,

@@ -51,6 +51,17 @@ import Testing
         }
     }
 
+    @Test func anHTTPSPublicURLMakesCookiesSecureUnlessTheOperatorSaysOtherwise() throws {
+        var environment = minimal
+        environment["EASEL_PUBLIC_URL"] = "https://easel.example.com"
+        #expect(try AppConfiguration.fromEnvironment(environment).cookieSecure)
+        environment["EASEL_COOKIE_SECURE"] = "false"
+        #expect(try AppConfiguration.fromEnvironment(environment).cookieSecure == false)
+        environment = minimal
+        environment["EASEL_PUBLIC_URL"] = "http://127.0.0.1:8080"
+        #expect(try AppConfiguration.fromEnvironment(environment).cookieSecure == false)
+    }
+
     @Test func databaseURLNeverPrintsItsPassword() throws {
         let configuration = try AppConfiguration.fromEnvironment(minimal)
         #expect(!"\(configuration.databaseURL)".contains("secret"))

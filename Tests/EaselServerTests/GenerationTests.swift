@@ -74,6 +74,16 @@ import Testing
             ).collect().first!.decode((String, Bool, String?).self)
             #expect(stored.0 == "api" && stored.1)
             #expect(stored.2?.hasPrefix("127.0.0.1:") == true)
+
+            // Which host served it is configuration: the tenant's admins see it, the member does not.
+            let id = try #require(response.json["id"]?.stringValue)
+            #expect(response.json["upstreamHost"] == .null)
+            #expect(try await client.call(.get, "/api/v1/generations/\(id)", as: key).json["upstreamHost"] == .null)
+            let csv = try await client.call(.get, "/api/v1/usage/generations.csv", as: key).text
+            #expect(!csv.contains("127.0.0.1:"))
+            let owner = try await client.login(world.acmeOwner.email)
+            let seen = try await client.call(.get, "/api/v1/generations/\(id)", as: owner)
+            #expect(seen.json["upstreamHost"]?.stringValue == stored.2)
         }
     }
 

@@ -79,6 +79,39 @@ import Testing
         }
     }
 
+    @Test func aNumberItsFieldCannotHoldIsNamedNotCalledInvalidJSON() async throws {
+        try await withWorld { client, world, _ in
+            let member = Caller.key(world.acmeMemberKey)
+            for (body, field) in [
+                (#"{"modelId":"00000000-0000-0000-0000-000000000000","prompt":"x","count":99999999999999999999}"#, "count"),
+                (#"{"modelId":"00000000-0000-0000-0000-000000000000","prompt":"x","count":1.5}"#, "count"),
+                (#"{"modelId":"00000000-0000-0000-0000-000000000000","prompt":"x","count":1e400}"#, nil),
+            ] {
+                let response = try await client.call(.post, "/api/v1/generations", as: member, json: body)
+                #expect(response.status == .badRequest, "\(body)")
+                let error = try response.decode(ErrorEnvelope.self).error
+                #expect(error.code == "invalid_field", "\(body)")
+                #expect(!error.message.contains("not valid JSON"), "\(error.message)")
+                if let field { #expect(error.message.contains("'\(field)'"), "\(error.message)") }
+            }
+            // Broken JSON is still called so.
+            let broken = try await client.call(.post, "/api/v1/generations", as: member, json: #"{"prompt":"#)
+            #expect(try broken.decode(ErrorEnvelope.self).error.code == "invalid_json")
+        }
+    }
+
+    @Test func aPathWithAControlCharacterIsRefusedNotServed() async throws {
+        try await withWorld { client, _, _ in
+            for path in ["/login.html%00.js", "/js/app.js%00", "/login.html%0a", "/api/v1/models%00"] {
+                let response = try await client.execute(uri: path, method: .get)
+                #expect(response.status == .badRequest, "\(path)")
+                #expect(response.headers[.contentType]?.contains("javascript") != true, "\(path)")
+            }
+            #expect(try await client.execute(uri: "/login.html", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/js/app.js", method: .get).status == .ok)
+        }
+    }
+
     @Test func addressesThatHideAPrivateOneAreRefused() throws {
         func reason(_ ip: String) throws -> String? {
             try UpstreamAddressGuard.privateReason(SocketAddress(ipAddress: ip, port: 443))

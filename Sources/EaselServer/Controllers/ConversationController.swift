@@ -58,7 +58,7 @@ struct ConversationController {
             throw AppError.notFound("No conversation with that id.")
         }
         let turns = try await generations.turns(ofConversation: id, tenantID: context.tenantID)
-        return ConversationView(record: record, turns: turns.map(GenerationView.init))
+        return ConversationView(record: record, turns: turns.map { GenerationView($0, for: context.caller) })
     }
 
     @Sendable func rename(_ request: Request, context: TenantContext) async throws -> ConversationView {

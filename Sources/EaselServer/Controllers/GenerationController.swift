@@ -81,13 +81,13 @@ struct GenerationController {
             return EditedResponse(
                 status: allEnded ? .ok : .accepted,
                 headers: [.location: "/api/v1/generations/\(accepted.id.uuidString.lowercased())"],
-                response: .one(GenerationView(records[0]))
+                response: .one(GenerationView(records[0], for: principal))
             )
         }
         return EditedResponse(
             status: allEnded ? .ok : .accepted,
             headers: [.location: "/api/v1/generations?batchId=\(batchID.uuidString.lowercased())"],
-            response: .batch(BatchView(batchId: batchID, items: records.map(GenerationView.init)))
+            response: .batch(BatchView(batchId: batchID, items: records.map { GenerationView($0, for: principal) }))
         )
     }
 
@@ -97,7 +97,7 @@ struct GenerationController {
         guard let record = try await generations.get(id, scope: Policy.generationScope(for: principal)) else {
             throw AppError.notFound("No generation with that id.")
         }
-        return GenerationView(record)
+        return GenerationView(record, for: principal)
     }
 
     /// The last event of a stream whose instance is shutting down.
@@ -129,7 +129,7 @@ struct GenerationController {
                 while ContinuousClock.now < deadline {
                     guard let record = try await generations.get(id, scope: scope) else { break }
                     if record.status != last {
-                        let json = try JSONEncoder.api.encode(GenerationView(record))
+                        let json = try JSONEncoder.api.encode(GenerationView(record, for: principal))
                         var buffer = ByteBuffer(string: "event: \(record.status.rawValue)\ndata: ")
                         buffer.writeBytes(json)
                         buffer.writeString("\n\n")
@@ -139,7 +139,7 @@ struct GenerationController {
                         if record.status.isTerminal { break }
                     } else if record.status == .running, let text = record.partialText, text != lastText {
                         // Text the model has written so far.
-                        let json = try JSONEncoder.api.encode(GenerationView(record))
+                        let json = try JSONEncoder.api.encode(GenerationView(record, for: principal))
                         var buffer = ByteBuffer(string: "event: progress\ndata: ")
                         buffer.writeBytes(json)
                         buffer.writeString("\n\n")
@@ -199,7 +199,7 @@ struct GenerationController {
             limit: page.limit,
             before: page.cursor
         )
-        return PageView(items: result.items.map(GenerationView.init), nextCursor: result.nextCursor)
+        return PageView(items: result.items.map { GenerationView($0, for: principal) }, nextCursor: result.nextCursor)
     }
 
     /// `?modelId=&status=&userId=&from=&to=&q=`; dates as ISO-8601 (`2026-11-01` or a full time).
@@ -237,7 +237,7 @@ struct GenerationController {
         case .alreadyFinished:
             throw AppError(.conflict, code: "already_finished", message: "This generation has already finished.")
         case .canceled, .requested:
-            return GenerationView(try await generations.get(id, scope: Policy.generationScope(for: principal))!)
+            return GenerationView(try await generations.get(id, scope: Policy.generationScope(for: principal))!, for: principal)
         }
     }
 }

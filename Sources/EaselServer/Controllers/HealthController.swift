@@ -6,6 +6,9 @@ import PostgresNIO
 
 /// `/health` (the process is up) and `/ready` (it can serve: database reachable, schema current,
 /// not shutting down).
+///
+/// Both answer anyone, so they say only whether and, as a code, why not: the database's error
+/// and the schema's versions go to the log (under the request id), not to the visitor.
 struct HealthController {
     let postgres: PostgresClient
     let migrator: Migrator
@@ -27,8 +30,6 @@ struct HealthController {
 
     struct ReadyView: ResponseEncodable {
         var status: String
-        var database: String
-        var appliedMigrations: [Int]
     }
 
     @Sendable func health(_ request: Request, context: AppRequestContext) async throws -> HealthView {
@@ -39,6 +40,10 @@ struct HealthController {
         guard !draining() else {
             throw AppError.unavailable("This instance is shutting down; send new calls to another.", code: "draining")
         }
+        func notReady(_ code: String, _ plain: String, detail: String) -> AppError {
+            context.logger.warning("not ready", metadata: ["reason": .string(code), "detail": .string(detail)])
+            return AppError.unavailable("This instance is not ready: \(plain). Its log says why (request id \(context.requestID)).", code: code)
+        }
         let migrator = self.migrator
         let status: Migrator.Status
         do {
@@ -46,32 +51,23 @@ struct HealthController {
             status = try await withTimeout(databaseTimeout) { try await migrator.status() }
         } catch let error as TimeoutError {
             // The pool only says it is waiting; a direct connection says why.
+            var detail = "the database did not answer within \(error.duration)"
             do {
                 try await DatabaseProbe.check(databaseURL, timeout: .seconds(2), logger: context.logger)
             } catch is TimeoutError {
             } catch {
-                throw AppError.unavailable(
-                    "The database is unreachable: \(PostgresErrorMessage.describe(error))",
-                    code: "database_unavailable"
-                )
+                detail = PostgresErrorMessage.describe(error)
             }
-            throw AppError.unavailable("The database did not answer within \(error.duration).", code: "database_unavailable")
+            throw notReady("database_unavailable", "its database is unreachable", detail: detail)
         } catch let error as MigrationError {
-            throw AppError.unavailable("The database schema does not match this build: \(error)", code: "schema_mismatch")
+            throw notReady("schema_mismatch", "its database schema does not match this build", detail: "\(error)")
         } catch {
-            context.logger.warning("readiness check failed", metadata: ["error": "\(String(reflecting: error))"])
-            throw AppError.unavailable(
-                "The database is unreachable: \(PostgresErrorMessage.describe(error))",
-                code: "database_unavailable"
-            )
+            throw notReady("database_unavailable", "its database is unreachable", detail: PostgresErrorMessage.describe(error))
         }
         guard status.isCurrent else {
             let pending = status.pending.map { String(format: "%04d", $0) }.joined(separator: ", ")
-            throw AppError.unavailable(
-                "Migrations \(pending) are not applied yet; run `easel migrate`.",
-                code: "migrations_pending"
-            )
+            throw notReady("migrations_pending", "migrations are not applied yet; run `easel migrate`", detail: "pending: \(pending)")
         }
-        return ReadyView(status: "ready", database: "ok", appliedMigrations: status.applied)
+        return ReadyView(status: "ready")
     }
 }

@@ -133,7 +133,10 @@ struct UsageController {
         var written = 0
         repeat {
             let page = try await generations.list(scope: scope, filter: filter, limit: 200, before: cursor)
-            for g in page.items { text += CSV.line(g, CSV.historyColumns) }
+            for var g in page.items {
+                if !Policy.seesUpstreamRoutes(principal) { g.upstreamHost = nil }
+                text += CSV.line(g, CSV.historyColumns)
+            }
             written += page.items.count
             cursor = try page.nextCursor.map { try Cursor(decoding: $0) }
         } while cursor != nil && written < Self.maxHistoryRows

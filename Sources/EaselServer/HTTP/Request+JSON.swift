@@ -37,8 +37,44 @@ extension Request {
         do {
             return try JSONDecoder.api.decode(T.self, from: buffer)
         } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, let problem = Self.numberProblem(buffer) {
+                throw AppError.badRequest(problem, code: "invalid_field")
+            }
             throw AppError.badRequest(Self.describe(error), code: "invalid_json")
         }
+    }
+
+    /// Why a body that failed to decode without a field path still is valid JSON: the decoder
+    /// reports a number its field cannot hold (too large, or with a fraction where a whole number
+    /// is expected) as corrupt data. Nil when the body is not valid JSON after all.
+    static func numberProblem(_ buffer: ByteBuffer) -> String? {
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: Data(buffer: buffer), options: [.fragmentsAllowed])
+        } catch {
+            let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? ""
+            return reason.contains("not representable") ? "A number in the request body is out of range: \(reason)" : nil
+        }
+        // The numbers that may be the culprit: those beyond a 64-bit integer, and those with a fraction.
+        var suspects: [String] = []
+        func walk(_ value: Any, _ path: String) {
+            switch value {
+            case let object as [String: Any]:
+                for (key, child) in object.sorted(by: { $0.key < $1.key }) { walk(child, path.isEmpty ? key : "\(path).\(key)") }
+            case let array as [Any]:
+                for (index, child) in array.enumerated() { walk(child, "\(path)[\(index)]") }
+            case let number as NSNumber:
+                let double = number.doubleValue
+                if number is NSDecimalNumber || double.rounded() != double || abs(double) >= 9.2e18 { suspects.append(path) }
+            default:
+                break
+            }
+        }
+        walk(parsed, "")
+        if suspects.count == 1 {
+            return "Field '\(suspects[0])' is out of range or not a whole number where one is required."
+        }
+        return "A number in the request body is out of range for its field, or has a fraction where a whole number is required."
     }
 
     /// Whether the JSON text escapes a NUL (`\u0000`) anywhere; a raw NUL is invalid JSON anyway.

@@ -61,7 +61,8 @@ struct GenerationView: ResponseEncodable {
     @NullEncoded var startedAt: Date?
     @NullEncoded var finishedAt: Date?
 
-    init(_ record: GenerationRecord) {
+    /// The generation as `viewer` may see it (`Policy.seesUpstreamRoutes`).
+    init(_ record: GenerationRecord, for viewer: Principal) {
         id = record.id
         status = record.status
         modelId = record.modelID
@@ -97,7 +98,7 @@ struct GenerationView: ResponseEncodable {
         )
         costUsd = record.costMicros.map { Double($0) / 1_000_000 }
         attempts = record.attempts
-        upstreamHost = record.upstreamHost
+        upstreamHost = Policy.seesUpstreamRoutes(viewer) ? record.upstreamHost : nil
         latencyMs = record.latencyMs
         honoredImageConfig = record.honoredImageConfig
         blockReason = record.blockReason

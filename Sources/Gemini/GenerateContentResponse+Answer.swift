@@ -13,6 +13,7 @@ extension GenerateContentResponse {
                     GeneratedImage(
                         data: inline.data,
                         mimeType: inline.mimeType,
+                        format: info?.format,
                         width: info?.width,
                         height: info?.height,
                         thoughtSignature: part.thoughtSignature,

@@ -4,6 +4,8 @@ import Foundation
 public struct GeneratedImage: Sendable, Hashable {
     public var data: Data
     public var mimeType: String
+    /// The format its bytes show, whatever `mimeType` declares (nil if none Easel reads).
+    public var format: ImageInfo.Format?
     /// Size read from the image's own header (nil if the bytes are not a known format).
     public var width: Int?
     public var height: Int?

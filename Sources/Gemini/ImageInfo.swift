@@ -5,7 +5,7 @@ import Foundation
 /// Easel checks uploads by their bytes, never by their declared type, and reads the real size of
 /// every returned image to see whether the requested aspect ratio and size were honoured.
 public struct ImageInfo: Sendable, Hashable {
-    public enum Format: String, Sendable {
+    public enum Format: String, Sendable, CaseIterable {
         case png, jpeg, webp, heic, heif
 
         public var mimeType: String { "image/\(rawValue)" }

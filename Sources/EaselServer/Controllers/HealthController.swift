@@ -42,7 +42,10 @@ struct HealthController {
         }
         func notReady(_ code: String, _ plain: String, detail: String) -> AppError {
             context.logger.warning("not ready", metadata: ["reason": .string(code), "detail": .string(detail)])
-            return AppError.unavailable("This instance is not ready: \(plain). Its log says why (request id \(context.requestID)).", code: code)
+            return AppError.unavailable(
+                "This instance is not ready: \(plain). The server log says why, under this response's request id.",
+                code: code
+            )
         }
         let migrator = self.migrator
         let status: Migrator.Status

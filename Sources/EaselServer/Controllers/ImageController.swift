@@ -1,5 +1,6 @@
 import EaselStore
 import Foundation
+import Gemini
 import HTTPTypes
 import Hummingbird
 import ImageKit
@@ -61,7 +62,7 @@ struct ImageController {
     }
 
     /// The types served for a browser to show; every other stored type is served as a download.
-    static let inlineTypes: Set<String> = ["image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"]
+    static let inlineTypes = Set(ImageInfo.Format.allCases.map(\.mimeType))
 
     /// Image bytes with a strong ETag and immutable caching (an id's bytes never change).
     static func cached(_ request: Request, data: ByteBuffer, mimeType: String, etag tag: String) -> Response {

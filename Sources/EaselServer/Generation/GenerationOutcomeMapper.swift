@@ -143,8 +143,8 @@ enum GenerationOutcomeMapper {
     /// generation rather than being stored and served.
     static func storable(_ images: [GeneratedImage]) throws(BadImage) -> [ImageData] {
         try images.map { (image) throws(BadImage) in
-            guard let info = ImageInfo.read(image.data), [.png, .jpeg, .webp].contains(info.format) else {
-                let bytes = ImageInfo.read(image.data).map { $0.format.rawValue.uppercased() } ?? "no image format Easel reads"
+            guard let format = image.format, [.png, .jpeg, .webp].contains(format) else {
+                let bytes = image.format.map { $0.rawValue.uppercased() } ?? "no image format Easel reads"
                 throw BadImage(
                     message:
                         "The upstream returned an image declared \(image.mimeType.prefix(64)) whose bytes are \(bytes); only PNG, JPEG and WebP are accepted."
@@ -152,9 +152,9 @@ enum GenerationOutcomeMapper {
             }
             return ImageData(
                 data: image.data,
-                mimeType: info.format.mimeType,
-                width: info.width,
-                height: info.height,
+                mimeType: format.mimeType,
+                width: image.width,
+                height: image.height,
                 thoughtSignature: image.thoughtSignature
             )
         }
